@@ -1,0 +1,153 @@
+"""Typed, versioned settings stored as JSON; Qt-free so the CLI and tests share them.
+
+Each field carries its valid range in its metadata, so the Settings pane and the loader
+validate against one definition. Unknown keys are dropped and out-of-range values fall back to
+the default (with a warning) so a hand-edited or older file never stops the app from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from desktop.core.fsutil import atomic_write_text
+
+SCHEMA_VERSION = 1
+EFFORTS = ("low", "medium", "high")
+THEMES = ("system", "light", "dark")
+
+log = logging.getLogger(__name__)
+
+
+def _range(low: float, high: float, label: str) -> dict[str, Any]:
+    return {"min": low, "max": high, "label": label}
+
+
+def _choice(options: tuple[str, ...], label: str) -> dict[str, Any]:
+    return {"choices": options, "label": label}
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    chat_model_path: str | None = field(default=None, metadata={"label": "Chat model (GGUF)"})
+    context_length: int = field(default=8192, metadata=_range(512, 131072, "Context length"))
+    # -1 = auto (the planner decides), 0 = CPU only, N = that many layers on the GPU.
+    gpu_layers: int = field(default=-1, metadata=_range(-1, 999, "GPU layers"))
+    # 0 = let llama.cpp choose.
+    threads: int = field(default=0, metadata=_range(0, 256, "Threads"))
+
+
+@dataclass(frozen=True)
+class ReasoningSettings:
+    effort: str = field(default="medium", metadata=_choice(EFFORTS, "Reasoning effort"))
+    system_prompt: str = field(default="", metadata={"label": "Instructions (developer message)"})
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    # OpenAI's recommendation for gpt-oss is temperature 1.0, top-p 1.0. top-k stays on: without
+    # it every token sorts the whole 201k vocabulary, a large slowdown on fast GPUs.
+    temperature: float = field(default=1.0, metadata=_range(0.0, 2.0, "Temperature"))
+    top_p: float = field(default=1.0, metadata=_range(0.0, 1.0, "Top-p"))
+    top_k: int = field(default=40, metadata=_range(0, 1000, "Top-k"))
+    min_p: float = field(default=0.0, metadata=_range(0.0, 1.0, "Min-p"))
+    repeat_penalty: float = field(default=1.0, metadata=_range(0.5, 2.0, "Repeat penalty"))
+    max_tokens: int = field(default=4096, metadata=_range(1, 131072, "Max tokens"))
+    seed: int = field(default=-1, metadata=_range(-1, 2**31 - 1, "Seed (-1 = random)"))
+
+
+@dataclass(frozen=True)
+class LibrarySettings:
+    embedding_model_path: str | None = field(default=None, metadata={"label": "Embedding model (GGUF)"})
+    top_k: int = field(default=3, metadata=_range(1, 20, "Sources per question"))
+    chunk_tokens: int = field(default=256, metadata=_range(64, 480, "Chunk size (tokens)"))
+    chunk_overlap: int = field(default=32, metadata=_range(0, 128, "Chunk overlap (tokens)"))
+
+
+@dataclass(frozen=True)
+class AppearanceSettings:
+    theme: str = field(default="system", metadata=_choice(THEMES, "Theme"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: ModelSettings = ModelSettings()
+    reasoning: ReasoningSettings = ReasoningSettings()
+    sampling: SamplingSettings = SamplingSettings()
+    library: LibrarySettings = LibrarySettings()
+    appearance: AppearanceSettings = AppearanceSettings()
+
+    def to_json(self) -> str:
+        return json.dumps({"schema_version": SCHEMA_VERSION, **asdict(self)}, indent=2)
+
+    def with_section(self, name: str, **changes: Any) -> Settings:
+        """A copy with fields of one section changed; raises ValueError when a value is invalid."""
+        section = replace(getattr(self, name), **changes)
+        for f in fields(section):
+            problem = validate_field(f.metadata, getattr(section, f.name))
+            if problem:
+                raise ValueError(problem)
+        return replace(self, **{name: section})
+
+
+def validate_field(metadata: Any, value: Any) -> str | None:
+    """A human message when `value` is outside what the field allows, else None."""
+    label = metadata.get("label", "Value")
+    if "choices" in metadata and value not in metadata["choices"]:
+        return f"{label} must be one of: {', '.join(metadata['choices'])}."
+    if "min" in metadata:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{label} must be a number."
+        if not metadata["min"] <= value <= metadata["max"]:
+            return f"{label} must be between {metadata['min']:g} and {metadata['max']:g}."
+    return None
+
+
+def _migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older file forward, one version at a time (none yet: version 1 is the first)."""
+    version = raw.get("schema_version", 1)
+    if version > SCHEMA_VERSION:
+        log.warning("settings were written by a newer version (%s); unknown keys are ignored", version)
+    return raw
+
+
+def _section_from(cls: type, raw: Any) -> Any:
+    default = cls()
+    if not isinstance(raw, dict):
+        return default
+    values = {}
+    for f in fields(cls):
+        if f.name not in raw:
+            continue
+        value = raw[f.name]
+        expected = type(getattr(default, f.name))
+        if isinstance(value, int) and expected is float and not isinstance(value, bool):
+            value = float(value)
+        problem = validate_field(f.metadata, value)
+        if problem or (getattr(default, f.name) is not None and not isinstance(value, expected)):
+            log.warning("settings: ignoring %s.%s=%r (%s)", cls.__name__, f.name, value, problem or "wrong type")
+            continue
+        values[f.name] = value
+    return cls(**values)
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+        return Settings()
+    if not isinstance(raw, dict):
+        return Settings()
+    raw = _migrate(raw)
+    return Settings(**{f.name: _section_from(f.type if isinstance(f.type, type) else type(f.default), raw.get(f.name))
+                       for f in fields(Settings)})
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    atomic_write_text(path, settings.to_json())
