@@ -1,1 +1,17 @@
-def main(): pass
+"""Composition root: `gpt-oss-desktop` with no arguments opens the window, else runs the CLI."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args == ["--debug"]:
+        from desktop.ui.launch import launch_window
+
+        return launch_window(debug=bool(args))
+    from desktop.cli import run_cli
+
+    return run_cli(args)

@@ -1,0 +1,126 @@
+"""One chat turn, Qt-free: render harmony, stream from the runtime, parse channels, batch deltas.
+
+The window's LLM thread, the CLI's `ask` and the benchmarks all run turns through `run_turn`,
+so what is measured is what the user gets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop.core.harmony import Delta, StreamParser
+from desktop.core.jobs import CancelToken
+from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling, gpu_offload_supported
+from desktop.settings import Settings
+
+# About 30 UI updates per second at most: smooth to the eye, cheap for the event loop.
+DEFAULT_FLUSH_INTERVAL_S = 1 / 30
+
+
+@dataclass
+class TurnResult:
+    answer: str = ""
+    reasoning: str = ""
+    commentary: str = ""
+    stats: GenerationStats = field(default_factory=GenerationStats)
+    reasoning_s: float = 0.0  # from the first reasoning token to the first answer token (or the end)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stats.finish_reason == "cancelled"
+
+
+class _Collector:
+    """Accumulates channel text and times the reasoning phase."""
+
+    def __init__(self, result: TurnResult, started: float) -> None:
+        self.result = result
+        self.started = started
+        self.reasoning_started: float | None = None
+        self.reasoning_ended: float | None = None
+
+    def add(self, deltas: list[Delta]) -> None:
+        now = time.perf_counter()
+        for delta in deltas:
+            if delta.channel == "final":
+                self.result.answer += delta.text
+                if self.reasoning_started is not None and self.reasoning_ended is None:
+                    self.reasoning_ended = now
+            elif delta.channel == "analysis":
+                self.result.reasoning += delta.text
+                if self.reasoning_started is None:
+                    self.reasoning_started = now
+            else:
+                self.result.commentary += delta.text
+
+    def close(self) -> None:
+        if self.reasoning_started is not None:
+            end = self.reasoning_ended or time.perf_counter()
+            self.result.reasoning_s = end - self.reasoning_started
+
+
+def run_turn(
+    runtime: ChatRuntime,
+    prompt: str,
+    sampling: Sampling,
+    cancel: CancelToken | None = None,
+    on_deltas: Callable[[list[Delta]], None] | None = None,
+    flush_interval_s: float = DEFAULT_FLUSH_INTERVAL_S,
+    stats: GenerationStats | None = None,
+) -> TurnResult:
+    """Generate one assistant turn; `on_deltas` gets batches at most every `flush_interval_s`.
+
+    `stats` (optional) is filled live, so a caller can show tokens/s while the turn streams.
+    """
+    result = TurnResult(stats=stats or GenerationStats())
+    collector = _Collector(result, time.perf_counter())
+    parser = StreamParser()
+    pending: list[Delta] = []
+    last_flush = 0.0
+
+    def flush() -> None:
+        nonlocal last_flush
+        if pending:
+            batch = _merge(pending)
+            pending.clear()
+            collector.add(batch)
+            if on_deltas:
+                on_deltas(batch)
+        last_flush = time.perf_counter()
+
+    for piece in runtime.stream(prompt, sampling, cancel, result.stats):
+        pending.extend(parser.feed(piece))
+        if pending and time.perf_counter() - last_flush >= flush_interval_s:
+            flush()
+    pending.extend(parser.finish())
+    flush()
+    collector.close()
+    return result
+
+
+def _merge(deltas: list[Delta]) -> list[Delta]:
+    """Join consecutive deltas of one channel so a batch carries one string per run."""
+    merged: list[Delta] = []
+    for delta in deltas:
+        if merged and merged[-1].channel == delta.channel:
+            merged[-1] = Delta(delta.channel, merged[-1].text + delta.text)
+        elif delta.text:
+            merged.append(delta)
+    return merged
+
+
+def sampling_from_settings(settings: Settings, max_tokens: int | None = None) -> Sampling:
+    s = settings.sampling
+    return Sampling(temperature=s.temperature, top_p=s.top_p, top_k=s.top_k, min_p=s.min_p,
+                    repeat_penalty=s.repeat_penalty, max_tokens=max_tokens or s.max_tokens, seed=s.seed)
+
+
+def load_options_from_settings(settings: Settings) -> LoadOptions:
+    m = settings.model
+    # "auto" (-1): every layer on the GPU when this llama.cpp build can offload, else the CPU.
+    gpu_layers = m.gpu_layers
+    if gpu_layers < 0:
+        gpu_layers = -1 if gpu_offload_supported() else 0
+    return LoadOptions(n_ctx=m.context_length, n_gpu_layers=gpu_layers, n_threads=m.threads)

@@ -1,0 +1,213 @@
+"""Check a GGUF file before llama.cpp sees it, so a bad file gets a sentence, not a crash.
+
+llama.cpp's own loader can abort the whole process on some malformed files, and its errors
+are C log lines. This reader walks the header with hard bounds (no value is trusted to size an
+allocation), finds the architecture and the tensor table, and checks that the file is long
+enough to hold every tensor it declares.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+
+from desktop.core.errors import UserError
+
+MAGIC = b"GGUF"
+CHAT_ARCHITECTURES = frozenset({"gpt-oss"})
+# Bounds far above any real model, far below what would exhaust memory while parsing.
+MAX_TENSORS = 1_000_000
+MAX_KEYS = 100_000
+MAX_STRING = 64 * 1024 * 1024
+MAX_ARRAY = 16 * 1024 * 1024
+MAX_DIMS = 8
+
+# GGUF value type ids -> struct format of scalar values.
+_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+_STRING, _ARRAY = 8, 9
+# Metadata we keep (strings and scalars only; arrays such as the vocabulary are skipped).
+_KEPT_SUFFIXES = (".context_length", ".block_count", ".embedding_length", ".expert_count",
+                  ".expert_used_count", ".attention.head_count", ".attention.head_count_kv",
+                  ".attention.sliding_window", ".attention.key_length", ".attention.value_length")
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    name: str
+    shape: tuple[int, ...]
+    dtype: int
+    offset: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class GgufInfo:
+    path: Path
+    version: int
+    architecture: str
+    name: str
+    file_size: int
+    metadata: dict[str, object] = field(repr=False)
+    tensors: tuple[TensorInfo, ...] = field(repr=False)
+
+    @property
+    def weights_bytes(self) -> int:
+        return sum(t.nbytes for t in self.tensors)
+
+    def hparam(self, suffix: str, default: object = None) -> object:
+        return self.metadata.get(f"{self.architecture}{suffix}", default)
+
+
+class _Truncated(Exception):
+    pass
+
+
+class _Reader:
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._handle = handle
+        self._size = size
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self._handle.tell() + n > self._size:
+            raise _Truncated()
+        data = self._handle.read(n)
+        if len(data) != n:
+            raise _Truncated()
+        return data
+
+    def skip(self, n: int) -> None:
+        if n < 0 or self._handle.tell() + n > self._size:
+            raise _Truncated()
+        self._handle.seek(n, os.SEEK_CUR)
+
+    def scalar(self, fmt: str) -> object:
+        return struct.unpack("<" + fmt, self.take(struct.calcsize(fmt)))[0]
+
+    def string(self, keep: bool = True) -> str:
+        length = int(self.scalar("Q"))
+        if length > MAX_STRING:
+            raise ValueError(f"a text field claims {length:,} bytes")
+        if not keep:
+            self.skip(length)
+            return ""
+        return self.take(length).decode("utf-8", errors="replace")
+
+    def value(self, vtype: int, keep: bool) -> object:
+        if vtype in _SCALARS:
+            return self.scalar(_SCALARS[vtype])
+        if vtype == _STRING:
+            return self.string(keep)
+        if vtype == _ARRAY:
+            item_type = int(self.scalar("I"))
+            count = int(self.scalar("Q"))
+            if count > MAX_ARRAY:
+                raise ValueError(f"a metadata array claims {count:,} items")
+            if item_type in _SCALARS:
+                self.skip(count * struct.calcsize(_SCALARS[item_type]))
+            else:
+                for _ in range(count):
+                    self.value(item_type, keep=False)
+            return None
+        raise ValueError(f"unknown metadata type {vtype}")
+
+
+def _tensor_nbytes(shape: tuple[int, ...], dtype: int) -> int:
+    try:
+        block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(dtype)]
+    except (ValueError, KeyError):
+        raise ValueError(f"unknown tensor type {dtype}") from None
+    elements = 1
+    for dim in shape:
+        elements *= dim
+    if shape and shape[0] % block:
+        raise ValueError("a tensor's row length does not fit its quantization blocks")
+    return elements // block * type_size
+
+
+def inspect_gguf(path: Path | str) -> GgufInfo:
+    """Read and sanity-check a GGUF header; raises UserError with a one-line reason."""
+    path = Path(path)
+    label = path.name
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise UserError(f"{label} is not a file.")
+        with path.open("rb") as handle:
+            return _parse(_Reader(handle, size), path, size)
+    except UserError:
+        raise
+    except FileNotFoundError:
+        raise UserError(f"Model file not found: {path}") from None
+    except PermissionError:
+        raise UserError(f"No permission to read {label}.") from None
+    except IsADirectoryError:
+        raise UserError(f"{label} is a folder, not a GGUF file.") from None
+    except _Truncated:
+        raise UserError(f"{label} is truncated (an incomplete download?): its header ends early.") from None
+    except (ValueError, struct.error, OverflowError) as exc:
+        raise UserError(f"{label} is a damaged GGUF file: {exc}.") from None
+    except OSError as exc:
+        raise UserError(f"Could not read {label}: {exc.strerror or exc}.") from None
+
+
+def _parse(reader: _Reader, path: Path, size: int) -> GgufInfo:
+    label = path.name
+    if size < 4 or reader.take(4) != MAGIC:
+        raise UserError(f"{label} is not a GGUF model file (llama.cpp needs .gguf files).")
+    version = int(reader.scalar("I"))
+    if version not in (2, 3):
+        raise UserError(f"{label} uses GGUF version {version}; only versions 2 and 3 are supported.")
+    n_tensors = int(reader.scalar("Q"))
+    n_keys = int(reader.scalar("Q"))
+    if n_tensors > MAX_TENSORS or n_keys > MAX_KEYS:
+        raise ValueError(f"it claims {n_tensors:,} tensors and {n_keys:,} metadata keys")
+    metadata: dict[str, object] = {}
+    for _ in range(n_keys):
+        key = reader.string()
+        vtype = int(reader.scalar("I"))
+        keep = key.startswith("general.") or key.endswith(_KEPT_SUFFIXES) or key.startswith("tokenizer.ggml.")
+        value = reader.value(vtype, keep=keep)
+        if keep and value is not None:
+            metadata[key] = value
+    architecture = metadata.get("general.architecture")
+    if not isinstance(architecture, str) or not architecture:
+        raise UserError(f"{label} does not say which model architecture it holds.")
+    alignment = int(metadata.get("general.alignment", 32) or 32)
+    tensors = []
+    for _ in range(n_tensors):
+        name = reader.string()
+        n_dims = int(reader.scalar("I"))
+        if not 0 < n_dims <= MAX_DIMS:
+            raise ValueError(f"tensor {name!r} has {n_dims} dimensions")
+        shape = tuple(int(reader.scalar("Q")) for _ in range(n_dims))
+        dtype = int(reader.scalar("I"))
+        offset = int(reader.scalar("Q"))
+        tensors.append(TensorInfo(name, shape, dtype, offset, _tensor_nbytes(shape, dtype)))
+    data_start = -(-reader.tell() // alignment) * alignment
+    needed = max((data_start + t.offset + t.nbytes for t in tensors), default=data_start)
+    if needed > size:
+        raise UserError(
+            f"{label} is truncated (an incomplete download?): it holds {_gib(size)} of the {_gib(needed)} it declares."
+        )
+    return GgufInfo(path, version, architecture, str(metadata.get("general.name", path.stem)), size,
+                    metadata, tuple(tensors))
+
+
+def require_chat_model(info: GgufInfo) -> None:
+    if info.architecture not in CHAT_ARCHITECTURES:
+        raise UserError(
+            f"{info.path.name} is a '{info.architecture}' model; this app chats with gpt-oss models "
+            f"(architecture 'gpt-oss')."
+        )
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**28 else f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"

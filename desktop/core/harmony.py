@@ -1,0 +1,291 @@
+"""The harmony chat format of gpt-oss: prompt rendering and an incremental output parser.
+
+We render prompts ourselves rather than through the `openai-harmony` package because that package
+downloads its tokenizer file on first use, which fails on an offline machine.
+
+Rendering follows openai-harmony's own renderer and its reference test data byte for byte. The
+chat template shipped with the Hugging Face checkpoint differs in one place: it writes two extra
+newlines after the developer instructions (`...{instructions}\\n\\n<|end|>`); the reference renderer
+and the format guide do not, and we follow them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+EFFORTS = ("low", "medium", "high")
+CHANNELS = ("analysis", "commentary", "final")
+
+_MODEL_IDENTITY = "You are ChatGPT, a large language model trained by OpenAI."
+_VALID_CHANNELS = (
+    "# Valid channels: analysis, commentary, final. Channel must be included for every message."
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of the conversation; an assistant turn holds its final answer only."""
+
+    role: str  # "user" | "assistant"
+    text: str
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of model output on one channel."""
+
+    channel: str  # "analysis" | "commentary" | "final"
+    text: str
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def neutralise_markers(text: str) -> str:
+    """Break every `<|` so that text cannot contain a harmony marker.
+
+    The runtime tokenizes the whole prompt with special tokens parsed, so a user who types
+    `<|end|><|start|>system<|message|>...` would otherwise close their own turn and write one in
+    another role. A zero-width space between `<` and `|` stops the match, is invisible when shown,
+    and leaves the text readable for the model. Idempotent, so re-rendering stays stable.
+    """
+    return text.replace("<|", "<\u200b|")
+
+
+def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06") -> str:
+    """The system message text (without its `<|start|>system<|message|>` frame)."""
+    _check_effort(effort)
+    return (
+        f"{_MODEL_IDENTITY}\n"
+        f"Knowledge cutoff: {knowledge_cutoff}\n"
+        f"Current date: {today.isoformat()}\n\n"
+        f"Reasoning: {effort}\n\n"
+        f"{_VALID_CHANNELS}"
+    )
+
+
+def render_prompt(
+    turns: Sequence[Turn],
+    *,
+    effort: str = "medium",
+    instructions: str = "",
+    today: date | None = None,
+) -> str:
+    """Render a conversation and open the assistant's next message.
+
+    Pass the conversation's own date as `today`: the prompt must render to the same prefix on
+    every turn so that llama.cpp reuses its KV cache, and a date read here would change at
+    midnight. Earlier assistant turns carry their final answer only; their reasoning is dropped,
+    as the model was trained to expect.
+    """
+    parts = [_message("system", render_system(effort, today or date.today()))]
+    if instructions:
+        parts.append(_message("developer", "# Instructions\n\n" + neutralise_markers(instructions)))
+    for turn in turns:
+        text = neutralise_markers(turn.text)
+        if turn.role == "user":
+            parts.append(_message("user", text))
+        elif turn.role == "assistant":
+            parts.append(_message("assistant<|channel|>final", text))
+        else:
+            raise ValueError(f"unknown role {turn.role!r}; expected 'user' or 'assistant'")
+    parts.append("<|start|>assistant")
+    return "".join(parts)
+
+
+def _message(header: str, text: str) -> str:
+    return f"<|start|>{header}<|message|>{text}<|end|>"
+
+
+def _check_effort(effort: str) -> None:
+    if effort not in EFFORTS:
+        raise ValueError(f"reasoning effort must be one of {', '.join(EFFORTS)}, not {effort!r}")
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+_MARKER = re.compile(r"<\|([A-Za-z0-9_]{1,32})\|>")
+# What the rest of the buffer may be when it is the start of a marker cut by a chunk boundary.
+_PARTIAL_MARKER = re.compile(r"<(?:\|(?:[A-Za-z0-9_]{1,32}\|?)?)?\Z")
+_RECIPIENT_PREFIX = re.compile(r"\s*(?:t|to|to=\S*)?")
+_CHANNEL_NAME = re.compile(r"\s*([^\s<]*)")
+_ROLE = "assistant"
+# Real headers ("assistant<|channel|>commentary to=functions.x <|constrain|>json") are short and
+# single-line; anything longer is content whose header the model skipped.
+_HEADER_LIMIT = 256
+_MESSAGE_ENDS = frozenset({"end", "return", "call", "endoftext"})
+
+
+def _could_be_role(text: str) -> bool:
+    """Whether text may still grow into the role/recipient part of a header (` to=x`)."""
+    if len(text) > _HEADER_LIMIT:
+        return False
+    rest = text.lstrip()
+    if len(rest) < len(_ROLE) and _ROLE.startswith(rest):
+        return True
+    if rest.startswith(_ROLE):
+        rest = rest[len(_ROLE) :]
+    return _RECIPIENT_PREFIX.fullmatch(rest) is not None
+
+
+class StreamParser:
+    """Split gpt-oss raw output into channel deltas, fed piece by piece as it is generated.
+
+    The stream starts right after the prompt's `<|start|>assistant`, so it opens inside a header:
+    `<|channel|>analysis<|message|>...<|end|><|start|>assistant<|channel|>final<|message|>...`.
+    Markers may be cut anywhere between chunks; a possible partial marker is held back until it is
+    resolved, and no marker ever reaches the output. Work is linear in the total output.
+
+    Text where a header should be but that cannot be one is shown as "final": a model that skips
+    the header still answers, and hiding that answer would leave the person with nothing.
+    """
+
+    def __init__(self) -> None:
+        self._tail = ""  # a possible marker cut at the end of the last chunk
+        self._in_header = True
+        # A header opened by a marker (`<|start|>`, `<|channel|>`) is surely a header; bare text
+        # where a header should be may turn out to be content.
+        self._marked = False
+        self._header: list[str] = []
+        self._header_len = 0
+        self._channel = "final"
+        self._channels_seen: set[str] = set()
+        self._out: list[Delta] = []
+
+    @property
+    def saw_final(self) -> bool:
+        """Whether the answer (final channel) started; False when output stopped in reasoning."""
+        return "final" in self._channels_seen
+
+    @property
+    def channels_seen(self) -> frozenset[str]:
+        return frozenset(self._channels_seen)
+
+    def feed(self, chunk: str) -> list[Delta]:
+        buf = self._tail + chunk
+        self._tail = ""
+        start = search = 0
+        while (at := buf.find("<|", search)) >= 0:
+            if m := _MARKER.match(buf, at):
+                self._text(buf[start:at])
+                self._marker(m.group(1))
+                start = search = m.end()
+            elif _PARTIAL_MARKER.match(buf, at):
+                self._text(buf[start:at])
+                self._tail = buf[at:]
+                return self._take()
+            else:
+                search = at + 1  # a literal "<|": stays text
+        if buf.endswith("<"):
+            self._text(buf[start:-1])
+            self._tail = "<"
+        else:
+            self._text(buf[start:])
+        return self._take()
+
+    def finish(self) -> list[Delta]:
+        """Flush what was held back; call once when the stream ends."""
+        tail, self._tail = self._tail, ""
+        self._text(tail)  # the stream ended, so a held partial marker was literal text
+        self._close_message()
+        return self._take()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _take(self) -> list[Delta]:
+        out, self._out = self._out, []
+        return out
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        if self._out and self._out[-1].channel == self._channel:
+            self._out[-1] = Delta(self._channel, self._out[-1].text + text)
+        else:
+            self._out.append(Delta(self._channel, text))
+
+    def _text(self, text: str) -> None:
+        if not text:
+            return
+        if not self._in_header:
+            self._emit(text)
+            return
+        self._header.append(text)
+        self._header_len += len(text)
+        if self._marked:
+            if "\n" in text or self._header_len > _HEADER_LIMIT:
+                self._header_as_content()
+        elif not _could_be_role("".join(self._header)):
+            self._header_as_content()
+
+    def _marker(self, name: str) -> None:
+        if name == "start":
+            self._close_message()
+            self._open_header(marked=True)
+        elif name in _MESSAGE_ENDS:
+            self._close_message()
+            self._open_header(marked=False)
+        elif name in ("channel", "constrain"):
+            if not self._in_header:
+                if name == "constrain":
+                    return  # meaningless inside content
+                self._open_header(marked=True)  # a new message without <|end|><|start|>
+            self._marked = True
+            self._header.append(f"<|{name}|>")
+        elif name == "message":
+            if self._in_header:
+                self._open_content(self._header_channel())
+        # any other marker (unknown or reserved) is dropped
+
+    def _open_header(self, *, marked: bool) -> None:
+        self._in_header = True
+        self._marked = marked
+        self._header = []
+        self._header_len = 0
+
+    def _open_content(self, channel: str) -> None:
+        self._in_header = False
+        self._channel = channel
+        self._channels_seen.add(channel)
+        self._header = []
+        self._header_len = 0
+
+    def _close_message(self) -> None:
+        # Bare text in header position is content (see class doc); a cut-off real header is not.
+        if self._in_header and not self._marked and "".join(self._header).strip():
+            self._header_as_content()
+        self._in_header = True
+        self._header = []
+        self._header_len = 0
+
+    def _header_channel(self) -> str:
+        header = "".join(self._header)
+        at = header.rfind("<|channel|>")
+        if at < 0:
+            return "final"
+        return _normalise_channel(_CHANNEL_NAME.match(header, at + len("<|channel|>")).group(1))
+
+    def _header_as_content(self) -> None:
+        """The model skipped `<|message|>` (or the whole header): show the text after all."""
+        header = "".join(self._header)
+        channel, text = "final", header
+        if self._marked:
+            at = header.rfind("<|channel|>")
+            if at >= 0:
+                name = _CHANNEL_NAME.match(header, at + len("<|channel|>"))
+                channel, text = _normalise_channel(name.group(1)), header[name.end() :]
+            else:
+                text = header.rpartition("<|constrain|>")[2].removeprefix(_ROLE)
+            text = text[1:] if text[:1] == " " else text
+        self._open_content(channel)
+        self._emit(text)
+
+
+def _normalise_channel(name: str) -> str:
+    if not name:
+        return "final"
+    # An unknown channel is neither the answer nor worth hiding completely.
+    return name if name in CHANNELS else "commentary"

@@ -1,0 +1,308 @@
+"""The in-process llama.cpp engine: load a GGUF, stream a raw prompt, cancel, measure.
+
+Generation is our own loop over llama.cpp's low-level API (one `llama_decode` per token and
+llama.cpp's C sampler chain), not `Llama.create_completion`: that path re-detokenizes the whole
+completion after every token (quadratic: it falls to a fraction of llama.cpp's speed on long
+answers) and hides prefill from cancellation. Here each token costs one decode, one C sampling
+call and one piece lookup, so the app keeps pace with llama.cpp itself.
+
+One ChatRuntime belongs to one thread (llama.cpp contexts are not thread-safe); its calls
+release the GIL, so the UI thread stays responsive while it works.
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from desktop.core.errors import UserError
+from desktop.core.gguf_check import GgufInfo, inspect_gguf, require_chat_model
+from desktop.core.jobs import CancelToken
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    n_ctx: int = 8192
+    n_gpu_layers: int = 0  # -1 = every layer on the GPU
+    n_threads: int = 0  # 0 = llama.cpp's default
+    n_batch: int = 512
+    flash_attn: bool | None = None  # None = on when layers are offloaded
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = 40
+    min_p: float = 0.0
+    repeat_penalty: float = 1.0
+    max_tokens: int = 4096
+    seed: int = -1
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    reused_tokens: int = 0  # prompt tokens whose KV cache was kept from the previous turn
+    tokens: int = 0
+    ttft_s: float = 0.0  # request to first token (prefill + first sampling)
+    decode_s: float = 0.0  # first token to last token
+    finish_reason: str = "length"  # stop | length | cancelled | context
+
+    @property
+    def tokens_per_s(self) -> float:
+        # The first token's time is prefill; decode speed counts the tokens after it.
+        return (self.tokens - 1) / self.decode_s if self.tokens > 1 and self.decode_s > 0 else 0.0
+
+    def as_dict(self) -> dict[str, float | int | str]:
+        return {
+            "ttft_ms": round(self.ttft_s * 1000, 1),
+            "tokens": self.tokens,
+            "tokens_per_s": round(self.tokens_per_s, 2),
+            "prompt_tokens": self.prompt_tokens,
+            "reused_tokens": self.reused_tokens,
+            "finish_reason": self.finish_reason,
+        }
+
+
+@dataclass
+class _KvState:
+    tokens: list[int] = field(default_factory=list)  # tokens whose KV is in the context, in order
+
+
+def _load_library():
+    # Imported lazily: loading llama.cpp's shared library costs time the window should not pay
+    # at start-up when no model is configured yet.
+    import llama_cpp
+
+    return llama_cpp
+
+
+def check_memory(info: GgufInfo, options: LoadOptions) -> None:
+    """Refuse a model that cannot fit in this machine's memory, before llama.cpp tries."""
+    total = psutil.virtual_memory().total
+    if options.n_gpu_layers == 0 and info.weights_bytes > total * 0.95:
+        raise UserError(
+            f"Not enough memory for {info.path.name}: its weights need {info.weights_bytes / 2**30:.1f} GiB "
+            f"and this machine has {total / 2**30:.1f} GiB of RAM."
+        )
+
+
+class ChatRuntime:
+    """Owns one llama_cpp.Llama; not thread-safe: use it from the thread that created it."""
+
+    def __init__(self, model_path: Path | str, options: LoadOptions | None = None) -> None:
+        self.options = options or LoadOptions()
+        self.info = inspect_gguf(model_path)
+        require_chat_model(self.info)
+        check_memory(self.info, self.options)
+        started = time.perf_counter()
+        self._llm = self._create_llama(self.info.path)
+        self.load_s = time.perf_counter() - started
+        self._lib = _load_library()
+        self._ctx = self._llm.ctx
+        self._vocab = self._llm._model.vocab
+        self._kv = _KvState()
+        self._piece_buffer = ctypes.create_string_buffer(256)
+        self._token_array = (self._lib.llama_token * 1)()
+
+    def _create_llama(self, path: Path):
+        llama_cpp = _load_library()
+        opts = self.options
+        train_ctx = int(self.info.hparam(".context_length", opts.n_ctx) or opts.n_ctx)
+        n_ctx = min(opts.n_ctx, train_ctx)
+        flash = opts.flash_attn if opts.flash_attn is not None else opts.n_gpu_layers != 0
+        try:
+            return llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_batch=opts.n_batch,
+                n_ubatch=opts.n_batch,
+                n_gpu_layers=opts.n_gpu_layers,
+                n_threads=opts.n_threads or None,
+                n_threads_batch=opts.n_threads or None,
+                flash_attn=flash,
+                # swa_full stays at llama.cpp's default (full): a partial SWA cache silently breaks
+                # prefix reuse across turns.
+                verbose=log.isEnabledFor(logging.DEBUG),
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise UserError(
+                f"llama.cpp could not load {path.name}: not enough memory for a context of {n_ctx} tokens, "
+                f"or a file this llama.cpp build does not support ({exc})."
+            ) from None
+
+    # -- properties -------------------------------------------------------------------------
+    @property
+    def n_ctx(self) -> int:
+        return self._llm.n_ctx()
+
+    @property
+    def model_name(self) -> str:
+        return self.info.name
+
+    def tokenize(self, text: str) -> list[int]:
+        # special=True: harmony markers in *our* rendering are single control tokens. User text
+        # is neutralised by the harmony renderer so it cannot smuggle markers in.
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    # -- generation -------------------------------------------------------------------------
+    def stream(self, prompt: str, sampling: Sampling, cancel: CancelToken | None = None,
+               stats: GenerationStats | None = None) -> Iterator[str]:
+        """Yield text pieces (markers included) until end of turn, max_tokens, or cancel."""
+        cancel = cancel or CancelToken()
+        stats = stats if stats is not None else GenerationStats()
+        started = time.perf_counter()
+        tokens = self.tokenize(prompt)
+        stats.prompt_tokens = len(tokens)
+        room = self.n_ctx - len(tokens)
+        if room <= 0:
+            raise UserError(
+                f"The conversation ({len(tokens):,} tokens) is longer than the context ({self.n_ctx:,}); "
+                "start a new chat or raise the context length in Settings."
+            )
+        max_tokens = min(sampling.max_tokens, room)
+        if not self._prefill(tokens, cancel, stats):
+            stats.finish_reason = "cancelled"
+            return
+        sampler = self._make_sampler(sampling)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        llama = self._lib
+        first_at = 0.0
+        try:
+            stats.finish_reason = "length" if max_tokens == sampling.max_tokens else "context"
+            for _ in range(max_tokens):
+                token = llama.llama_sampler_sample(sampler, self._ctx, -1)
+                now = time.perf_counter()
+                if stats.tokens == 0:
+                    first_at = now
+                    stats.ttft_s = now - started
+                stats.tokens += 1
+                stats.decode_s = now - first_at
+                if llama.llama_vocab_is_eog(self._vocab, token):
+                    stats.finish_reason = "stop"
+                    break
+                text = decoder.decode(self._piece(token))
+                if text:
+                    yield text
+                if cancel.cancelled:
+                    stats.finish_reason = "cancelled"
+                    break
+                self._decode_one(token)
+        finally:
+            llama.llama_sampler_free(sampler)
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    def _prefill(self, tokens: list[int], cancel: CancelToken, stats: GenerationStats) -> bool:
+        """Bring the KV cache to `tokens` minus the last, reusing the longest cached prefix."""
+        cached = self._kv.tokens
+        keep = 0
+        limit = min(len(cached), len(tokens) - 1)  # the last token is always decoded: it gives logits
+        while keep < limit and cached[keep] == tokens[keep]:
+            keep += 1
+        if keep < len(cached) and not self._llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+            self._llm._ctx.kv_cache_clear()
+            keep = 0
+        del cached[keep:]
+        stats.reused_tokens = keep
+        batch_size = self.options.n_batch
+        # While the prompt is read, llama.cpp polls this between graph nodes (CPU backend), so a
+        # cancel lands inside a long batch. Removed afterwards: a Python call per node would slow
+        # every generated token. Held in a local: the C side must not outlive the callback.
+        abort = self._lib.ggml_abort_callback(lambda _data: cancel.cancelled)
+        self._lib.llama_set_abort_callback(self._ctx, abort, None)
+        try:
+            for start in range(keep, len(tokens), batch_size):
+                if cancel.cancelled:
+                    return False
+                chunk = tokens[start:start + batch_size]
+                if not self._decode(chunk, len(cached)):
+                    return False
+                cached.extend(chunk)
+        finally:
+            self._lib.llama_set_abort_callback(self._ctx, self._lib.ggml_abort_callback(), None)
+        return True
+
+    def _decode(self, chunk: list[int], n_past: int) -> bool:
+        llama = self._lib
+        batch = llama.llama_batch_init(len(chunk), 0, 1)
+        try:
+            for i, token in enumerate(chunk):
+                batch.token[i] = token
+                batch.pos[i] = n_past + i
+                batch.n_seq_id[i] = 1
+                batch.seq_id[i][0] = 0
+                batch.logits[i] = i == len(chunk) - 1
+            batch.n_tokens = len(chunk)
+            code = llama.llama_decode(self._ctx, batch)
+        finally:
+            llama.llama_batch_free(batch)
+        if code == 2:  # aborted by the cancel watcher: drop whatever half-batch got in
+            self._llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+            return False
+        if code != 0:
+            raise UserError(f"llama.cpp failed while reading the prompt (code {code}); the context may be full.")
+        return True
+
+    def _decode_one(self, token: int) -> None:
+        self._token_array[0] = token
+        code = self._lib.llama_decode(self._ctx, self._lib.llama_batch_get_one(self._token_array, 1))
+        if code != 0:
+            raise UserError(f"llama.cpp failed while generating (code {code}).")
+        self._kv.tokens.append(token)
+
+    def _piece(self, token: int) -> bytes:
+        n = self._lib.llama_token_to_piece(self._vocab, token, self._piece_buffer, 256, 0, True)
+        return self._piece_buffer.raw[:n] if n > 0 else b""
+
+    def _make_sampler(self, s: Sampling):
+        llama = self._lib
+        chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
+        if s.repeat_penalty != 1.0:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_penalties(64, s.repeat_penalty, 0.0, 0.0))
+        if s.temperature <= 0:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
+            return chain
+        # top-k first: it bounds the work of every later step (no sort of the full vocabulary).
+        if s.top_k > 0:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_top_k(s.top_k))
+        if s.top_p < 1.0:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_top_p(s.top_p, 1))
+        if s.min_p > 0.0:
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_min_p(s.min_p, 1))
+        llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_temp(s.temperature))
+        seed = s.seed if s.seed >= 0 else llama.LLAMA_DEFAULT_SEED
+        llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_dist(seed))
+        return chain
+
+    def reset_cache(self) -> None:
+        self._llm._ctx.kv_cache_clear()
+        self._kv.tokens.clear()
+
+    def close(self) -> None:
+        llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()
+
+
+def default_threads() -> int:
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+def gpu_offload_supported() -> bool:
+    return bool(_load_library().llama_supports_gpu_offload())

@@ -1,0 +1,176 @@
+"""Markdown answers into the HTML subset that Qt's rich text understands. Qt-free.
+
+Why markdown-it-py + Pygments into a QTextDocument (and not a web view): a CommonMark parser
+that is fast in pure Python, real tables, no browser engine in a 20 GB-RAM-hungry app, selectable
+native text. Qt's rich text knows a subset of HTML/CSS, so code is highlighted with inline
+styles, code blocks are one-cell tables (padding and background work there) and table cells
+get `align=` instead of `text-align`.
+
+The model's output is untrusted: raw HTML is escaped, and links are kept only for http(s) and
+mailto, so the text can neither inject markup nor forge the app's own `copy:`/`cite:` links.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.styles import get_style_by_name
+from pygments.util import ClassNotFound
+
+COPY_SCHEME = "copy:"  # href of a code block's Copy link: copy:<index into code_blocks()>
+CITE_SCHEME = "cite:"  # href of a citation: cite:<source number>
+_SAFE_LINK = re.compile(r"^(https?:|mailto:)", re.IGNORECASE)
+# [1], [1, 2] as asked for in the grounded prompt; 【1】 and 【1†L3-L9】 as gpt-oss writes by habit.
+_CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]|【(\d{1,3})(?:†[^】]*)?】")
+
+
+class _Theme:
+    def __init__(self, dark: bool) -> None:
+        style = "github-dark" if dark else "default"
+        self.style = style
+        self.code_bg = get_style_by_name(style).background_color
+        self.code_fg = "#e6edf3" if dark else "#1f2328"
+        self.code_header_bg = "#161b22" if dark else "#eaeef2"
+        self.inline_code_bg = "#343942" if dark else "#eff1f3"
+        self.border = "#3d444d" if dark else "#d1d9e0"
+        self.muted = "#9198a1" if dark else "#59636e"
+
+
+_THEMES = {dark: _Theme(dark) for dark in (False, True)}
+
+
+def markdown_to_html(text: str, *, dark: bool) -> str:
+    """HTML for a QTextDocument. Code blocks are numbered in document order; the n-th one's Copy
+    link is `copy:n` and `code_blocks(text)[n]` is its code."""
+    return _MD.render(text, {"theme": _THEMES[dark], "code_index": 0})
+
+
+def code_blocks(text: str) -> list[str]:
+    """The code of every fenced or indented code block, in the order `copy:` links number them."""
+    return [_code_of(tok) for tok in _MD.parse(text, {}) if tok.type in ("fence", "code_block")]
+
+
+def _code_of(token: Token) -> str:
+    return token.content[:-1] if token.content.endswith("\n") else token.content
+
+
+@lru_cache(maxsize=256)
+def _highlighted(code: str, language: str, dark: bool) -> str:
+    # Cached: while an answer streams, its finished code blocks re-render unchanged.
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return html.escape(code)
+    formatter = HtmlFormatter(noclasses=True, nowrap=True, style=_THEMES[dark].style)
+    return highlight(code, lexer, formatter).rstrip("\n")
+
+
+def _render_code(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    theme: _Theme = env["theme"]
+    index = env["code_index"]
+    env["code_index"] = index + 1
+    language = token.info.split()[0] if token.info.strip() else ""
+    body = _highlighted(_code_of(token), language.lower(), theme is _THEMES[True])
+    label = html.escape(language) or "&nbsp;"
+    return (
+        f'<table width="100%" cellspacing="0" cellpadding="6" bgcolor="{theme.code_bg}"'
+        f' style="border: 1px solid {theme.border}; border-collapse: collapse; margin: 6px 0;">'
+        f'<tr bgcolor="{theme.code_header_bg}">'
+        f'<td><span style="color: {theme.muted}; font-size: small;">{label}</span></td>'
+        f'<td align="right"><a href="{COPY_SCHEME}{index}" style="font-size: small;">Copy</a></td></tr>'
+        f'<tr><td colspan="2"><pre style="margin: 0; color: {theme.code_fg};">{body}</pre></td></tr>'
+        "</table>\n"
+    )
+
+
+def _render_code_inline(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    theme: _Theme = env["theme"]
+    return f'<code style="background-color: {theme.inline_code_bg};">{html.escape(tokens[idx].content)}</code>'
+
+
+def _render_table_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    theme: _Theme = env["theme"]
+    return (f'<table border="1" cellspacing="0" cellpadding="5"'
+            f' style="border-collapse: collapse; border-color: {theme.border}; margin: 6px 0;">\n')
+
+
+def _render_cell_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    token = tokens[idx]
+    align = str(token.attrs.get("style", "")).removeprefix("text-align:")
+    return f'<{token.tag} align="{align}">' if align else f"<{token.tag}>"
+
+
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    # Never fetch or show what the model points at; offer the address as a link instead.
+    token = tokens[idx]
+    src = html.escape(str(token.attrs.get("src", "")))
+    alt = html.escape(self.renderInlineAsText(token.children or [], options, env)) or src
+    return f'<a href="{src}">[image: {alt}]</a>'
+
+
+def _render_citation(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    links = ", ".join(f'<a href="{CITE_SCHEME}{n}">{n}</a>' for n in tokens[idx].meta["numbers"])
+    return f"[{links}]"
+
+
+def _citations(state: StateCore) -> None:
+    """Turns [1] / [1, 2] / 【1】 in plain text (not code, not inside links) into citation tokens."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        link_depth = 0
+        for tok in block.children:
+            link_depth += {"link_open": 1, "link_close": -1}.get(tok.type, 0)
+            if tok.type != "text" or link_depth or not _CITATION.search(tok.content):
+                children.append(tok)
+                continue
+            at = 0
+            for match in _CITATION.finditer(tok.content):
+                if match.start() > at:
+                    children.append(_text_token(tok.content[at:match.start()]))
+                numbers = [int(n) for n in re.findall(r"\d+", match.group(1) or match.group(2))]
+                cite = Token("citation", "", 0)
+                cite.meta = {"numbers": numbers}
+                children.append(cite)
+                at = match.end()
+            if at < len(tok.content):
+                children.append(_text_token(tok.content[at:]))
+        block.children = children
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _build() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.validateLink = lambda url: bool(_SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
+    md.core.ruler.push("citations", _citations)
+    md.add_render_rule("fence", _render_code)
+    md.add_render_rule("code_block", _render_code)
+    md.add_render_rule("code_inline", _render_code_inline)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("th_open", _render_cell_open)
+    md.add_render_rule("td_open", _render_cell_open)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("citation", _render_citation)
+    return md
+
+
+_MD = _build()
