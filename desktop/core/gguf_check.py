@@ -207,6 +207,29 @@ def require_chat_model(info: GgufInfo) -> None:
             f"{info.path.name} is a '{info.architecture}' model; this app chats with gpt-oss models "
             f"(architecture 'gpt-oss')."
         )
+    problem = _hparam_problem(info)
+    if problem:
+        raise UserError(f"{info.path.name} is a damaged gpt-oss file: {problem}.")
+
+
+def _hparam_problem(info: GgufInfo) -> str | None:
+    """Values llama.cpp asserts on while loading (an assert kills the whole process, not a raise)."""
+    def count(suffix: str) -> int:
+        value = info.hparam(suffix, 0)
+        return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else -1
+
+    blocks, experts, used = count(".block_count"), count(".expert_count"), count(".expert_used_count")
+    heads, kv_heads, width = count(".attention.head_count"), count(".attention.head_count_kv"), count(".embedding_length")
+    if blocks <= 0 or width <= 0:
+        return "its layer count or width is missing"
+    if not 0 < used <= experts:
+        return f"it routes each token to {used} of {experts} experts"
+    if heads <= 0 or kv_heads <= 0 or heads % kv_heads:
+        return f"its {heads} attention heads do not split into {kv_heads} key/value groups"
+    layers = {int(t.name.split(".")[1]) for t in info.tensors if t.name.startswith("blk.") and t.name.split(".")[1].isdigit()}
+    if layers != set(range(blocks)):
+        return f"it declares {blocks} layers but holds tensors for {len(layers)}"
+    return None
 
 
 def _gib(n: int) -> str:

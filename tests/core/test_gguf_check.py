@@ -62,3 +62,12 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         inspect_gguf(tmp_path / "nope.gguf")
     with pytest.raises(UserError, match="not a file|folder"):
         inspect_gguf(tmp_path)
+
+
+def test_hparams_llama_cpp_would_abort_on_are_refused(tmp_path: Path) -> None:
+    from tests.fixtures.chat_models import write_tiny_gpt_oss
+
+    # llama.cpp hits GGML_ASSERT (process abort) when more experts are used than exist.
+    broken = write_tiny_gpt_oss(tmp_path / "broken.gguf", n_expert=2, n_expert_used=4)
+    with pytest.raises(UserError, match="routes each token to 4 of 2 experts"):
+        require_chat_model(inspect_gguf(broken))

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from desktop.settings import SCHEMA_VERSION, Settings, load_settings, save_settings
+
+
+def test_round_trip_and_schema_version(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    settings = Settings().with_section("reasoning", effort="high").with_section("sampling", temperature=0.5)
+    save_settings(path, settings)
+    raw = json.loads(path.read_text())
+    assert raw["schema_version"] == SCHEMA_VERSION
+    assert load_settings(path) == settings
+    assert not list(tmp_path.glob("*.tmp"))  # the atomic write left no temp file behind
+
+
+@pytest.mark.parametrize(("section", "changes", "message"), [
+    ("reasoning", {"effort": "extreme"}, "Reasoning effort must be one of"),
+    ("sampling", {"temperature": 7.0}, "Temperature must be between 0 and 2"),
+    ("model", {"context_length": 10}, "Context length must be between"),
+    ("sampling", {"top_k": "many"}, "Top-k must be a number"),
+])
+def test_out_of_range_values_are_refused(section: str, changes: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings().with_section(section, **changes)
+
+
+def test_damaged_or_hand_edited_file_never_blocks_start(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text("{ not json")
+    assert load_settings(path) == Settings()
+    path.write_text(json.dumps({"schema_version": 1, "sampling": {"temperature": 99, "top_p": 0.5},
+                                "reasoning": {"effort": "low", "unknown": 1}, "extra": True}))
+    loaded = load_settings(path)
+    assert loaded.sampling.temperature == Settings().sampling.temperature  # out of range -> default
+    assert loaded.sampling.top_p == 0.5
+    assert loaded.reasoning.effort == "low"
