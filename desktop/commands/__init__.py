@@ -1,5 +1,5 @@
 """CLI subcommands; each module exposes register(subparsers)."""
 
-from desktop.commands import ask
+from desktop.commands import ask, chats
 
-COMMAND_MODULES = [ask]
+COMMAND_MODULES = [ask, chats]

@@ -37,7 +37,9 @@ class _Theme:
     def __init__(self, dark: bool) -> None:
         style = "github-dark" if dark else "default"
         self.style = style
-        self.code_bg = get_style_by_name(style).background_color
+        self.code_bg = get_style_by_name(style).background_color if dark else "#f6f8fa"
+        # Explicit, because a dark theme built on a light palette keeps a dark-blue link colour.
+        self.link = "#4493f8" if dark else "#0969da"
         self.code_fg = "#e6edf3" if dark else "#1f2328"
         self.code_header_bg = "#161b22" if dark else "#eaeef2"
         self.inline_code_bg = "#343942" if dark else "#eff1f3"
@@ -85,11 +87,13 @@ def _render_code(self: Any, tokens: list[Token], idx: int, options: Any, env: di
     body = _highlighted(_code_of(token), language.lower(), theme is _THEMES[True])
     label = html.escape(language) or "&nbsp;"
     return (
-        f'<table width="100%" cellspacing="0" cellpadding="6" bgcolor="{theme.code_bg}"'
-        f' style="border: 1px solid {theme.border}; border-collapse: collapse; margin: 6px 0;">'
+        # No cell borders: Qt would draw one between the header's two cells.
+        f'<table width="100%" border="0" cellspacing="0" cellpadding="6" bgcolor="{theme.code_bg}"'
+        f' style="margin: 6px 0;">'
         f'<tr bgcolor="{theme.code_header_bg}">'
-        f'<td><span style="color: {theme.muted}; font-size: small;">{label}</span></td>'
-        f'<td align="right"><a href="{COPY_SCHEME}{index}" style="font-size: small;">Copy</a></td></tr>'
+        f'<td width="100%"><span style="color: {theme.muted}; font-size: small;">{label}</span></td>'
+        f'<td align="right"><a href="{COPY_SCHEME}{index}" style="color: {theme.link}; font-size: small;'
+        f' white-space: nowrap;">Copy</a></td></tr>'
         f'<tr><td colspan="2"><pre style="margin: 0; color: {theme.code_fg};">{body}</pre></td></tr>'
         "</table>\n"
     )
@@ -117,11 +121,18 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: d
     token = tokens[idx]
     src = html.escape(str(token.attrs.get("src", "")))
     alt = html.escape(self.renderInlineAsText(token.children or [], options, env)) or src
-    return f'<a href="{src}">[image: {alt}]</a>'
+    return f'<a href="{src}" style="color: {env["theme"].link};">[image: {alt}]</a>'
+
+
+def _render_link_open(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
+    tokens[idx].attrSet("style", f"color: {env['theme'].link};")
+    return str(self.renderToken(tokens, idx, options, env))
 
 
 def _render_citation(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
-    links = ", ".join(f'<a href="{CITE_SCHEME}{n}">{n}</a>' for n in tokens[idx].meta["numbers"])
+    link = env["theme"].link
+    links = ", ".join(f'<a href="{CITE_SCHEME}{n}" style="color: {link};">{n}</a>'
+                      for n in tokens[idx].meta["numbers"])
     return f"[{links}]"
 
 
@@ -168,6 +179,7 @@ def _build() -> MarkdownIt:
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("th_open", _render_cell_open)
     md.add_render_rule("td_open", _render_cell_open)
+    md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("citation", _render_citation)
     return md
