@@ -1,5 +1,5 @@
 """CLI subcommands; each module exposes register(subparsers)."""
 
-from desktop.commands import ask, chats
+from desktop.commands import ask, bench, chats
 
-COMMAND_MODULES = [ask, chats]
+COMMAND_MODULES = [ask, chats, bench]

@@ -6,10 +6,12 @@ so what is measured is what the user gets.
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop.core import harmony
 from desktop.core.harmony import Delta, StreamParser
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling, gpu_offload_supported
@@ -19,6 +21,79 @@ from desktop.settings import Settings
 DEFAULT_FLUSH_INTERVAL_S = 1 / 30
 
 
+@dataclass(frozen=True)
+class ChatRequest:
+    """Everything one turn needs; rendered on the LLM thread, where the tokenizer lives."""
+
+    turns: tuple[harmony.Turn, ...]  # the conversation, ending with the new user message
+    effort: str = "medium"
+    instructions: str = ""
+    today: datetime.date = field(default_factory=datetime.date.today)
+    keep_from: int = 0  # first turn of the previous prompt: kept while it fits (KV cache reuse)
+
+
+@dataclass
+class PromptPlan:
+    prompt: str
+    dropped_turns: int  # oldest turns left out so the prompt fits the context
+
+
+class TokenCounter:
+    """Counts a rendered prompt's tokens piece by piece, remembering each turn's count.
+
+    Harmony messages are separated by special tokens, which the tokenizer never merges across, so
+    a prompt's token count is the sum of its messages' counts. Counting each turn once keeps a
+    1,000-turn conversation from being re-tokenized whole on every question.
+    """
+
+    def __init__(self, count_tokens: Callable[[str], int], max_entries: int = 8192) -> None:
+        self._count = count_tokens
+        self._cache: dict[str, int] = {}
+        self._max_entries = max_entries
+
+    def __call__(self, text: str) -> int:
+        known = self._cache.get(text)
+        if known is None:
+            if len(self._cache) >= self._max_entries:
+                self._cache.clear()
+            known = self._cache[text] = self._count(text)
+        return known
+
+
+def build_prompt(request: ChatRequest, count_tokens: Callable[[str], int], n_ctx: int,
+                 reserve: int) -> PromptPlan:
+    """Render the request so it leaves `reserve` tokens of the context free for the answer.
+
+    The system and developer messages and the newest turns stay; the oldest turns go first.
+    Turns are counted from the newest backwards and counting stops once the context is full, so
+    the cost does not grow with the length of the conversation. When turns must go, enough go to
+    bring the prompt down to three quarters of its budget, and the next turns keep that starting
+    point (`request.keep_from`) while it fits: the prompt prefix stays the same, so llama.cpp
+    reuses its KV cache instead of re-reading the conversation after every question.
+    """
+    turns = request.turns
+    head = harmony.render_prompt((), effort=request.effort, instructions=request.instructions,
+                                 today=request.today)  # system, developer and "<|start|>assistant"
+    budget = max(1, n_ctx - reserve - count_tokens(head))
+    start = max(0, min(request.keep_from, len(turns) - 1))
+    suffix: list[int] = []  # suffix[k]: tokens of the newest k + 1 turns
+    total = 0
+    for turn in reversed(turns[start:]):
+        total += count_tokens(harmony.render_turn(turn))
+        suffix.append(total)
+        if total > budget:
+            break
+    if total > budget:
+        target = budget * 3 // 4
+        kept = sum(1 for size in suffix if size <= target)
+        start = len(turns) - max(1, kept)
+        while start < len(turns) - 1 and turns[start].role != "user":
+            start += 1  # a conversation never opens with an answer
+    prompt = harmony.render_prompt(turns[start:], effort=request.effort, instructions=request.instructions,
+                                   today=request.today)
+    return PromptPlan(prompt, start)
+
+
 @dataclass
 class TurnResult:
     answer: str = ""
@@ -26,6 +101,8 @@ class TurnResult:
     commentary: str = ""
     stats: GenerationStats = field(default_factory=GenerationStats)
     reasoning_s: float = 0.0  # from the first reasoning token to the first answer token (or the end)
+    prompt: str = ""
+    dropped_turns: int = 0
 
     @property
     def cancelled(self) -> bool:
@@ -74,7 +151,7 @@ def run_turn(
 
     `stats` (optional) is filled live, so a caller can show tokens/s while the turn streams.
     """
-    result = TurnResult(stats=stats or GenerationStats())
+    result = TurnResult(stats=stats or GenerationStats(), prompt=prompt)
     collector = _Collector(result, time.perf_counter())
     parser = StreamParser()
     pending: list[Delta] = []
@@ -124,3 +201,14 @@ def load_options_from_settings(settings: Settings) -> LoadOptions:
     if gpu_layers < 0:
         gpu_layers = -1 if gpu_offload_supported() else 0
     return LoadOptions(n_ctx=m.context_length, n_gpu_layers=gpu_layers, n_threads=m.threads)
+
+
+def run_chat(runtime: ChatRuntime, request: ChatRequest, sampling: Sampling, cancel: CancelToken | None = None,
+             on_deltas: Callable[[list[Delta]], None] | None = None,
+             stats: GenerationStats | None = None, counter: TokenCounter | None = None) -> TurnResult:
+    """Fit the conversation into the context, then run the turn (`counter` caches turn sizes)."""
+    reserve = min(sampling.max_tokens, runtime.n_ctx // 2)
+    plan = build_prompt(request, counter or runtime.count_tokens, runtime.n_ctx, reserve)
+    result = run_turn(runtime, plan.prompt, sampling, cancel, on_deltas, stats=stats)
+    result.dropped_turns = plan.dropped_turns
+    return result

@@ -84,16 +84,19 @@ def render_prompt(
     parts = [_message("system", render_system(effort, today or date.today()))]
     if instructions:
         parts.append(_message("developer", "# Instructions\n\n" + neutralise_markers(instructions)))
-    for turn in turns:
-        text = neutralise_markers(turn.text)
-        if turn.role == "user":
-            parts.append(_message("user", text))
-        elif turn.role == "assistant":
-            parts.append(_message("assistant<|channel|>final", text))
-        else:
-            raise ValueError(f"unknown role {turn.role!r}; expected 'user' or 'assistant'")
+    parts.extend(render_turn(turn) for turn in turns)
     parts.append("<|start|>assistant")
     return "".join(parts)
+
+
+def render_turn(turn: Turn) -> str:
+    """One earlier message as it appears in the prompt (assistant turns: final channel only)."""
+    text = neutralise_markers(turn.text)
+    if turn.role == "user":
+        return _message("user", text)
+    if turn.role == "assistant":
+        return _message("assistant<|channel|>final", text)
+    raise ValueError(f"unknown role {turn.role!r}; expected 'user' or 'assistant'")
 
 
 def _message(header: str, text: str) -> str:

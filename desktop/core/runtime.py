@@ -152,9 +152,22 @@ class ChatRuntime:
         return self.info.name
 
     def tokenize(self, text: str) -> list[int]:
-        # special=True: harmony markers in *our* rendering are single control tokens. User text
-        # is neutralised by the harmony renderer so it cannot smuggle markers in.
-        return self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        """Tokens of `text`, harmony markers parsed as control tokens.
+
+        Calls llama_tokenize directly with a buffer sized to the text: llama-cpp-python's own
+        `tokenize` allocates a context-sized buffer on every call (512 KB for gpt-oss's 131k
+        context), which dominated counting the turns of a long conversation. User text is
+        neutralised by the harmony renderer, so it cannot smuggle markers in.
+        """
+        data = text.encode("utf-8")
+        capacity = len(data) + 16  # a token is at least one byte, except for added specials
+        for _ in range(2):
+            buffer = (self._lib.llama_token * capacity)()
+            n = self._lib.llama_tokenize(self._vocab, data, len(data), buffer, capacity, False, True)
+            if n >= 0:
+                return list(buffer[:n])
+            capacity = -n
+        raise UserError("Could not tokenize the prompt.")
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -306,3 +319,40 @@ def default_threads() -> int:
 
 def gpu_offload_supported() -> bool:
     return bool(_load_library().llama_supports_gpu_offload())
+
+
+def reference_decode(runtime: ChatRuntime, prompt: str, sampling: Sampling) -> GenerationStats:
+    """llama.cpp's own speed on this runtime's model: the benchmark's yardstick.
+
+    The same context, prompt and C sampler chain as `ChatRuntime.stream`, but nothing else: no
+    text pieces, no UTF-8 decoding, no parser, no thread hand-off. Starts from an empty cache so
+    both paths prefill the same prompt.
+    """
+    lib = runtime._lib
+    runtime.reset_cache()
+    stats = GenerationStats()
+    started = time.perf_counter()
+    tokens = runtime.tokenize(prompt)
+    stats.prompt_tokens = len(tokens)
+    runtime._prefill(tokens, CancelToken(), stats)
+    sampler = runtime._make_sampler(sampling)
+    array = (lib.llama_token * 1)()
+    first_at = 0.0
+    try:
+        for _ in range(min(sampling.max_tokens, runtime.n_ctx - len(tokens))):
+            token = lib.llama_sampler_sample(sampler, runtime._ctx, -1)
+            now = time.perf_counter()
+            if stats.tokens == 0:
+                first_at, stats.ttft_s = now, now - started
+            stats.tokens += 1
+            stats.decode_s = now - first_at
+            if lib.llama_vocab_is_eog(runtime._vocab, token):
+                stats.finish_reason = "stop"
+                break
+            array[0] = token
+            if lib.llama_decode(runtime._ctx, lib.llama_batch_get_one(array, 1)) != 0:
+                break
+    finally:
+        lib.llama_sampler_free(sampler)
+        runtime.reset_cache()  # the reference loop's tokens are not tracked: start clean
+    return stats

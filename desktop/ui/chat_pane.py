@@ -1,4 +1,8 @@
-"""The Chat pane: messages, the input box, Send/Stop, the effort toggle and the model banner."""
+"""The Chat pane: conversations sidebar, messages, the input box, Send/Stop, effort toggle, model banner.
+
+Every message is saved as it happens: the question at once, the answer about once a second while
+it streams (status 'partial'), and finally with its stats. A crash loses at most the last second.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +13,24 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
-    QSizePolicy, QVBoxLayout, QWidget,
+    QSizePolicy, QSplitter, QVBoxLayout, QWidget,
 )
 
 from desktop.core import harmony
-from desktop.core.chat import TurnResult, load_options_from_settings, sampling_from_settings
+from desktop.core.chat import ChatRequest, TurnResult, load_options_from_settings, sampling_from_settings
+from desktop.core.conversations import ConversationStore, Message
+from desktop.core.fsutil import atomic_write_text
 from desktop.core.runtime import GenerationStats
 from desktop.settings import EFFORTS, Settings
+from desktop.ui.conversation_list import ConversationList
 from desktop.ui.llm_worker import ChatEngine, LoadedModel
 from desktop.ui.message_widgets import AssistantMessage, UserMessage
 from desktop.ui.settings_hub import SettingsHub
+
+PARTIAL_SAVE_MS = 1000
+# Messages shown when a chat opens; older ones come in pages on request, so a 1,000-turn
+# conversation opens as fast as a short one.
+PAGE_SIZE = 40
 
 
 class PromptEdit(QPlainTextEdit):
@@ -39,7 +51,7 @@ class PromptEdit(QPlainTextEdit):
 
 
 class EffortToggle(QWidget):
-    """Three exclusive buttons, L | M | H, bound to the reasoning-effort setting."""
+    """Three exclusive buttons, Low | Medium | High, bound to the reasoning-effort setting."""
 
     def __init__(self, hub: SettingsHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,18 +80,32 @@ class EffortToggle(QWidget):
 
 class ChatPane(QWidget):
     sig_status = Signal(str)  # a short line for the window's status bar
+    sig_deleted = Signal(object)  # DeletedConversation, so the window can offer Undo
 
-    def __init__(self, hub: SettingsHub, engine: ChatEngine, parent: QWidget | None = None) -> None:
+    def __init__(self, hub: SettingsHub, engine: ChatEngine, store: ConversationStore,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
         self._engine = engine
-        self._turns: list[harmony.Turn] = []
-        self._today = datetime.date.today()  # fixed per conversation: keeps the prompt prefix cacheable
+        self.store = store
+        self.conversation_id: int | None = None
+        self._today = datetime.date.today()
         self._streaming: AssistantMessage | None = None
-        self._pending_user_text = ""
+        self._streaming_id: int | None = None
+        self._editing_position: int | None = None
+        self._pending_model: str | None = None
         self.last_prompt = ""
+        self.last_result: TurnResult | None = None
+        self._partial_timer = QTimer(self, interval=PARTIAL_SAVE_MS, timeout=self._save_partial)
 
-        layout = QVBoxLayout(self)
+        self.sidebar = ConversationList(store)
+        self.sidebar.sig_open.connect(self.open_conversation)
+        self.sidebar.sig_new.connect(self.new_conversation)
+        self.sidebar.sig_delete.connect(self.delete_conversation)
+        self.sidebar.sig_export.connect(self.export_conversation)
+
+        column = QWidget()
+        layout = QVBoxLayout(column)
         self.banner = QLabel()
         self.banner.setObjectName("modelBanner")
         self.banner.setWordWrap(True)
@@ -92,13 +118,25 @@ class ChatPane(QWidget):
         banner_row.addWidget(self.open_model_button)
         layout.addLayout(banner_row)
 
+        self.notice = QLabel()
+        self.notice.setObjectName("contextNotice")
+        self.notice.setAccessibleName("Notice")
+        self.notice.setStyleSheet("color: palette(placeholder-text);")
+        self.notice.hide()
         self.messages = QWidget()
         self.messages_layout = QVBoxLayout(self.messages)
         self.messages_layout.addStretch(1)
+        self.earlier_button = QPushButton()
+        self.earlier_button.setAccessibleName("Show earlier messages")
+        self.earlier_button.clicked.connect(self.show_earlier)
+        self.earlier_button.hide()
+        self._hidden_messages: list[Message] = []
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.messages)
         self.scroll.setAccessibleName("Conversation")
+        layout.addWidget(self.notice)
+        layout.addWidget(self.earlier_button)
         layout.addWidget(self.scroll, 1)
 
         self.input = PromptEdit()
@@ -109,7 +147,6 @@ class ChatPane(QWidget):
         self.input.sig_submit.connect(self.send)
         self.input.sig_escape.connect(self.stop)
         self.send_button = QPushButton("Send")
-        self.send_button.setAccessibleName("Send")
         self.send_button.clicked.connect(self._send_or_stop)
         self.effort = EffortToggle(hub)
         self.live_stats = QLabel()
@@ -124,6 +161,15 @@ class ChatPane(QWidget):
         layout.addLayout(input_row)
         layout.addLayout(controls)
 
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(column)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 860])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.splitter)
+
         engine.sig_loaded.connect(self._on_loaded)
         engine.sig_load_failed.connect(self._on_load_failed)
         engine.sig_deltas.connect(self._on_deltas)
@@ -131,6 +177,7 @@ class ChatPane(QWidget):
         engine.sig_failed.connect(self._on_failed)
         self._set_busy(False)
         self._show_banner()
+        self.sidebar.refresh()
 
     # -- model ------------------------------------------------------------------------------
     def load_configured_model(self) -> None:
@@ -145,19 +192,18 @@ class ChatPane(QWidget):
         self._engine.load(path, load_options_from_settings(self._hub.settings))
 
     def choose_model_file(self) -> None:
-        start = self._hub.ctx.paths.models_dir
-        path, _ = QFileDialog.getOpenFileName(self, "Open a gpt-oss model", str(start),
+        path, _ = QFileDialog.getOpenFileName(self, "Open a gpt-oss model", str(self._hub.ctx.paths.models_dir),
                                               "GGUF models (*.gguf);;All files (*)")
         if path:
             self.open_model(path)
 
     def open_model(self, path: str) -> None:
-        """Load `path` and remember it as the chat model once it loads."""
+        """Load `path` and remember it as the chat model once it has loaded."""
         self._pending_model = path
         self.load_model(path)
 
     def _on_loaded(self, model: LoadedModel) -> None:
-        if getattr(self, "_pending_model", None) == model.path:
+        if self._pending_model == model.path:
             self._hub.update("model", chat_model_path=model.path)
             self._pending_model = None
         self._set_banner(f"Model: {model.name} · context {model.n_ctx:,} tokens · loaded in {model.load_s:.1f} s",
@@ -166,6 +212,7 @@ class ChatPane(QWidget):
         self._set_busy(False)
 
     def _on_load_failed(self, message: str) -> None:
+        self._pending_model = None
         self._set_banner(message, error=True)
         self._set_busy(False)
 
@@ -176,10 +223,86 @@ class ChatPane(QWidget):
 
     def _set_banner(self, text: str, error: bool) -> None:
         self.banner.setText(text)
-        self.banner.setProperty("error", error)
-        self.banner.setStyleSheet("color: palette(bright-text); background: #b3261e; padding: 6px;" if error else "")
+        self.banner.setStyleSheet("color: white; background: #b3261e; padding: 6px;" if error else "")
 
-    # -- conversation -------------------------------------------------------------------------
+    # -- conversations ----------------------------------------------------------------------
+    def new_conversation(self) -> None:
+        if self._engine.busy:
+            return
+        self.conversation_id = None
+        self._today = datetime.date.today()
+        self._editing_position = None
+        self._clear_messages()
+        self.notice.hide()
+        self.sidebar.set_current(None)
+        self.input.setFocus()
+
+    def open_conversation(self, conv_id: int) -> None:
+        if self._engine.busy and conv_id != self.conversation_id:
+            self.sig_status.emit("Stop the answer being written before switching chats.")
+            self.sidebar.set_current(self.conversation_id)
+            return
+        self.conversation_id = conv_id
+        self._today = datetime.date.today()
+        self._editing_position = None
+        self.notice.hide()
+        self._clear_messages()
+        messages = self.store.messages(conv_id)
+        self._hidden_messages = messages[:-PAGE_SIZE]
+        for message in messages[-PAGE_SIZE:]:
+            self._add_widget(self._widget_for(message))
+        self._update_earlier_button()
+        self.sidebar.set_current(conv_id)
+
+    def show_earlier(self) -> None:
+        page, self._hidden_messages = self._hidden_messages[-PAGE_SIZE:], self._hidden_messages[:-PAGE_SIZE]
+        for offset, message in enumerate(page):
+            self.messages_layout.insertWidget(offset, self._widget_for(message))
+        self._update_earlier_button()
+
+    def _update_earlier_button(self) -> None:
+        count = len(self._hidden_messages)
+        self.earlier_button.setText(f"Show earlier messages ({count} more)")
+        self.earlier_button.setVisible(count > 0)
+
+    def delete_conversation(self, conv_id: int) -> None:
+        if self._engine.busy and conv_id == self.conversation_id:
+            self.sig_status.emit("Stop the answer being written before deleting this chat.")
+            return
+        snapshot = self.store.delete(conv_id)
+        if conv_id == self.conversation_id:
+            self.new_conversation()
+        self.sidebar.refresh()
+        self.sig_deleted.emit(snapshot)
+
+    def restore_conversation(self, snapshot) -> None:
+        restored = self.store.restore(snapshot)
+        self.sidebar.refresh()
+        self.open_conversation(restored.id)
+
+    def export_conversation(self, conv_id: int, fmt: str) -> None:
+        title = self.store.get(conv_id).title or "chat"
+        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip() or "chat"
+        path, _ = QFileDialog.getSaveFileName(self, "Export chat", str(Path.home() / f"{safe}.{fmt}"),
+                                              "Markdown (*.md)" if fmt == "md" else "JSON (*.json)")
+        if path:
+            text = self.store.export_markdown(conv_id) if fmt == "md" else self.store.export_json(conv_id)
+            atomic_write_text(Path(path), text)
+            self.sig_status.emit(f"Exported to {path}")
+
+    def _widget_for(self, message: Message) -> QWidget:
+        if message.role == "user":
+            widget = UserMessage(message.text, message.position)
+            widget.sig_edit.connect(self.edit_message)
+            return widget
+        widget = AssistantMessage(message.position)
+        widget.sig_regenerate.connect(self.regenerate)
+        widget.set_content(message.text, message.reasoning)
+        widget.set_reasoning_done(float(message.stats.get("reasoning_s", 0) or 0))
+        widget.set_status(_status_line(message))
+        return widget
+
+    # -- sending ----------------------------------------------------------------------------
     def send(self) -> None:
         text = self.input.toPlainText().strip()
         if not text or self._engine.busy:
@@ -187,19 +310,53 @@ class ChatPane(QWidget):
         if self._engine.model is None:
             self._set_banner("Load a model first: “Open model…” picks a gpt-oss .gguf file.", error=True)
             return
-        settings = self._hub.settings
+        if self._editing_position is not None and self.conversation_id is not None:
+            # Edit-and-resend: the edited question replaces it and everything after it.
+            self.store.truncate_after(self.conversation_id, self._editing_position - 1)
+            self.open_conversation(self.conversation_id)
+        self._editing_position = None
+        if self.conversation_id is None:
+            self.conversation_id = self.store.create().id
         self.input.clear()
-        self._pending_user_text = text
-        self._add_widget(UserMessage(text))
-        self._streaming = AssistantMessage()
+        self._add_widget(self._widget_for(self.store.add_user_message(self.conversation_id, text)))
+        self._generate()
+
+    def edit_message(self, position: int, text: str) -> None:
+        if self._engine.busy:
+            return
+        self._editing_position = position
+        self.input.setPlainText(text)
+        self.input.setFocus()
+        self.sig_status.emit("Editing an earlier message: Send replaces it and the answers after it.")
+
+    def regenerate(self, position: int) -> None:
+        if self._engine.busy or self.conversation_id is None:
+            return
+        self.store.truncate_after(self.conversation_id, position - 1)
+        self.open_conversation(self.conversation_id)
+        self._generate()
+
+    def _generate(self) -> None:
+        assert self.conversation_id is not None
+        settings = self._hub.settings
+        history = self.store.messages(self.conversation_id)
+        turns = tuple(harmony.Turn(m.role, m.text) for m in history)
+        model = self._engine.model.name if self._engine.model else None
+        placeholder = self.store.start_assistant_message(self.conversation_id, settings.reasoning.effort, model)
+        self._streaming_id = placeholder.id
+        self._streaming = AssistantMessage(placeholder.position)
+        self._streaming.sig_regenerate.connect(self.regenerate)
+        self._streaming.set_busy(True)
         self._add_widget(self._streaming)
-        prompt = harmony.render_prompt(
-            [*self._turns, harmony.Turn("user", text)], effort=settings.reasoning.effort,
-            instructions=settings.reasoning.system_prompt, today=self._today,
-        )
-        self.last_prompt = prompt
-        self._engine.generate(prompt, sampling_from_settings(settings))
+        answers = [m for m in history if m.role == "assistant"]
+        keep_from = int(answers[-1].stats.get("dropped_turns", 0) or 0) if answers else 0
+        request = ChatRequest(turns, effort=settings.reasoning.effort, instructions=settings.reasoning.system_prompt,
+                              today=self._today, keep_from=keep_from)
+        self._engine.generate(request, sampling_from_settings(settings))
+        self._partial_timer.start()
         self._set_busy(True)
+        self.sidebar.set_current(self.conversation_id)
+        self.sidebar.refresh()
 
     def stop(self) -> None:
         self._engine.stop()
@@ -218,34 +375,64 @@ class ChatPane(QWidget):
             self.live_stats.setText(f"{stats.tokens} tokens · {stats.tokens_per_s:.1f} tok/s")
         self._scroll_to_end()
 
+    def _save_partial(self) -> None:
+        if self._streaming is not None and self._streaming_id is not None:
+            self.store.update_partial(self._streaming_id, self._streaming.answer_text,
+                                      self._streaming.reasoning_text)
+
     def _on_finished(self, result: TurnResult) -> None:
-        message = self._streaming
-        self._streaming = None
-        self._set_busy(False)
-        if message is None:
+        message, message_id = self._streaming, self._streaming_id
+        self._end_stream()
+        self.last_prompt = result.prompt
+        self.last_result = result
+        if message is None or message_id is None:
             return
+        stats = {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 2),
+                 "dropped_turns": result.dropped_turns}
+        status = "cancelled" if result.cancelled else "complete"
+        saved = self.store.finish_assistant_message(message_id, result.answer, result.reasoning,
+                                                    stats=stats, status=status)
         message.set_reasoning_done(result.reasoning_s)
-        stats = result.stats
-        effort = self._hub.settings.reasoning.effort
-        parts = [f"{stats.tokens_per_s:.1f} tok/s", f"{stats.ttft_s:.2f} s to first token", f"{effort} effort"]
-        if result.cancelled:
-            parts.insert(0, "stopped")
-        message.set_status(" · ".join(parts))
-        self.live_stats.setText(f"{stats.tokens} tokens · {stats.tokens_per_s:.1f} tok/s")
-        # Earlier assistant turns are rendered with their final answer only (harmony's rule).
-        self._turns += [harmony.Turn("user", self._pending_user_text), harmony.Turn("assistant", result.answer)]
+        message.set_status(_status_line(saved))
+        self.live_stats.setText(f"{result.stats.tokens} tokens · {result.stats.tokens_per_s:.1f} tok/s")
+        if result.dropped_turns:
+            self.notice.setText(f"The {result.dropped_turns} oldest messages no longer fit in the model's context "
+                                "and were left out of this answer.")
+            self.notice.show()
+        self.sidebar.refresh()
 
-    def _on_failed(self, message: str) -> None:
+    def _on_failed(self, error: str) -> None:
+        message, message_id = self._streaming, self._streaming_id
+        self._end_stream()
+        if message is not None and message_id is not None:
+            self.store.finish_assistant_message(message_id, message.answer_text, message.reasoning_text,
+                                                status="error", error=error)
+            message.set_status(f"error: {error}")
+        self.sig_status.emit(error)
+
+    def _end_stream(self) -> None:
+        self._partial_timer.stop()
         if self._streaming is not None:
-            self._streaming.set_status(f"error: {message}")
+            self._streaming.set_busy(False)
         self._streaming = None
+        self._streaming_id = None
         self._set_busy(False)
-        self.sig_status.emit(message)
 
+    # -- helpers ----------------------------------------------------------------------------
     def _set_busy(self, busy: bool) -> None:
         self.send_button.setText("Stop" if busy else "Send")
-        self.send_button.setAccessibleName("Stop" if busy else "Send")
+        self.send_button.setAccessibleName("Stop generating" if busy else "Send message")
         self.send_button.setEnabled(busy or self._engine.model is not None)
+
+    def _message_widgets(self) -> list[QWidget]:
+        return [self.messages_layout.itemAt(i).widget() for i in range(self.messages_layout.count() - 1)]
+
+    def _clear_messages(self) -> None:
+        for widget in self._message_widgets():
+            widget.setParent(None)
+            widget.deleteLater()
+        self._hidden_messages = []
+        self.earlier_button.hide()
 
     def _add_widget(self, widget: QWidget) -> None:
         self.messages_layout.insertWidget(self.messages_layout.count() - 1, widget)
@@ -254,3 +441,21 @@ class ChatPane(QWidget):
     def _scroll_to_end(self) -> None:
         bar = self.scroll.verticalScrollBar()
         QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))
+
+
+def _status_line(message: Message) -> str:
+    stats = message.stats or {}
+    parts = []
+    if message.status == "partial":
+        parts.append("interrupted: partial answer")
+    elif message.status == "cancelled":
+        parts.append("stopped")
+    elif message.status == "error":
+        parts.append(f"error: {message.error}")
+    if stats.get("tokens_per_s"):
+        parts.append(f"{stats['tokens_per_s']:.1f} tok/s")
+    if stats.get("ttft_ms"):
+        parts.append(f"{stats['ttft_ms'] / 1000:.2f} s to first token")
+    if message.effort:
+        parts.append(f"{message.effort} effort")
+    return " · ".join(parts)

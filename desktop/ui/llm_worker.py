@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from desktop.core.chat import TurnResult, run_turn
+from desktop.core.chat import ChatRequest, TokenCounter, TurnResult, run_chat
 from desktop.core.errors import UserError
 from desktop.core.harmony import Delta
 from desktop.core.jobs import CancelToken
@@ -36,12 +36,14 @@ class _Worker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self._runtime: ChatRuntime | None = None
+        self._counter: TokenCounter | None = None
 
     @Slot(str, object)
     def load(self, path: str, options: LoadOptions) -> None:
         self._close()
         try:
             self._runtime = ChatRuntime(path, options)
+            self._counter = TokenCounter(self._runtime.count_tokens)
         except UserError as exc:
             self.sig_load_failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001 - the thread must survive any loader failure
@@ -51,16 +53,16 @@ class _Worker(QObject):
             rt = self._runtime
             self.sig_loaded.emit(LoadedModel(path, rt.model_name, rt.n_ctx, rt.load_s))
 
-    @Slot(str, object, object)
-    def generate(self, prompt: str, sampling: Sampling, cancel: CancelToken) -> None:
+    @Slot(object, object, object)
+    def generate(self, request: ChatRequest, sampling: Sampling, cancel: CancelToken) -> None:
         if self._runtime is None:
             self.sig_failed.emit("No model is loaded.")
             return
         stats = GenerationStats()
         try:
-            result = run_turn(self._runtime, prompt, sampling, cancel,
+            result = run_chat(self._runtime, request, sampling, cancel,
                               on_deltas=lambda batch: self.sig_deltas.emit(batch, _snapshot(stats)),
-                              stats=stats)
+                              stats=stats, counter=self._counter)
         except UserError as exc:
             self.sig_failed.emit(str(exc))
         except Exception as exc:  # noqa: BLE001
@@ -93,7 +95,7 @@ class ChatEngine(QObject):
     sig_failed = Signal(str)
 
     _sig_load = Signal(str, object)
-    _sig_generate = Signal(str, object, object)
+    _sig_generate = Signal(object, object, object)
     _sig_unload = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -123,9 +125,9 @@ class ChatEngine(QObject):
         self.model = None
         self._sig_load.emit(path, options)
 
-    def generate(self, prompt: str, sampling: Sampling) -> None:
+    def generate(self, request: ChatRequest, sampling: Sampling) -> None:
         self._cancel = CancelToken()
-        self._sig_generate.emit(prompt, sampling, self._cancel)
+        self._sig_generate.emit(request, sampling, self._cancel)
 
     def stop(self) -> None:
         """Ask the running turn to end; it stops within one token (or inside a prompt batch)."""

@@ -1,19 +1,21 @@
-"""The main window: Chat, Library and Settings panes in tabs, with keyboard shortcuts."""
+"""The main window: Chat, Library and Settings panes, shortcuts, and remembered layout."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import __version__
-from desktop.core.chat import load_options_from_settings
+from desktop.core.conversations import ConversationStore, NotFoundError
+from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.llm_worker import ChatEngine
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.settings_pane import SettingsPane
+from desktop.ui.theme import apply_theme
 
-GEOMETRY_FILE = "window-geometry.bin"
+UNDO_SECONDS = 10
 
 
 def _placeholder(text: str) -> QWidget:
@@ -27,12 +29,17 @@ def _placeholder(text: str) -> QWidget:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, hub: SettingsHub) -> None:
+    def __init__(self, hub: SettingsHub, store: ConversationStore | None = None) -> None:
         super().__init__()
         self.hub = hub
         self.setWindowTitle("gpt-oss-desktop")
+        self.setAccessibleName("gpt-oss-desktop")
+        self._owns_store = store is None
+        self.store = store or ConversationStore(hub.ctx.paths.conversations_db)
+        self.ui_state = QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+        apply_theme(hub.settings.appearance.theme)
         self.engine = ChatEngine(self)
-        self.chat = ChatPane(hub, self.engine)
+        self.chat = ChatPane(hub, self.engine, self.store)
         self.library = self._library_pane()
         self.settings_pane = SettingsPane(hub)
         self.settings_pane.sig_reload_requested.connect(self._reload_model)
@@ -40,11 +47,22 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.chat, "Chat")
         self.tabs.addTab(self.library, "Library")
         self.tabs.addTab(self.settings_pane, "Settings")
+        self.tabs.setAccessibleName("Panes")
         self.setCentralWidget(self.tabs)
-        self.chat.sig_status.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button.hide()
+        self.statusBar().addPermanentWidget(self.undo_button)
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000,
+                                  timeout=self._hide_undo)
+        self._deleted = None
+        self.undo_button.clicked.connect(self.undo_delete)
+        self.chat.sig_deleted.connect(self._offer_undo)
+        self.chat.sig_status.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        hub.sig_changed.connect(self._apply_settings)
         self.statusBar().showMessage(f"gpt-oss-desktop {__version__}: everything runs on this computer")
         self._shortcuts()
-        self._restore_geometry()
+        self._restore_state()
         self.chat.load_configured_model()
 
     def _library_pane(self) -> QWidget:
@@ -52,36 +70,73 @@ class MainWindow(QMainWindow):
                             "model alone. Files you drop here are not read.")
 
     def _shortcuts(self) -> None:
-        QShortcut(QKeySequence("Ctrl+,"), self, activated=lambda: self.tabs.setCurrentWidget(self.settings_pane))
-        QShortcut(QKeySequence("Ctrl+1"), self, activated=lambda: self.tabs.setCurrentWidget(self.chat))
-        QShortcut(QKeySequence("Ctrl+2"), self, activated=lambda: self.tabs.setCurrentWidget(self.library))
-        QShortcut(QKeySequence("Ctrl+3"), self, activated=lambda: self.tabs.setCurrentWidget(self.settings_pane))
-        QShortcut(QKeySequence("Ctrl+O"), self, activated=self.chat.choose_model_file)
-        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.close)
+        bindings = {
+            "Ctrl+,": lambda: self.tabs.setCurrentWidget(self.settings_pane),
+            "Ctrl+1": lambda: self.tabs.setCurrentWidget(self.chat),
+            "Ctrl+2": lambda: self.tabs.setCurrentWidget(self.library),
+            "Ctrl+3": lambda: self.tabs.setCurrentWidget(self.settings_pane),
+            "Ctrl+N": self._new_chat,
+            "Ctrl+K": self._search_chats,
+            "Ctrl+O": self.chat.choose_model_file,
+            "Ctrl+Q": self.close,
+        }
+        for keys, action in bindings.items():
+            QShortcut(QKeySequence(keys), self, activated=action)
+
+    def _new_chat(self) -> None:
+        self.tabs.setCurrentWidget(self.chat)
+        self.chat.new_conversation()
+
+    def _search_chats(self) -> None:
+        self.tabs.setCurrentWidget(self.chat)
+        self.chat.sidebar.focus_search()
+
+    def _offer_undo(self, snapshot) -> None:
+        self._deleted = snapshot
+        title = snapshot.conversation.title or "chat"
+        self.statusBar().showMessage(f"Deleted “{title}”", UNDO_SECONDS * 1000)
+        self.undo_button.show()
+        self._undo_timer.start()
+
+    def undo_delete(self) -> None:
+        if self._deleted is not None:
+            self.chat.restore_conversation(self._deleted)
+            self.statusBar().showMessage("Restored", 3000)
+        self._hide_undo()
+
+    def _hide_undo(self) -> None:
+        self._deleted = None
+        self.undo_button.hide()
+
+    def _apply_settings(self, settings: Settings) -> None:
+        apply_theme(settings.appearance.theme)
 
     def _reload_model(self) -> None:
         path = self.hub.settings.model.chat_model_path
         if path:
             self.chat.load_model(path)
 
-    def _geometry_path(self):
-        return self.hub.ctx.paths.config_dir / GEOMETRY_FILE
-
-    def _restore_geometry(self) -> None:
-        try:
-            self.restoreGeometry(QByteArray(self._geometry_path().read_bytes()))
-        except OSError:
-            self.resize(1100, 760)
+    def _restore_state(self) -> None:
+        geometry = self.ui_state.value("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1180, 780)
+        splitter = self.ui_state.value("splitter")
+        if splitter is not None:
+            self.chat.splitter.restoreState(splitter)
+        conversation = self.ui_state.value("conversation")
+        if conversation:
+            try:
+                self.chat.open_conversation(int(conversation))
+            except (NotFoundError, ValueError):
+                pass  # deleted since, or a hand-edited file: start on a new chat
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        from desktop.core.fsutil import atomic_write_bytes
-
-        try:
-            atomic_write_bytes(self._geometry_path(), bytes(self.saveGeometry().data()))
-        except OSError:
-            pass  # losing the window size is not worth an error at exit
+        self.ui_state.setValue("geometry", self.saveGeometry())
+        self.ui_state.setValue("splitter", self.chat.splitter.saveState())
+        self.ui_state.setValue("conversation", self.chat.conversation_id or 0)
+        self.ui_state.sync()
         self.engine.shutdown()
+        if self._owns_store:
+            self.store.close()
         super().closeEvent(event)
-
-
-__all__ = ["MainWindow", "load_options_from_settings"]
+        QApplication.instance().processEvents()

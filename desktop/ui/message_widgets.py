@@ -1,57 +1,92 @@
 """One chat message on screen: the user's text, or an answer with its reasoning kept apart.
 
 Only the message being streamed changes while tokens arrive, so the rest of the conversation
-is never laid out again.
+is never laid out again. Answers render as Markdown (desktop.ui.markdown) with highlighted code.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+)
 
 from desktop.core.harmony import Delta
+from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, markdown_to_html
+from desktop.ui.theme import is_dark
 
 
 def _text_label(text: str = "", rich: bool = False) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.MarkdownText if rich else Qt.TextFormat.PlainText)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                   | Qt.TextInteractionFlag.LinksAccessibleByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     return label
 
 
+def _action(text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setAccessibleName(tip)
+    button.setAutoRaise(True)
+    return button
+
+
 class UserMessage(QFrame):
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+    sig_edit = Signal(int, str)  # position, text: the user wants to edit and resend it
+
+    def __init__(self, text: str, position: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("userMessage")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.position = position
+        self.text = text
         layout = QVBoxLayout(self)
-        title = QLabel("<b>You</b>")
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<b>You</b>"), 1)
+        self.copy_button = _action("Copy", "Copy your message")
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
+        self.edit_button = _action("Edit", "Edit and resend this message")
+        self.edit_button.clicked.connect(lambda: self.sig_edit.emit(self.position, self.text))
+        header.addWidget(self.copy_button)
+        header.addWidget(self.edit_button)
+        layout.addLayout(header)
         self.body = _text_label(text)
         self.body.setAccessibleName("Your message")
-        layout.addWidget(title)
         layout.addWidget(self.body)
 
 
 class AssistantMessage(QFrame):
-    """Reasoning (collapsible, collapsed by default) above the answer, stats below."""
+    """Reasoning (collapsible, collapsed by default) above the answer, stats and actions below."""
 
-    sig_link_activated = Signal(str)
+    sig_regenerate = Signal(int)  # position of this answer
+    sig_cite = Signal(int)  # source number clicked in the answer
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, position: int = -1, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assistantMessage")
+        self.position = position
         self.answer_text = ""
         self.reasoning_text = ""
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>gpt-oss</b>"))
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<b>gpt-oss</b>"), 1)
+        self.copy_button = _action("Copy", "Copy the answer")
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.answer_text))
+        self.regenerate_button = _action("Regenerate", "Regenerate this answer")
+        self.regenerate_button.clicked.connect(lambda: self.sig_regenerate.emit(self.position))
+        header.addWidget(self.copy_button)
+        header.addWidget(self.regenerate_button)
+        layout.addLayout(header)
 
         self.reasoning_toggle = QToolButton()
         self.reasoning_toggle.setCheckable(True)
         self.reasoning_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.reasoning_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.reasoning_toggle.setAutoRaise(True)
         self.reasoning_toggle.setText("Thinking…")
         self.reasoning_toggle.setAccessibleName("Show reasoning")
         self.reasoning_toggle.toggled.connect(self._show_reasoning)
@@ -66,7 +101,8 @@ class AssistantMessage(QFrame):
 
         self.answer = _text_label(rich=True)
         self.answer.setAccessibleName("Answer")
-        self.answer.linkActivated.connect(self.sig_link_activated)
+        self.answer.setOpenExternalLinks(False)
+        self.answer.linkActivated.connect(self._link)
         layout.addWidget(self.answer)
 
         self.status = QLabel()
@@ -88,14 +124,17 @@ class AssistantMessage(QFrame):
                 cursor.movePosition(cursor.MoveOperation.End)
                 cursor.insertText(delta.text)
         if answer_changed:
-            self.answer.setText(self.answer_text)
+            self._render_answer()
 
-    def set_answer(self, text: str, reasoning: str = "") -> None:
+    def set_content(self, text: str, reasoning: str = "") -> None:
         self.answer_text = text
-        self.answer.setText(text)
+        self._render_answer()
         self.reasoning_text = reasoning
         self.reasoning_view.setPlainText(reasoning)
         self.reasoning_toggle.setVisible(bool(reasoning))
+
+    def _render_answer(self) -> None:
+        self.answer.setText(markdown_to_html(self.answer_text, dark=is_dark()))
 
     def set_reasoning_done(self, seconds: float) -> None:
         if self.reasoning_text:
@@ -103,6 +142,23 @@ class AssistantMessage(QFrame):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+
+    def set_busy(self, busy: bool) -> None:
+        self.regenerate_button.setEnabled(not busy)
+
+    def _link(self, href: str) -> None:
+        if href.startswith(COPY_SCHEME):
+            blocks = code_blocks(self.answer_text)
+            index = int(href[len(COPY_SCHEME):])
+            if 0 <= index < len(blocks):
+                QGuiApplication.clipboard().setText(blocks[index])
+        elif href.startswith(CITE_SCHEME):
+            self.sig_cite.emit(int(href[len(CITE_SCHEME):]))
+        elif href.startswith(("http://", "https://", "mailto:")):
+            from PySide6.QtCore import QUrl
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QUrl(href))
 
     def _show_reasoning(self, shown: bool) -> None:
         self.reasoning_view.setVisible(shown)

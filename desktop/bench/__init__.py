@@ -1,0 +1,1 @@
+"""Benchmarks behind `gpt-oss-desktop bench`: figures printed side by side, measured in one run."""

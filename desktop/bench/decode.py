@@ -1,0 +1,100 @@
+"""Decode speed of the app's full path against llama.cpp's own loop on the same model, same run.
+
+The app path is the real one: the ChatEngine's LLM thread runs the runtime, the harmony parser
+and the batching, and deltas cross to this thread as queued Qt signals (nothing is drawn). The
+yardstick is `reference_decode`: llama_decode + the same C sampler chain, nothing else. Runs
+alternate (app, loop, app, loop, ...) so drift on a shared machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+from desktop.core import harmony
+from desktop.core.chat import ChatRequest
+from desktop.core.runtime import ChatRuntime, LoadOptions, Sampling, reference_decode
+
+PROMPT_TEXT = "Write a long, detailed essay about the history of mechanical clocks."
+
+
+@dataclass
+class DecodeFigures:
+    app_tokens_per_s: float
+    llama_tokens_per_s: float
+    create_completion_tokens_per_s: float | None
+    tokens: int
+    runs: int
+
+    @property
+    def ratio(self) -> float:
+        return self.app_tokens_per_s / self.llama_tokens_per_s if self.llama_tokens_per_s else 0.0
+
+
+def _app_run(engine, app, request: ChatRequest, sampling: Sampling) -> float:
+    done: list = []
+    engine.sig_finished.connect(done.append)
+    engine.sig_failed.connect(done.append)
+    engine.generate(request, sampling)
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)
+    engine.sig_finished.disconnect(done.append)
+    engine.sig_failed.disconnect(done.append)
+    result = done[0]
+    if isinstance(result, str):
+        raise RuntimeError(result)
+    return result.stats.tokens_per_s
+
+
+def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling) -> float:
+    """llama-cpp-python's high-level streaming, shown for comparison (the app does not use it)."""
+    llm = runtime._llm
+    llm.reset()
+    first = last = 0.0
+    n = 0
+    for _chunk in llm.create_completion(prompt, max_tokens=sampling.max_tokens, stream=True,
+                                        temperature=sampling.temperature, top_k=sampling.top_k,
+                                        top_p=sampling.top_p, min_p=sampling.min_p, seed=sampling.seed):
+        last = time.perf_counter()
+        if n == 0:
+            first = last
+        n += 1
+    llm.reset()
+    runtime.reset_cache()
+    return (n - 1) / (last - first) if n > 1 and last > first else 0.0
+
+
+def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
+                 with_create_completion: bool = True) -> DecodeFigures:
+    from PySide6.QtCore import QCoreApplication
+
+    from desktop.ui.llm_worker import ChatEngine
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    request = ChatRequest((harmony.Turn("user", PROMPT_TEXT),), effort="medium")
+    prompt = harmony.render_prompt(request.turns, effort=request.effort, today=request.today)
+    # Fixed seed and a large top-k: both paths sample the same distribution with the same chain.
+    sampling = Sampling(max_tokens=tokens, seed=1234, temperature=1.0, top_k=40)
+    engine = ChatEngine()
+    loaded: list = []
+    engine.sig_loaded.connect(loaded.append)
+    engine.sig_load_failed.connect(loaded.append)
+    engine.load(model, options)
+    while not loaded:
+        app.processEvents()
+        time.sleep(0.005)
+    if isinstance(loaded[0], str):
+        raise RuntimeError(loaded[0])
+    reference = ChatRuntime(model, options)
+    try:
+        app_speeds, loop_speeds = [], []
+        for _ in range(runs):
+            app_speeds.append(_app_run(engine, app, request, sampling))
+            loop_speeds.append(reference_decode(reference, prompt, sampling).tokens_per_s)
+        cc = _create_completion_run(reference, prompt, sampling) if with_create_completion else None
+    finally:
+        reference.close()
+        engine.shutdown()
+    return DecodeFigures(statistics.median(app_speeds), statistics.median(loop_speeds), cc, tokens, runs)

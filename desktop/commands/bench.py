@@ -1,0 +1,76 @@
+"""`gpt-oss-desktop bench PART`: speed figures measured side by side in one run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from desktop.context import AppContext
+from desktop.core.chat import load_options_from_settings
+from desktop.core.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bench", help="measure speed (decode, startup)")
+    parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
+
+    decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
+    decode.add_argument("--model", required=True, help="GGUF file")
+    decode.add_argument("--tokens", type=int, default=256, help="tokens per run")
+    decode.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
+    decode.add_argument("--ctx", type=int, default=4096, help="context length")
+    decode.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    decode.add_argument("--json", action="store_true")
+    decode.set_defaults(handler=_decode)
+
+    startup = parts.add_parser("startup", help="cold start of the window (no model)")
+    startup.add_argument("--runs", type=int, default=5)
+    startup.add_argument("--json", action="store_true")
+    startup.set_defaults(handler=_startup)
+
+
+def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
+    from dataclasses import replace
+
+    from desktop.bench.decode import bench_decode
+
+    if args.tokens < 2 or args.runs < 1:
+        raise UserError("--tokens must be at least 2 and --runs at least 1.")
+    options = replace(load_options_from_settings(ctx.settings), n_ctx=args.ctx)
+    if args.gpu_layers is not None:
+        options = replace(options, n_gpu_layers=args.gpu_layers)
+    figures = bench_decode(args.model, options, args.tokens, args.runs)
+    result = {
+        "app_tokens_per_s": round(figures.app_tokens_per_s, 2),
+        "llama_tokens_per_s": round(figures.llama_tokens_per_s, 2),
+        "ratio": round(figures.ratio, 4),
+        "create_completion_stream_tokens_per_s": (round(figures.create_completion_tokens_per_s, 2)
+                                                  if figures.create_completion_tokens_per_s else None),
+        "tokens": figures.tokens,
+        "runs": figures.runs,
+        "n_gpu_layers": options.n_gpu_layers,
+    }
+    if args.json:
+        print(json.dumps({"decode": result}))
+    else:
+        print(f"{'path':<44}{'tokens/s':>12}")
+        print(f"{'app (runtime + parser + LLM thread + signals)':<44}{result['app_tokens_per_s']:>12.1f}")
+        print(f"{'llama.cpp loop (llama_decode + C sampler)':<44}{result['llama_tokens_per_s']:>12.1f}")
+        if result["create_completion_stream_tokens_per_s"]:
+            print(f"{'create_completion(stream=True), not used':<44}"
+                  f"{result['create_completion_stream_tokens_per_s']:>12.1f}")
+        print(f"ratio app / llama.cpp loop: {result['ratio']:.3f}  "
+              f"({figures.tokens} tokens, median of {figures.runs} alternating runs)")
+    return 0
+
+
+def _startup(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.startup import bench_startup
+
+    result = bench_startup(args.runs)
+    if args.json:
+        print(json.dumps({"startup": result}))
+    else:
+        print(f"window cold start: median {result['cold_start_s_median']:.2f} s, "
+              f"best {result['cold_start_s_min']:.2f} s over {args.runs} runs")
+    return 0
