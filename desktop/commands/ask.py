@@ -6,15 +6,20 @@ import argparse
 import datetime
 import json
 import sys
+import time
 from dataclasses import replace
 
 from desktop.context import AppContext
 from desktop.core import harmony
-from desktop.core.chat import load_options_from_settings, run_turn, sampling_from_settings
+from desktop.core.chat import ChatRequest, load_options_from_settings, run_chat, sampling_from_settings
+from desktop.core.conversations import ConversationStore
 from desktop.core.errors import UserError
 from desktop.core.harmony import Delta
 from desktop.core.runtime import ChatRuntime
 from desktop.settings import EFFORTS
+
+
+PARTIAL_SAVE_S = 1.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, help="sampling seed, for repeatable answers")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     parser.add_argument("--quiet", action="store_true", help="do not print the reasoning")
+    parser.add_argument("--chat", metavar="new|ID",
+                        help="continue a saved conversation (or start one with 'new'), stored like the window's")
     parser.set_defaults(handler=run)
 
 
@@ -45,28 +52,96 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         sampling = replace(sampling, seed=args.seed)
 
     runtime = ChatRuntime(model_path, load_options_from_settings(settings))
-    prompt = harmony.render_prompt(
-        [harmony.Turn("user", args.prompt)], effort=effort,
-        instructions=settings.reasoning.system_prompt, today=datetime.date.today(),
-    )
+    saved = _SavedChat(ctx, args.chat) if args.chat else None
+    history = saved.history() if saved else ()
+    request = ChatRequest((*history, harmony.Turn("user", args.prompt)), effort=effort,
+                          instructions=settings.reasoning.system_prompt, today=datetime.date.today(),
+                          keep_from=saved.keep_from if saved else 0)
+    printer = None if args.json else _printer(args.quiet)
+    if saved:
+        saved.start(args.prompt, effort, runtime.model_name)
     try:
-        result = run_turn(runtime, prompt, sampling, on_deltas=None if args.json else _printer(args.quiet),
-                          flush_interval_s=0.0)
+        result = run_chat(runtime, request, sampling, on_deltas=saved.follow(printer) if saved else printer)
+    except KeyboardInterrupt:
+        if saved:
+            saved.fail("stopped", status="cancelled")
+        raise
+    except Exception as exc:
+        if saved:
+            saved.fail(str(exc) or type(exc).__name__)
+        raise
     finally:
         runtime.close()
+    if saved:
+        saved.finish(result)
     if args.json:
         print(json.dumps({
             "answer": result.answer,
             "reasoning": result.reasoning,
             "effort": effort,
-            "prompt": prompt,
+            "prompt": result.prompt,
             "model": str(runtime.info.path),
             "stats": {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 3)},
+            **({"conversation_id": saved.conversation_id} if saved else {}),
         }, ensure_ascii=False))
     else:
         sys.stdout.write("\n")
         sys.stdout.flush()
     return 0
+
+
+class _SavedChat:
+    """`ask --chat`: the same store and the same saving rhythm as the window."""
+
+    def __init__(self, ctx: AppContext, chat: str) -> None:
+        self.store = ConversationStore(ctx.paths.conversations_db)
+        if chat == "new":
+            self.conversation_id = self.store.create().id
+        elif chat.isdigit():
+            self.conversation_id = self.store.get(int(chat)).id  # NotFoundError is a UserError
+        else:
+            raise UserError(f"--chat takes 'new' or a conversation id, not {chat!r}.")
+        self.messages = self.store.messages(self.conversation_id)
+        answers = [m for m in self.messages if m.role == "assistant"]
+        self.keep_from = int(answers[-1].stats.get("dropped_turns", 0) or 0) if answers else 0
+        self.message_id: int | None = None
+        self.answer = self.reasoning = ""
+        self._saved_at = 0.0
+
+    def history(self) -> tuple[harmony.Turn, ...]:
+        return tuple(harmony.Turn(m.role, m.text) for m in self.messages)
+
+    def start(self, question: str, effort: str, model: str) -> None:
+        self.store.add_user_message(self.conversation_id, question)
+        self.message_id = self.store.start_assistant_message(self.conversation_id, effort, model).id
+
+    def follow(self, printer):
+        def on_deltas(deltas: list[Delta]) -> None:
+            for delta in deltas:
+                if delta.channel == "final":
+                    self.answer += delta.text
+                else:
+                    self.reasoning += delta.text
+            if printer:
+                printer(deltas)
+            now = time.monotonic()
+            if now - self._saved_at >= PARTIAL_SAVE_S:  # a crash loses at most the last second
+                self.store.update_partial(self.message_id, self.answer, self.reasoning)
+                self._saved_at = now
+        return on_deltas
+
+    def finish(self, result) -> None:
+        stats = {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 2),
+                 "dropped_turns": result.dropped_turns}
+        self.store.finish_assistant_message(self.message_id, result.answer, result.reasoning, stats=stats,
+                                            status="cancelled" if result.cancelled else "complete")
+        self.store.close()
+
+    def fail(self, error: str, status: str = "error") -> None:
+        if self.message_id is not None:
+            self.store.finish_assistant_message(self.message_id, self.answer, self.reasoning,
+                                                status=status, error=error if status == "error" else None)
+        self.store.close()
 
 
 def _printer(quiet: bool):

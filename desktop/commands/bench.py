@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 from desktop.context import AppContext
 from desktop.core.chat import load_options_from_settings
@@ -11,7 +12,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed (decode, startup)")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, followup, ui, startup")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -23,22 +24,64 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     decode.add_argument("--json", action="store_true")
     decode.set_defaults(handler=_decode)
 
+    followup = parts.add_parser("followup", help="time to first token of turn 10 vs turn 1 (KV prefix reuse)")
+    followup.add_argument("--model", required=True, help="GGUF file")
+    followup.add_argument("--turns", type=int, default=10)
+    followup.add_argument("--ctx", type=int, default=8192)
+    followup.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    followup.add_argument("--json", action="store_true")
+    followup.set_defaults(handler=_followup)
+
+    ui = parts.add_parser("ui", help="longest UI-thread stall while the window streams an answer")
+    ui.add_argument("--model", required=True, help="GGUF file")
+    ui.add_argument("--tokens", type=int, default=3000)
+    ui.add_argument("--json", action="store_true")
+    ui.set_defaults(handler=_ui)
+
     startup = parts.add_parser("startup", help="cold start of the window (no model)")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=_startup)
 
 
-def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
-    from dataclasses import replace
+def _options(args: argparse.Namespace, ctx: AppContext):
+    options = replace(load_options_from_settings(ctx.settings), n_ctx=args.ctx)
+    if args.gpu_layers is not None:
+        options = replace(options, n_gpu_layers=args.gpu_layers)
+    return options
 
+
+def _print(part: str, result: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({part: result}))
+    else:
+        width = max(len(key) for key in result)
+        for key, value in result.items():
+            print(f"{key:<{width}}  {value}")
+
+
+def _followup(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.followup import bench_followup
+
+    if args.turns < 2:
+        raise UserError("--turns must be at least 2.")
+    _print("followup", bench_followup(args.model, _options(args, ctx), args.turns), args.json)
+    return 0
+
+
+def _ui(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.ui_stall import bench_ui_stall
+
+    _print("ui", bench_ui_stall(args.model, args.tokens, ctx), args.json)
+    return 0
+
+
+def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.decode import bench_decode
 
     if args.tokens < 2 or args.runs < 1:
         raise UserError("--tokens must be at least 2 and --runs at least 1.")
-    options = replace(load_options_from_settings(ctx.settings), n_ctx=args.ctx)
-    if args.gpu_layers is not None:
-        options = replace(options, n_gpu_layers=args.gpu_layers)
+    options = _options(args, ctx)
     figures = bench_decode(args.model, options, args.tokens, args.runs)
     result = {
         "app_tokens_per_s": round(figures.app_tokens_per_s, 2),

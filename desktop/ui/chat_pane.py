@@ -392,6 +392,7 @@ class ChatPane(QWidget):
         status = "cancelled" if result.cancelled else "complete"
         saved = self.store.finish_assistant_message(message_id, result.answer, result.reasoning,
                                                     stats=stats, status=status)
+        message.finish()
         message.set_reasoning_done(result.reasoning_s)
         message.set_status(_status_line(saved))
         self.live_stats.setText(f"{result.stats.tokens} tokens · {result.stats.tokens_per_s:.1f} tok/s")
@@ -407,6 +408,7 @@ class ChatPane(QWidget):
         if message is not None and message_id is not None:
             self.store.finish_assistant_message(message_id, message.answer_text, message.reasoning_text,
                                                 status="error", error=error)
+            message.finish()
             message.set_status(f"error: {error}")
         self.sig_status.emit(error)
 

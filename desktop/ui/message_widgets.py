@@ -13,14 +13,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.harmony import Delta
-from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, markdown_to_html
+from desktop.ui.answer_view import AnswerView
+from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks
 from desktop.ui.theme import is_dark
 
 
-def _text_label(text: str = "", rich: bool = False) -> QLabel:
+def _text_label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                   | Qt.TextInteractionFlag.LinksAccessibleByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -99,10 +100,9 @@ class AssistantMessage(QFrame):
         layout.addWidget(self.reasoning_toggle)
         layout.addWidget(self.reasoning_view)
 
-        self.answer = _text_label(rich=True)
+        self.answer = AnswerView(dark=is_dark())
         self.answer.setAccessibleName("Answer")
-        self.answer.setOpenExternalLinks(False)
-        self.answer.linkActivated.connect(self._link)
+        self.answer.sig_link.connect(self._link)
         layout.addWidget(self.answer)
 
         self.status = QLabel()
@@ -124,17 +124,18 @@ class AssistantMessage(QFrame):
                 cursor.movePosition(cursor.MoveOperation.End)
                 cursor.insertText(delta.text)
         if answer_changed:
-            self._render_answer()
+            self.answer.set_text(self.answer_text)
 
     def set_content(self, text: str, reasoning: str = "") -> None:
         self.answer_text = text
-        self._render_answer()
+        self.answer.set_text(text, final=True)
         self.reasoning_text = reasoning
         self.reasoning_view.setPlainText(reasoning)
         self.reasoning_toggle.setVisible(bool(reasoning))
 
-    def _render_answer(self) -> None:
-        self.answer.setText(markdown_to_html(self.answer_text, dark=is_dark()))
+    def finish(self) -> None:
+        """The stream ended: render whatever the throttle held back."""
+        self.answer.set_text(self.answer_text, final=True)
 
     def set_reasoning_done(self, seconds: float) -> None:
         if self.reasoning_text:
@@ -146,9 +147,9 @@ class AssistantMessage(QFrame):
     def set_busy(self, busy: bool) -> None:
         self.regenerate_button.setEnabled(not busy)
 
-    def _link(self, href: str) -> None:
+    def _link(self, href: str, block_source: str) -> None:
         if href.startswith(COPY_SCHEME):
-            blocks = code_blocks(self.answer_text)
+            blocks = code_blocks(block_source)
             index = int(href[len(COPY_SCHEME):])
             if 0 <= index < len(blocks):
                 QGuiApplication.clipboard().setText(blocks[index])

@@ -69,3 +69,54 @@ def test_bad_model_is_one_line_and_exit_1(bad_models: dict[str, Path], app_home:
 def test_no_model_configured_says_what_to_do(app_home: Path) -> None:
     out = _run("ask", "hi", home=app_home)
     assert out.returncode == 1 and "--model" in out.stderr
+
+
+def test_ask_chat_continues_a_stored_conversation(tiny_gpt_oss: Path, app_home: Path) -> None:
+    first = json.loads(_run("ask", "first question", "--model", str(tiny_gpt_oss), "--chat", "new",
+                            "--max-tokens", "6", "--json", home=app_home).stdout)
+    conv = first["conversation_id"]
+    second = json.loads(_run("ask", "second question", "--model", str(tiny_gpt_oss), "--chat", str(conv),
+                             "--max-tokens", "6", "--json", home=app_home).stdout)
+    assert second["conversation_id"] == conv
+    # The earlier turn is in the prompt, with its final answer only.
+    assert "<|start|>user<|message|>first question<|end|>" in second["prompt"]
+    assert f"<|channel|>final<|message|>{first['answer']}<|end|>" in second["prompt"]
+    listed = json.loads(_run("chats", "list", "--json", home=app_home).stdout)
+    assert listed == [{"id": conv, "title": "first question", "updated": listed[0]["updated"], "messages": 4}]
+    missing = _run("ask", "x", "--model", str(tiny_gpt_oss), "--chat", "999", home=app_home)
+    assert missing.returncode == 1 and "no conversation with id 999" in missing.stderr
+
+
+def test_kill_9_while_streaming_loses_no_earlier_message(tiny_gpt_oss: Path, app_home: Path) -> None:
+    from desktop.core.conversations import ConversationStore
+
+    first = json.loads(_run("ask", "kept question", "--model", str(tiny_gpt_oss), "--chat", "new",
+                            "--max-tokens", "8", "--json", home=app_home).stdout)
+    conv = first["conversation_id"]
+    env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(app_home)}
+    # A long answer, killed once at least one partial save has reached the database.
+    settings = app_home / "config" / "settings.json"
+    data = json.loads(settings.read_text()) if settings.exists() else {}
+    data.setdefault("model", {})["context_length"] = 32768
+    settings.write_text(json.dumps(data))
+    proc = subprocess.Popen([sys.executable, "-m", "desktop", "ask", "interrupted question", "--model",
+                             str(tiny_gpt_oss), "--chat", str(conv), "--max-tokens", "30000", "--quiet"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = app_home / "data" / "conversations.sqlite3"
+    import time
+    deadline = time.monotonic() + 60
+    with ConversationStore(db) as store:
+        while time.monotonic() < deadline:
+            messages = store.messages(conv)
+            if len(messages) == 4 and messages[-1].text:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the answer finished before it could be interrupted"
+        proc.kill()
+        proc.wait()
+    with ConversationStore(db) as store:
+        messages = store.messages(conv)
+    assert [(m.role, m.status) for m in messages] == [
+        ("user", "complete"), ("assistant", "complete"), ("user", "complete"), ("assistant", "partial")]
+    assert messages[0].text == "kept question" and messages[1].text == first["answer"]
+    assert messages[3].text  # the part streamed before the kill survived
