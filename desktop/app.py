@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # huggingface-hub otherwise contacts the hub to tag its user agent; the app never phones home.
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args == ["--debug"]:
         from desktop.ui.launch import launch_window

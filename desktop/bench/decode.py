@@ -26,6 +26,7 @@ class DecodeFigures:
     create_completion_tokens_per_s: float | None
     tokens: int
     runs: int
+    app_path: str = ""
 
     @property
     def ratio(self) -> float:
@@ -48,6 +49,36 @@ def _app_run(engine, app, request: ChatRequest, sampling: Sampling) -> float:
     return result.stats.tokens_per_s
 
 
+class _ThreadEngine:
+    """The app path where Qt is not installed (a headless GPU box): the same run_chat on a worker
+    thread, deltas handed to this thread through a queue at the same batching rate."""
+
+    def __init__(self, model: str, options: LoadOptions) -> None:
+        self.runtime = ChatRuntime(model, options)
+
+    def run(self, request: ChatRequest, sampling: Sampling) -> float:
+        import queue
+        import threading
+
+        from desktop.core.chat import run_chat
+
+        deltas: queue.Queue = queue.Queue()
+        results: list = []
+        worker = threading.Thread(target=lambda: results.append(
+            run_chat(self.runtime, request, sampling, on_deltas=deltas.put)))
+        worker.start()
+        while worker.is_alive() or not deltas.empty():
+            try:
+                deltas.get(timeout=0.01)
+            except queue.Empty:
+                pass
+        worker.join()
+        return results[0].stats.tokens_per_s
+
+    def close(self) -> None:
+        self.runtime.close()
+
+
 def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling) -> float:
     """llama-cpp-python's high-level streaming, shown for comparison (the app does not use it)."""
     llm = runtime._llm
@@ -66,17 +97,15 @@ def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling
     return (n - 1) / (last - first) if n > 1 and last > first else 0.0
 
 
-def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
-                 with_create_completion: bool = True) -> DecodeFigures:
-    from PySide6.QtCore import QCoreApplication
-
+def _qt_engine(model: str, options: LoadOptions):
+    """The window's own ChatEngine on a QCoreApplication, or None where Qt is not installed."""
+    try:
+        from PySide6.QtCore import QCoreApplication
+    except ImportError:
+        return None, None
     from desktop.ui.llm_worker import ChatEngine
 
     app = QCoreApplication.instance() or QCoreApplication([])
-    request = ChatRequest((harmony.Turn("user", PROMPT_TEXT),), effort="medium")
-    prompt = harmony.render_prompt(request.turns, effort=request.effort, today=request.today)
-    # Fixed seed and a large top-k: both paths sample the same distribution with the same chain.
-    sampling = Sampling(max_tokens=tokens, seed=1234, temperature=1.0, top_k=40)
     engine = ChatEngine()
     loaded: list = []
     engine.sig_loaded.connect(loaded.append)
@@ -87,14 +116,29 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
         time.sleep(0.005)
     if isinstance(loaded[0], str):
         raise RuntimeError(loaded[0])
+    return engine, app
+
+
+def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
+                 with_create_completion: bool = True) -> DecodeFigures:
+    request = ChatRequest((harmony.Turn("user", PROMPT_TEXT),), effort="medium")
+    prompt = harmony.render_prompt(request.turns, effort=request.effort, today=request.today)
+    # Fixed seed and a large top-k: both paths sample the same distribution with the same chain.
+    sampling = Sampling(max_tokens=tokens, seed=1234, temperature=1.0, top_k=40)
+    engine, app = _qt_engine(model, options)
+    threaded = _ThreadEngine(model, options) if engine is None else None
     reference = ChatRuntime(model, options)
     try:
         app_speeds, loop_speeds = [], []
         for _ in range(runs):
-            app_speeds.append(_app_run(engine, app, request, sampling))
+            app_speeds.append(_app_run(engine, app, request, sampling) if engine else threaded.run(request, sampling))
             loop_speeds.append(reference_decode(reference, prompt, sampling).tokens_per_s)
         cc = _create_completion_run(reference, prompt, sampling) if with_create_completion else None
     finally:
         reference.close()
-        engine.shutdown()
-    return DecodeFigures(statistics.median(app_speeds), statistics.median(loop_speeds), cc, tokens, runs)
+        if engine:
+            engine.shutdown()
+        else:
+            threaded.close()
+    return DecodeFigures(statistics.median(app_speeds), statistics.median(loop_speeds), cc, tokens, runs,
+                         "Qt LLM thread + queued signals" if engine else "worker thread + queue (no Qt here)")

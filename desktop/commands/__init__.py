@@ -1,5 +1,5 @@
-"""CLI subcommands; each module exposes register(subparsers)."""
+"""CLI subcommands; each module exposes register(subparsers) and imports heavy parts lazily."""
 
-from desktop.commands import ask, bench, chats
+from desktop.commands import ask, bench, chats, library, models
 
-COMMAND_MODULES = [ask, chats, bench]
+COMMAND_MODULES = [ask, chats, library, models, bench]

@@ -7,11 +7,11 @@ import datetime
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from desktop.context import AppContext
-from desktop.core import harmony
-from desktop.core.chat import ChatRequest, load_options_from_settings, run_chat, sampling_from_settings
+from desktop.core import harmony, rag
+from desktop.core.chat import ChatRequest, plan_load, run_chat, sampling_from_settings
 from desktop.core.conversations import ConversationStore
 from desktop.core.errors import UserError
 from desktop.core.harmony import Delta
@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, help="sampling seed, for repeatable answers")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     parser.add_argument("--quiet", action="store_true", help="do not print the reasoning")
+    parser.add_argument("--no-library", action="store_true", help="answer without searching the document library")
     parser.add_argument("--chat", metavar="new|ID",
                         help="continue a saved conversation (or start one with 'new'), stored like the window's")
     parser.set_defaults(handler=run)
@@ -51,12 +52,18 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.seed is not None:
         sampling = replace(sampling, seed=args.seed)
 
-    runtime = ChatRuntime(model_path, load_options_from_settings(settings))
+    options, _fit = plan_load(model_path, settings, ctx.paths)
+    runtime = ChatRuntime(model_path, options)
     saved = _SavedChat(ctx, args.chat) if args.chat else None
     history = saved.history() if saved else ()
+    library = None if args.no_library else _open_library(ctx)
+    retrieve = None
+    if library is not None:
+        top_k = settings.library.top_k
+        retrieve = lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))  # noqa: E731
     request = ChatRequest((*history, harmony.Turn("user", args.prompt)), effort=effort,
                           instructions=settings.reasoning.system_prompt, today=datetime.date.today(),
-                          keep_from=saved.keep_from if saved else 0)
+                          keep_from=saved.keep_from if saved else 0, retrieve=retrieve)
     printer = None if args.json else _printer(args.quiet)
     if saved:
         saved.start(args.prompt, effort, runtime.model_name)
@@ -72,6 +79,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise
     finally:
         runtime.close()
+        if library is not None:
+            library.close()
+    if result.library_error:
+        print(f"warning: the library could not be searched: {result.library_error}", file=sys.stderr)
     if saved:
         saved.finish(result)
     if args.json:
@@ -82,12 +93,32 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             "prompt": result.prompt,
             "model": str(runtime.info.path),
             "stats": {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 3)},
+            "sources": [asdict(source) for source in result.sources],
             **({"conversation_id": saved.conversation_id} if saved else {}),
         }, ensure_ascii=False))
     else:
         sys.stdout.write("\n")
         sys.stdout.flush()
     return 0
+
+
+def _open_library(ctx: AppContext):
+    """The document library when one is set up and has documents; None otherwise (with a warning
+    when it exists but cannot be opened, e.g. while the window holds it)."""
+    if not ctx.settings.library.embedding_model_path or not (ctx.paths.data_dir / "library.sqlite3").exists():
+        return None
+    from desktop.core.library import Library
+
+    try:
+        library = Library.open(ctx)
+        if not any(d.status == "indexed" for d in library.documents()):
+            library.close()
+            return None
+        library.load()
+    except UserError as exc:
+        print(f"warning: answering without the library: {exc}", file=sys.stderr)
+        return None
+    return library
 
 
 class _SavedChat:
@@ -134,6 +165,7 @@ class _SavedChat:
         stats = {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 2),
                  "dropped_turns": result.dropped_turns}
         self.store.finish_assistant_message(self.message_id, result.answer, result.reasoning, stats=stats,
+                                            sources=[asdict(s) for s in result.sources],
                                             status="cancelled" if result.cancelled else "complete")
         self.store.close()
 

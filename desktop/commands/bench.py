@@ -12,7 +12,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, followup, ui, startup")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, startup")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -23,6 +23,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     decode.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
     decode.add_argument("--json", action="store_true")
     decode.set_defaults(handler=_decode)
+
+    prefill = parts.add_parser("prefill", help="time to first token and prefill speed at 512 / 2k / 8k tokens")
+    prefill.add_argument("--model", required=True, help="GGUF file")
+    prefill.add_argument("--lengths", default="512,2048,8192", help="prompt lengths in tokens")
+    prefill.add_argument("--runs", type=int, default=3)
+    prefill.add_argument("--ctx", type=int, default=8448)
+    prefill.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    prefill.add_argument("--json", action="store_true")
+    prefill.set_defaults(handler=_prefill)
+
+    load = parts.add_parser("load", help="model load time: the app's runtime vs llama-cpp-python's Llama()")
+    load.add_argument("--model", required=True, help="GGUF file")
+    load.add_argument("--runs", type=int, default=3)
+    load.add_argument("--ctx", type=int, default=8192)
+    load.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    load.add_argument("--json", action="store_true")
+    load.set_defaults(handler=_load)
 
     followup = parts.add_parser("followup", help="time to first token of turn 10 vs turn 1 (KV prefix reuse)")
     followup.add_argument("--model", required=True, help="GGUF file")
@@ -60,6 +77,27 @@ def _print(part: str, result: dict, as_json: bool) -> None:
             print(f"{key:<{width}}  {value}")
 
 
+def _prefill(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.prefill import bench_prefill
+
+    lengths = [int(n) for n in args.lengths.split(",") if n.strip()]
+    figures = bench_prefill(args.model, _options(args, ctx), lengths, args.runs)
+    if args.json:
+        print(json.dumps({"prefill": figures}))
+    else:
+        print(f"{'prompt tokens':>14}{'TTFT ms':>12}{'prefill tok/s':>16}")
+        for row in figures.values():
+            print(f"{row['prompt_tokens']:>14}{row['ttft_ms']:>12}{row['prefill_tokens_per_s']:>16}")
+    return 0
+
+
+def _load(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.prefill import bench_load
+
+    _print("load", bench_load(args.model, _options(args, ctx), args.runs), args.json)
+    return 0
+
+
 def _followup(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.followup import bench_followup
 
@@ -92,12 +130,13 @@ def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
         "tokens": figures.tokens,
         "runs": figures.runs,
         "n_gpu_layers": options.n_gpu_layers,
+        "app_path": figures.app_path,
     }
     if args.json:
         print(json.dumps({"decode": result}))
     else:
         print(f"{'path':<44}{'tokens/s':>12}")
-        print(f"{'app (runtime + parser + LLM thread + signals)':<44}{result['app_tokens_per_s']:>12.1f}")
+        print(f"{'app (' + figures.app_path + ')':<44}{result['app_tokens_per_s']:>12.1f}")
         print(f"{'llama.cpp loop (llama_decode + C sampler)':<44}{result['llama_tokens_per_s']:>12.1f}")
         if result["create_completion_stream_tokens_per_s"]:
             print(f"{'create_completion(stream=True), not used':<44}"

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import datetime
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from desktop.core import harmony
+from desktop.core import harmony, rag
 from desktop.core.harmony import Delta, StreamParser
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling, gpu_offload_supported
+from desktop.core.errors import UserError
+from desktop.paths import AppPaths
 from desktop.settings import Settings
+
+if TYPE_CHECKING:
+    from desktop.core.planner import Plan
 
 # About 30 UI updates per second at most: smooth to the eye, cheap for the event loop.
 DEFAULT_FLUSH_INTERVAL_S = 1 / 30
@@ -30,6 +37,8 @@ class ChatRequest:
     instructions: str = ""
     today: datetime.date = field(default_factory=datetime.date.today)
     keep_from: int = 0  # first turn of the previous prompt: kept while it fits (KV cache reuse)
+    # The document library, when this conversation uses it: question -> numbered sources.
+    retrieve: Callable[[str], list[rag.Source]] | None = None
 
 
 @dataclass
@@ -103,6 +112,8 @@ class TurnResult:
     reasoning_s: float = 0.0  # from the first reasoning token to the first answer token (or the end)
     prompt: str = ""
     dropped_turns: int = 0
+    sources: list[rag.Source] = field(default_factory=list)
+    library_error: str = ""  # why the library could not be searched (the turn still runs)
 
     @property
     def cancelled(self) -> bool:
@@ -195,20 +206,55 @@ def sampling_from_settings(settings: Settings, max_tokens: int | None = None) ->
 
 
 def load_options_from_settings(settings: Settings) -> LoadOptions:
+    """The user's settings as they are ("auto" GPU layers: all when this build can offload)."""
     m = settings.model
-    # "auto" (-1): every layer on the GPU when this llama.cpp build can offload, else the CPU.
     gpu_layers = m.gpu_layers
     if gpu_layers < 0:
         gpu_layers = -1 if gpu_offload_supported() else 0
     return LoadOptions(n_ctx=m.context_length, n_gpu_layers=gpu_layers, n_threads=m.threads)
 
 
+def plan_load(model_path: str | Path, settings: Settings, paths: AppPaths) -> tuple[LoadOptions, Plan]:
+    """How to load this model on this machine: the fit planner turns "auto" into layers and context.
+
+    Raises UserError when the model cannot fit at all (with the numbers), or is not a usable GGUF.
+    """
+    from desktop.core import hardware, planner
+
+    machine = hardware.probe(paths.models_dir)
+    plan = planner.plan_for_settings(Path(model_path), settings.model, machine,
+                                     shapes=planner.ShapeCache(paths.cache_dir / "model_shapes.json"))
+    if plan.verdict is planner.Verdict.WONT_FIT:
+        raise UserError(f"Not enough memory for {Path(model_path).name}: {plan.summary}.")
+    options = LoadOptions(n_ctx=plan.n_ctx, n_gpu_layers=plan.n_gpu_layers, n_threads=settings.model.threads,
+                          flash_attn=plan.flash_attn)
+    return options, plan
+
+
 def run_chat(runtime: ChatRuntime, request: ChatRequest, sampling: Sampling, cancel: CancelToken | None = None,
              on_deltas: Callable[[list[Delta]], None] | None = None,
              stats: GenerationStats | None = None, counter: TokenCounter | None = None) -> TurnResult:
-    """Fit the conversation into the context, then run the turn (`counter` caches turn sizes)."""
+    """Ground the question in the library (if on), fit the conversation into the context, run the turn.
+
+    `counter` caches turn sizes across turns. Only the newest question carries its sources: earlier
+    questions are stored and re-rendered plain, which keeps the conversation's prefix stable.
+    """
+    sources, library_error = [], ""
+    if request.retrieve is not None:
+        question = request.turns[-1].text
+        try:
+            sources = request.retrieve(question)
+        except UserError as exc:
+            library_error = str(exc)
+        grounded = harmony.Turn("user", rag.grounded_question(question, sources))
+        # The rules stay in the developer message whether or not this question found sources, so
+        # the start of the prompt (and its KV cache) does not change from turn to turn.
+        request = replace(request, turns=(*request.turns[:-1], grounded),
+                          instructions=f"{request.instructions}\n\n{rag.SOURCE_RULES}".strip())
     reserve = min(sampling.max_tokens, runtime.n_ctx // 2)
     plan = build_prompt(request, counter or runtime.count_tokens, runtime.n_ctx, reserve)
     result = run_turn(runtime, plan.prompt, sampling, cancel, on_deltas, stats=stats)
     result.dropped_turns = plan.dropped_turns
+    result.sources = sources
+    result.library_error = library_error
     return result

@@ -21,8 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
 from desktop.core.errors import UserError
 from desktop.core.gguf_check import GgufInfo, inspect_gguf, require_chat_model
 from desktop.core.jobs import CancelToken
@@ -88,16 +86,6 @@ def _load_library():
     return llama_cpp
 
 
-def check_memory(info: GgufInfo, options: LoadOptions) -> None:
-    """Refuse a model that cannot fit in this machine's memory, before llama.cpp tries."""
-    total = psutil.virtual_memory().total
-    if options.n_gpu_layers == 0 and info.weights_bytes > total * 0.95:
-        raise UserError(
-            f"Not enough memory for {info.path.name}: its weights need {info.weights_bytes / 2**30:.1f} GiB "
-            f"and this machine has {total / 2**30:.1f} GiB of RAM."
-        )
-
-
 class ChatRuntime:
     """Owns one llama_cpp.Llama; not thread-safe: use it from the thread that created it."""
 
@@ -105,7 +93,6 @@ class ChatRuntime:
         self.options = options or LoadOptions()
         self.info = inspect_gguf(model_path)
         require_chat_model(self.info)
-        check_memory(self.info, self.options)
         started = time.perf_counter()
         self._llm = self._create_llama(self.info.path)
         self.load_s = time.perf_counter() - started

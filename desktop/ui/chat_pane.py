@@ -7,17 +7,19 @@ it streams (status 'partial'), and finally with its stats. A crash loses at most
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QButtonGroup, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
+    QButtonGroup, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
     QSizePolicy, QSplitter, QVBoxLayout, QWidget,
 )
 
-from desktop.core import harmony
-from desktop.core.chat import ChatRequest, TurnResult, load_options_from_settings, sampling_from_settings
+from desktop.core import harmony, rag
+from desktop.core.chat import ChatRequest, TurnResult, plan_load, sampling_from_settings
 from desktop.core.conversations import ConversationStore, Message
 from desktop.core.fsutil import atomic_write_text
 from desktop.core.runtime import GenerationStats
@@ -26,6 +28,9 @@ from desktop.ui.conversation_list import ConversationList
 from desktop.ui.llm_worker import ChatEngine, LoadedModel
 from desktop.ui.message_widgets import AssistantMessage, UserMessage
 from desktop.ui.settings_hub import SettingsHub
+
+if TYPE_CHECKING:
+    from desktop.ui.library_worker import LibraryService
 
 PARTIAL_SAVE_MS = 1000
 # Messages shown when a chat opens; older ones come in pages on request, so a 1,000-turn
@@ -81,11 +86,14 @@ class EffortToggle(QWidget):
 class ChatPane(QWidget):
     sig_status = Signal(str)  # a short line for the window's status bar
     sig_deleted = Signal(object)  # DeletedConversation, so the window can offer Undo
+    sig_models_requested = Signal()  # the user wants the Models view
 
     def __init__(self, hub: SettingsHub, engine: ChatEngine, store: ConversationStore,
-                 parent: QWidget | None = None) -> None:
+                 library: LibraryService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
+        self._library = library
+        self._library_off: set[int | None] = set()  # conversations where the user turned it off
         self._engine = engine
         self.store = store
         self.conversation_id: int | None = None
@@ -110,13 +118,25 @@ class ChatPane(QWidget):
         self.banner.setObjectName("modelBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_picker = QComboBox()
+        self.model_picker.setAccessibleName("Chat model")
+        self.model_picker.setToolTip("Installed chat models")
+        self.model_picker.activated.connect(self._picked_model)
         self.open_model_button = QPushButton("Open model…")
         self.open_model_button.setAccessibleName("Open a GGUF model file")
         self.open_model_button.clicked.connect(self.choose_model_file)
+        self.models_button = QPushButton("Models…")
+        self.models_button.setAccessibleName("Manage models")
+        self.models_button.clicked.connect(self.sig_models_requested)
         banner_row = QHBoxLayout()
         banner_row.addWidget(self.banner, 1)
+        banner_row.addWidget(self.model_picker)
         banner_row.addWidget(self.open_model_button)
+        banner_row.addWidget(self.models_button)
         layout.addLayout(banner_row)
+        self.first_run: QWidget | None = None
+        self._first_run_slot = QVBoxLayout()
+        layout.addLayout(self._first_run_slot)
 
         self.notice = QLabel()
         self.notice.setObjectName("contextNotice")
@@ -154,8 +174,17 @@ class ChatPane(QWidget):
         input_row = QHBoxLayout()
         input_row.addWidget(self.input, 1)
         input_row.addWidget(self.send_button)
+        self.use_library = QCheckBox("Use library")
+        self.use_library.setAccessibleName("Use the document library for this chat")
+        self.use_library.setToolTip("Answer from your indexed documents, with cited sources")
+        self.use_library.toggled.connect(self._library_toggled)
+        self.use_library.setVisible(library is not None)
+        if library is not None:
+            library.sig_documents.connect(lambda _docs: self._sync_library_box())
+            library.sig_ready.connect(self._sync_library_box)
         controls = QHBoxLayout()
         controls.addWidget(self.effort)
+        controls.addWidget(self.use_library)
         controls.addStretch(1)
         controls.addWidget(self.live_stats)
         layout.addLayout(input_row)
@@ -178,6 +207,53 @@ class ChatPane(QWidget):
         self._set_busy(False)
         self._show_banner()
         self.sidebar.refresh()
+        self.refresh_models()
+        if not hub.settings.model.chat_model_path:
+            self._show_first_run()
+
+    # -- first run and the model picker -----------------------------------------------------
+    def _show_first_run(self) -> None:
+        from desktop.ui.models_view import FirstRunView
+
+        self.first_run = FirstRunView(self._hub.ctx)
+        self.first_run.sig_model_chosen.connect(self.open_model)
+        self.first_run.sig_open_file_requested.connect(self.choose_model_file)
+        self.first_run.sig_show_models_requested.connect(self.sig_models_requested)
+        self._first_run_slot.addWidget(self.first_run)
+        self.scroll.hide()
+        self.earlier_button.hide()
+
+    def _hide_first_run(self) -> None:
+        if self.first_run is not None:
+            self.first_run.deleteLater()
+            self.first_run = None
+            self.scroll.show()
+
+    def refresh_models(self) -> None:
+        """List the installed chat models (and the current one, wherever it lives)."""
+        from desktop.core.catalog import CHAT_ARCHITECTURES, Catalog
+
+        paths = self._hub.ctx.paths
+        current = self._hub.settings.model.chat_model_path
+        choices: dict[str, str] = {}
+        for model in Catalog(paths.models_dir, paths.cache_dir).installed():
+            if model.entry is None or model.entry.architecture in CHAT_ARCHITECTURES:
+                choices[str(model.path)] = model.name
+        if current and current not in choices:
+            choices[current] = Path(current).name
+        self.model_picker.blockSignals(True)
+        self.model_picker.clear()
+        for path, name in choices.items():
+            self.model_picker.addItem(name, path)
+        if current:
+            self.model_picker.setCurrentIndex(self.model_picker.findData(current))
+        self.model_picker.setVisible(bool(choices))
+        self.model_picker.blockSignals(False)
+
+    def _picked_model(self, index: int) -> None:
+        path = self.model_picker.itemData(index)
+        if path and path != self._hub.settings.model.chat_model_path and not self._engine.busy:
+            self.open_model(path)
 
     # -- model ------------------------------------------------------------------------------
     def load_configured_model(self) -> None:
@@ -189,7 +265,8 @@ class ChatPane(QWidget):
     def load_model(self, path: str) -> None:
         self._set_banner(f"Loading {Path(path).name}…", error=False)
         self.send_button.setEnabled(False)
-        self._engine.load(path, load_options_from_settings(self._hub.settings))
+        settings, paths = self._hub.settings, self._hub.ctx.paths
+        self._engine.load(path, lambda: plan_load(path, settings, paths))
 
     def choose_model_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a gpt-oss model", str(self._hub.ctx.paths.models_dir),
@@ -206,8 +283,10 @@ class ChatPane(QWidget):
         if self._pending_model == model.path:
             self._hub.update("model", chat_model_path=model.path)
             self._pending_model = None
-        self._set_banner(f"Model: {model.name} · context {model.n_ctx:,} tokens · loaded in {model.load_s:.1f} s",
-                         error=False)
+            self.refresh_models()
+        self._hide_first_run()
+        self._set_banner(f"Model: {model.name} · {model.placement} · context {model.n_ctx:,} tokens · "
+                         f"loaded in {model.load_s:.1f} s", error=False)
         self.sig_status.emit(f"{model.name} ready")
         self._set_busy(False)
 
@@ -245,6 +324,7 @@ class ChatPane(QWidget):
         self.conversation_id = conv_id
         self._today = datetime.date.today()
         self._editing_position = None
+        self._sync_library_box()
         self.notice.hide()
         self._clear_messages()
         messages = self.store.messages(conv_id)
@@ -298,6 +378,7 @@ class ChatPane(QWidget):
         widget = AssistantMessage(message.position)
         widget.sig_regenerate.connect(self.regenerate)
         widget.set_content(message.text, message.reasoning)
+        widget.set_sources(message.sources)
         widget.set_reasoning_done(float(message.stats.get("reasoning_s", 0) or 0))
         widget.set_status(_status_line(message))
         return widget
@@ -351,7 +432,7 @@ class ChatPane(QWidget):
         answers = [m for m in history if m.role == "assistant"]
         keep_from = int(answers[-1].stats.get("dropped_turns", 0) or 0) if answers else 0
         request = ChatRequest(turns, effort=settings.reasoning.effort, instructions=settings.reasoning.system_prompt,
-                              today=self._today, keep_from=keep_from)
+                              today=self._today, keep_from=keep_from, retrieve=self._retriever())
         self._engine.generate(request, sampling_from_settings(settings))
         self._partial_timer.start()
         self._set_busy(True)
@@ -360,6 +441,30 @@ class ChatPane(QWidget):
 
     def stop(self) -> None:
         self._engine.stop()
+
+    # -- library ----------------------------------------------------------------------------
+    def _retriever(self):
+        """A search the LLM thread runs for the question, or None when this chat does not use the library."""
+        library = self._library.library if self._library is not None else None
+        if library is None or not self.use_library.isChecked():
+            return None
+        top_k = self._hub.settings.library.top_k
+        return lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))
+
+    def _library_toggled(self, on: bool) -> None:
+        if on:
+            self._library_off.discard(self.conversation_id)
+        else:
+            self._library_off.add(self.conversation_id)
+
+    def _sync_library_box(self) -> None:
+        library = self._library.library if self._library is not None else None
+        indexed = sum(1 for d in library.documents() if d.status == "indexed") if library is not None else 0
+        self.use_library.setEnabled(indexed > 0)
+        self.use_library.setText(f"Use library ({indexed} documents)" if indexed else "Use library (empty)")
+        self.use_library.blockSignals(True)
+        self.use_library.setChecked(indexed > 0 and self.conversation_id not in self._library_off)
+        self.use_library.blockSignals(False)
 
     def _send_or_stop(self) -> None:
         if self._engine.busy:
@@ -390,8 +495,12 @@ class ChatPane(QWidget):
         stats = {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 2),
                  "dropped_turns": result.dropped_turns}
         status = "cancelled" if result.cancelled else "complete"
+        sources = [asdict(source) for source in result.sources]
         saved = self.store.finish_assistant_message(message_id, result.answer, result.reasoning,
-                                                    stats=stats, status=status)
+                                                    stats=stats, sources=sources, status=status)
+        message.set_sources(sources)
+        if result.library_error:
+            self.sig_status.emit(f"The library could not be searched: {result.library_error}")
         message.finish()
         message.set_reasoning_done(result.reasoning_s)
         message.set_status(_status_line(saved))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -22,6 +24,7 @@ class LoadedModel:
     name: str
     n_ctx: int
     load_s: float
+    placement: str  # the fit planner's verdict, e.g. "fits on GPU" or "CPU only"
 
 
 class _Worker(QObject):
@@ -39,9 +42,11 @@ class _Worker(QObject):
         self._counter: TokenCounter | None = None
 
     @Slot(str, object)
-    def load(self, path: str, options: LoadOptions) -> None:
+    def load(self, path: str, plan: Callable[[], tuple[LoadOptions, Any]]) -> None:
+        """Plan (probe the machine, read the header) and load, all off the UI thread."""
         self._close()
         try:
+            options, fit = plan()
             self._runtime = ChatRuntime(path, options)
             self._counter = TokenCounter(self._runtime.count_tokens)
         except UserError as exc:
@@ -51,7 +56,7 @@ class _Worker(QObject):
             self.sig_load_failed.emit(f"Could not load {path}: {exc}")
         else:
             rt = self._runtime
-            self.sig_loaded.emit(LoadedModel(path, rt.model_name, rt.n_ctx, rt.load_s))
+            self.sig_loaded.emit(LoadedModel(path, rt.model_name, rt.n_ctx, rt.load_s, fit.label))
 
     @Slot(object, object, object)
     def generate(self, request: ChatRequest, sampling: Sampling, cancel: CancelToken) -> None:
@@ -121,9 +126,10 @@ class ChatEngine(QObject):
     def busy(self) -> bool:
         return self._cancel is not None
 
-    def load(self, path: str, options: LoadOptions) -> None:
+    def load(self, path: str, plan: Callable[[], tuple[LoadOptions, Any]]) -> None:
+        """Load `path` on the LLM thread; `plan()` runs there too and says how (see chat.plan_load)."""
         self.model = None
-        self._sig_load.emit(path, options)
+        self._sig_load.emit(path, plan)
 
     def generate(self, request: ChatRequest, sampling: Sampling) -> None:
         self._cancel = CancelToken()

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication, QDialog, QMainWindow, QPushButton, QTabWidget, QVBoxLayout,
+)
 
 from desktop import __version__
 from desktop.core.conversations import ConversationStore, NotFoundError
 from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
+from desktop.ui.library_pane import LibraryPane
+from desktop.ui.library_worker import LibraryService
 from desktop.ui.llm_worker import ChatEngine
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.settings_pane import SettingsPane
 from desktop.ui.theme import apply_theme
 
 UNDO_SECONDS = 10
-
-
-def _placeholder(text: str) -> QWidget:
-    widget = QWidget()
-    layout = QVBoxLayout(widget)
-    label = QLabel(text)
-    label.setWordWrap(True)
-    layout.addWidget(label)
-    layout.addStretch(1)
-    return widget
 
 
 class MainWindow(QMainWindow):
@@ -39,8 +33,9 @@ class MainWindow(QMainWindow):
         self.ui_state = QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         apply_theme(hub.settings.appearance.theme)
         self.engine = ChatEngine(self)
-        self.chat = ChatPane(hub, self.engine, self.store)
-        self.library = self._library_pane()
+        self.library_service = LibraryService(hub.ctx, self)
+        self.chat = ChatPane(hub, self.engine, self.store, self.library_service)
+        self.library = LibraryPane(hub.ctx, service=self.library_service)
         self.settings_pane = SettingsPane(hub)
         self.settings_pane.sig_reload_requested.connect(self._reload_model)
         self.tabs = QTabWidget()
@@ -58,16 +53,15 @@ class MainWindow(QMainWindow):
         self._deleted = None
         self.undo_button.clicked.connect(self.undo_delete)
         self.chat.sig_deleted.connect(self._offer_undo)
+        self.chat.sig_models_requested.connect(self.open_models)
+        self.settings_pane.sig_models_requested.connect(self.open_models)
+        self._models_dialog: QDialog | None = None
         self.chat.sig_status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         hub.sig_changed.connect(self._apply_settings)
         self.statusBar().showMessage(f"gpt-oss-desktop {__version__}: everything runs on this computer")
         self._shortcuts()
         self._restore_state()
         self.chat.load_configured_model()
-
-    def _library_pane(self) -> QWidget:
-        return _placeholder("The document library is not part of this version yet: answers come from the "
-                            "model alone. Files you drop here are not read.")
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -78,10 +72,29 @@ class MainWindow(QMainWindow):
             "Ctrl+N": self._new_chat,
             "Ctrl+K": self._search_chats,
             "Ctrl+O": self.chat.choose_model_file,
+            "Ctrl+M": self.open_models,
             "Ctrl+Q": self.close,
         }
         for keys, action in bindings.items():
             QShortcut(QKeySequence(keys), self, activated=action)
+
+    def open_models(self) -> None:
+        """The Models view in its own window: the machine, what fits, downloads, import, remove."""
+        if self._models_dialog is None:
+            from desktop.ui.models_view import ModelsView
+
+            dialog = QDialog(self)
+            dialog.setWindowTitle("Models")
+            dialog.resize(900, 640)
+            view = ModelsView(self.hub.ctx, dialog)
+            view.sig_model_chosen.connect(lambda path: (self.chat.open_model(path), dialog.accept()))
+            view.sig_embedding_chosen.connect(lambda path: self.hub.update("library", embedding_model_path=path))
+            view.sig_models_changed.connect(self.chat.refresh_models)
+            QVBoxLayout(dialog).addWidget(view)
+            self._models_dialog = dialog
+            self.models_view = view
+        self._models_dialog.show()
+        self._models_dialog.raise_()
 
     def _new_chat(self) -> None:
         self.tabs.setCurrentWidget(self.chat)
@@ -136,6 +149,7 @@ class MainWindow(QMainWindow):
         self.ui_state.setValue("conversation", self.chat.conversation_id or 0)
         self.ui_state.sync()
         self.engine.shutdown()
+        self.library.shutdown()
         if self._owns_store:
             self.store.close()
         super().closeEvent(event)

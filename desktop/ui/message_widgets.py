@@ -6,6 +6,9 @@ is never laid out again. Answers render as Markdown (desktop.ui.markdown) with h
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -16,6 +19,17 @@ from desktop.core.harmony import Delta
 from desktop.ui.answer_view import AnswerView
 from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks
 from desktop.ui.theme import is_dark
+
+
+def open_document(path: str, page: int | None = None) -> None:
+    """Open a source in the OS's default app, at its page where the viewer understands #page=N."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    url = QUrl.fromLocalFile(path)
+    if page:
+        url.setFragment(f"page={page}")
+    QDesktopServices.openUrl(url)
 
 
 def _text_label(text: str = "") -> QLabel:
@@ -105,6 +119,16 @@ class AssistantMessage(QFrame):
         self.answer.sig_link.connect(self._link)
         layout.addWidget(self.answer)
 
+        self.sources_label = QLabel()
+        self.sources_label.setObjectName("sourcesStrip")
+        self.sources_label.setWordWrap(True)
+        self.sources_label.setTextFormat(Qt.TextFormat.RichText)
+        self.sources_label.setAccessibleName("Sources")
+        self.sources_label.linkActivated.connect(lambda href: self._link(href, ""))
+        self.sources_label.hide()
+        self.sources: list[dict] = []
+        layout.addWidget(self.sources_label)
+
         self.status = QLabel()
         self.status.setObjectName("messageStatus")
         self.status.setAccessibleName("Message statistics")
@@ -141,6 +165,18 @@ class AssistantMessage(QFrame):
         if self.reasoning_text:
             self.reasoning_toggle.setText(f"Thought for {seconds:.0f} s" if seconds >= 1 else "Thought for <1 s")
 
+    def set_sources(self, sources: list[dict]) -> None:
+        """The Sources strip: file, page and a short excerpt per source; each opens the document."""
+        self.sources = list(sources)
+        lines = []
+        for source in self.sources:
+            where = Path(source["path"]).name + (f" p. {source['page']}" if source.get("page") else "")
+            excerpt = " ".join(str(source.get("excerpt", "")).split())[:140]
+            lines.append(f'<a href="{CITE_SCHEME}{source["n"]}">[{source["n"]}] {html.escape(where)}</a>'
+                         f' <span style="color: palette(placeholder-text)">{html.escape(excerpt)}…</span>')
+        self.sources_label.setText("<b>Sources</b><br>" + "<br>".join(lines))
+        self.sources_label.setVisible(bool(lines))
+
     def set_status(self, text: str) -> None:
         self.status.setText(text)
 
@@ -154,7 +190,11 @@ class AssistantMessage(QFrame):
             if 0 <= index < len(blocks):
                 QGuiApplication.clipboard().setText(blocks[index])
         elif href.startswith(CITE_SCHEME):
-            self.sig_cite.emit(int(href[len(CITE_SCHEME):]))
+            number = int(href[len(CITE_SCHEME):])
+            self.sig_cite.emit(number)
+            for source in self.sources:
+                if source["n"] == number:
+                    open_document(source["path"], source.get("page"))
         elif href.startswith(("http://", "https://", "mailto:")):
             from PySide6.QtCore import QUrl
             from PySide6.QtGui import QDesktopServices

@@ -123,6 +123,7 @@ class _FieldEditor(QWidget):
 
 class SettingsPane(QWidget):
     sig_reload_requested = Signal()  # the user confirmed reloading the model with new settings
+    sig_models_requested = Signal()  # "Manage models…"
 
     def __init__(self, hub: SettingsHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,6 +161,11 @@ class SettingsPane(QWidget):
             editor = _FieldEditor(self._hub, section, f.name, f.metadata, box)
             self.editors[(section, f.name)] = editor
             form.addRow(f.metadata.get("label", f.name), editor)
+        if section == "model":
+            manage = QPushButton("Manage models…")
+            manage.setAccessibleName("Manage models")
+            manage.clicked.connect(self.sig_models_requested)
+            form.addRow("", manage)
         restore = QPushButton("Restore defaults")
         restore.setAccessibleName(f"Restore {SECTION_TITLES.get(section, section)} defaults")
         restore.clicked.connect(lambda _c=False, s=section: self.restore_defaults(s))

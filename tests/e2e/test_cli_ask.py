@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+
 
 def _run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(home)}
@@ -120,3 +122,22 @@ def test_kill_9_while_streaming_loses_no_earlier_message(tiny_gpt_oss: Path, app
         ("user", "complete"), ("assistant", "complete"), ("user", "complete"), ("assistant", "partial")]
     assert messages[0].text == "kept question" and messages[1].text == first["answer"]
     assert messages[3].text  # the part streamed before the kill survived
+
+
+def test_ask_uses_the_library_unless_told_not_to(tiny_gpt_oss: Path, app_home: Path, tmp_path: Path,
+                                                 tiny_bert_gguf: Path) -> None:
+    doc = tmp_path / "manual.md"
+    doc.write_text("# Heat pump\n\nThe defrost cycle runs every 40 minutes below 3 degrees.\n")
+    added = _run("library", "add", str(doc), "--embedding-model", str(tiny_bert_gguf), home=app_home)
+    assert added.returncode == 0, added.stderr
+    settings = app_home / "config" / "settings.json"
+    data = json.loads(settings.read_text()) if settings.exists() else {}
+    data.setdefault("library", {})["embedding_model_path"] = str(tiny_bert_gguf)
+    settings.write_text(json.dumps(data))
+    grounded = json.loads(_run("ask", "How often does defrost run?", "--model", str(tiny_gpt_oss),
+                               "--max-tokens", "4", "--json", home=app_home).stdout)
+    assert grounded["sources"] and grounded["sources"][0]["path"] == str(doc)
+    assert "defrost cycle runs every 40 minutes" in grounded["prompt"]
+    plain = json.loads(_run("ask", "How often does defrost run?", "--model", str(tiny_gpt_oss),
+                            "--max-tokens", "4", "--json", "--no-library", home=app_home).stdout)
+    assert plain["sources"] == [] and "<source" not in plain["prompt"]

@@ -36,9 +36,16 @@ def decode_text(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise DocumentError("binary file or unknown text encoding")
+    # On a tie, prefer Windows-1252: short Western European texts score the same in cp1250,
+    # and cp1252 is by far the more common legacy encoding of files people have.
+    for match in matches:
+        if (match.encoding == "cp1252" and match.chaos <= best.chaos
+                and match.coherence >= best.coherence):
+            return str(match)
     return str(best)
 
 

@@ -1,0 +1,119 @@
+"""HTML (and the XHTML inside EPUBs): visible text only, one segment per heading section.
+
+Uses the standard library's tolerant `html.parser` (real tokenizer, no regex scraping, handles
+broken markup and character references). Script, style and other invisible elements are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from desktop.core.documents.model import Document, DocumentError, TextBuilder
+from desktop.core.documents.text import read_text_file
+
+_SKIP = {"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object",
+         "canvas", "select", "button"}
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_BLOCKS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "section", "article",
+           "blockquote", "pre", "header", "footer", "nav", "aside", "figure", "figcaption",
+           "main", "hr", "address", "details", "summary", "caption", "form", "fieldset",
+           "body", "html", *_HEADINGS}
+_VOID_SKIP = {"meta", "link", "base", "img", "input", "source", "track", "wbr", "col", "area",
+              "embed", "param"}
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
+class _Extractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sections: list[tuple[str | None, list[str]]] = [(None, [])]
+        self._trail: list[tuple[int, str]] = []
+        self._line: list[str] = []
+        self._skip_stack: list[str] = []
+        self._pre = 0
+        self._heading_level: int | None = None
+
+    # The parser calls these in document order.
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _VOID_SKIP:
+            return
+        if tag == "body" and self._skip_stack[:1] == ["head"]:
+            self._skip_stack.clear()  # <body> closes an unclosed <head>, as browsers do
+        if self._skip_stack or tag in _SKIP:
+            self._skip_stack.append(tag)
+            return
+        if tag == "br":
+            self._line.append("\n")
+        elif tag in ("td", "th"):
+            self._line.append("\t")
+        elif tag in _HEADINGS:
+            self._end_paragraph()
+            self._heading_level = _HEADINGS[tag]
+        elif tag in _BLOCKS:
+            self._end_paragraph()
+        if tag == "pre":
+            self._pre += 1
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag == "br" and not self._skip_stack:
+            self._line.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._skip_stack:
+            # Pop to the matching tag; tolerate unclosed children inside skipped elements.
+            if tag in self._skip_stack:
+                while self._skip_stack and self._skip_stack.pop() != tag:
+                    pass
+            return
+        if tag in _HEADINGS and self._heading_level is not None:
+            title = _SPACES.sub(" ", "".join(self._line)).strip()
+            self._line = []
+            level, self._heading_level = self._heading_level, None
+            if title:
+                while self._trail and self._trail[-1][0] >= level:
+                    self._trail.pop()
+                self._trail.append((level, title))
+                self.sections.append((" > ".join(t for _, t in self._trail), [title]))
+        elif tag in _BLOCKS:
+            self._end_paragraph()
+        if tag == "pre" and self._pre:
+            self._pre -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_stack:
+            return
+        self._line.append(data if self._pre else _SPACES.sub(" ", data))
+
+    def close(self) -> None:
+        super().close()
+        self._end_paragraph()
+
+    def _end_paragraph(self) -> None:
+        if self._heading_level is not None:
+            return  # a block inside a heading: keep collecting the heading's text
+        raw = "".join(self._line)
+        self._line = []
+        lines = [line.strip() if not self._pre else line.rstrip() for line in raw.split("\n")]
+        paragraph = "\n".join(line for line in lines if line.strip())
+        if paragraph.strip():
+            self.sections[-1][1].append(paragraph)
+
+
+def html_sections(markup: str) -> list[tuple[str | None, str]]:
+    """(heading trail, text) for each section of visible text, in document order."""
+    parser = _Extractor()
+    parser.feed(markup)
+    parser.close()
+    return [(heading, "\n\n".join(paragraphs)) for heading, paragraphs in parser.sections
+            if paragraphs]
+
+
+def load_html(path: Path) -> Document:
+    builder = TextBuilder()
+    for heading, text in html_sections(read_text_file(path)):
+        builder.add(text, heading=heading)
+    if not builder.segments:
+        raise DocumentError("no visible text in this HTML file")
+    return builder.build(path, "html")

@@ -1,0 +1,551 @@
+"""The document library: add, re-index, remove and search documents.
+
+Threads: `add`, `remove` and `rescan_watched` write; call them from one worker (they also take a
+lock, so two writers queue rather than interleave). `search`, `documents` and `load` may be
+called from any thread, also while an indexing run is going on: searches embed the query with
+their own small model instance, so a question never waits for a folder to finish indexing.
+
+Indexing one document, crash-safe: load and chunk it (a bad file stops here, recorded as an
+error), mark it `indexing`, delete any chunks it had, embed and insert in batches (cancel is
+checked between batches), then mark it `indexed`. Searches only return chunks of documents marked
+`indexed`, so half-written documents are never cited, and the next run redoes them.
+
+Incremental: a file whose size and mtime are unchanged is skipped without reading it; otherwise
+its SHA-256 decides (a touched but identical file is not re-embedded). Files that disappeared from
+a folder being added are removed from the library.
+
+Watched folders: `set_watched(folder)` records the folder; the app calls `rescan_watched()` from
+its worker on a timer (e.g. every minute while idle). A rescan of unchanged folders only stats
+files, so it is cheap; no file-system notification library is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desktop.core.documents import (
+    DocumentError, check_limits, chunk_document, document_kind, load_document,
+)
+from desktop.core.embeddings import Embedder
+from desktop.core.errors import UserError
+from desktop.core.jobs import CancelToken, Cancelled, Progress, ProgressCallback
+from desktop.core.library.catalog import (
+    ERROR, INDEXED, INDEXING, SKIPPED, Catalog, DocumentRecord, doc_id_for,
+)
+from desktop.core.library.scan import ScanResult, absolute, scan
+from desktop.core.library.store import ChunkRow, VectorStore, collection_name
+
+if TYPE_CHECKING:
+    from desktop.context import AppContext
+
+log = logging.getLogger(__name__)
+
+SEARCH_MODES = ("hybrid", "dense", "bm25")
+BATCH_CHUNKS = 16  # chunks embedded and inserted per step; a cancel lands within one step
+NO_MODEL_MESSAGE = ("No embedding model is set. Choose one in Settings > Library, or pass "
+                    "--embedding-model PATH (a GGUF embedding model).")
+
+
+@dataclass(frozen=True)
+class Hit:
+    path: str
+    page: int | None
+    heading: str | None
+    score: float
+    text: str
+    char_start: int
+    char_end: int
+    chunk_index: int
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "page": self.page, "heading": self.heading,
+                "score": round(self.score, 6), "text": self.text,
+                "char_start": self.char_start, "char_end": self.char_end}
+
+
+@dataclass(frozen=True)
+class IndexProgress(Progress):
+    """Progress of an indexing run; `done`/`total` are bytes, so big files weigh more."""
+
+    files_done: int = 0
+    files_total: int = 0
+    chunks_done: int = 0
+    current: str | None = None
+    current_fraction: float = 0.0  # of the current file
+    eta_s: float | None = None
+
+
+@dataclass
+class AddReport:
+    indexed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    @property
+    def anything_done(self) -> bool:
+        return bool(self.indexed or self.unchanged or self.removed)
+
+
+class Library:
+    def __init__(self, uri: str, catalog_path: Path, embedding_model: str | Path | None, *,
+                 chunk_tokens: int = 256, chunk_overlap: int = 32) -> None:
+        self.uri = uri
+        self._catalog = Catalog(catalog_path)
+        self._store: VectorStore | None = None
+        self._store_lock = threading.Lock()
+        self._model_path = Path(embedding_model).expanduser() if embedding_model else None
+        self._chunk_tokens = chunk_tokens
+        self._chunk_overlap = chunk_overlap
+        self._doc_embedder: Embedder | None = None
+        self._query_embedder: Embedder | None = None
+        self._embedder_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._in_progress: str | None = None
+
+    @classmethod
+    def open(cls, ctx: AppContext, embedding_model: str | Path | None = None,
+             uri: str | None = None) -> Library:
+        """The library of an AppContext; `embedding_model` overrides the setting."""
+        settings = ctx.settings.library
+        return cls(uri or str(ctx.paths.library_db), ctx.paths.data_dir / "library.sqlite3",
+                   embedding_model or settings.embedding_model_path,
+                   chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
+
+    # ── lifecycle ────────────────────────────────────────────────────────────────────────
+
+    @property
+    def model_fingerprint(self) -> str | None:
+        """Which vector space this library uses: the model file's name and size."""
+        if self._model_path is None:
+            return None
+        try:
+            return f"{self._model_path.name}:{self._model_path.stat().st_size}"
+        except OSError:
+            return None
+
+    def load(self) -> None:
+        """Open the store and load the current model's collection; slow parts happen here.
+
+        Call it from a worker at start-up so the first question does not pay for it.
+        """
+        fingerprint = self.model_fingerprint
+        if fingerprint:
+            self._vector_store().load(collection_name(fingerprint))
+
+    def close(self) -> None:
+        for embedder in (self._doc_embedder, self._query_embedder):
+            if embedder is not None:
+                embedder.close()
+        self._doc_embedder = self._query_embedder = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self._catalog.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ── reading ──────────────────────────────────────────────────────────────────────────
+
+    def documents(self) -> list[DocumentRecord]:
+        """Every file the library knows, with its status; stale states explained."""
+        fingerprint = self.model_fingerprint
+        records = []
+        for record in self._catalog.all():
+            if record.status == INDEXING and record.path != self._in_progress:
+                record = _with(record, ERROR, "indexing did not finish; add the file again")
+            elif record.status == INDEXED and fingerprint and record.model != fingerprint:
+                record = _with(record, ERROR, "indexed with another embedding model; add it again")
+            records.append(record)
+        return records
+
+    def watched_folders(self) -> list[str]:
+        return self._catalog.watched()
+
+    def search(self, query: str, top_k: int = 3, mode: str = "hybrid") -> list[Hit]:
+        """The `top_k` best chunks for `query`: "hybrid" (dense + BM25, RRF), "dense" or "bm25"."""
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"mode must be one of {SEARCH_MODES}, not {mode!r}")
+        if not query.strip():
+            return []
+        fingerprint = self._require_model()
+        name = collection_name(fingerprint)
+        store = self._vector_store()
+        if not store.exists(name):
+            return []
+        vector = self._embedder("query").embed_query(query) if mode in ("hybrid", "dense") else None
+        text = query if mode in ("hybrid", "bm25") else None
+        valid = self._catalog.indexed_ids(fingerprint)
+        # Ask for extra: chunks of documents being re-indexed are dropped below.
+        stored = store.search(name, vector, text, limit=max(top_k * 3, top_k + 8))
+        hits = [Hit(path=h.path, page=h.page, heading=h.heading, score=h.score, text=h.text,
+                    char_start=h.char_start, char_end=h.char_end, chunk_index=h.chunk_index)
+                for h in stored if h.doc_id in valid]
+        return hits[:top_k]
+
+    def chunk_count(self, path: str | os.PathLike[str] | None = None) -> int:
+        """Chunks stored for one document (or all); for tests and diagnostics."""
+        fingerprint = self._require_model()
+        doc_id = doc_id_for(str(absolute(path))) if path is not None else None
+        return self._vector_store().count(collection_name(fingerprint), doc_id)
+
+    @property
+    def texts_embedded(self) -> int:
+        """Document texts embedded by this Library object (not counting queries)."""
+        return self._doc_embedder.texts if self._doc_embedder else 0
+
+    @property
+    def tokens_embedded(self) -> int:
+        return self._doc_embedder.tokens if self._doc_embedder else 0
+
+    # ── writing ──────────────────────────────────────────────────────────────────────────
+
+    def add(self, paths: Iterable[str | os.PathLike[str]], cancel: CancelToken | None = None,
+            progress: ProgressCallback | None = None, *, watch: bool = False,
+            retry_failed: bool = True) -> AddReport:
+        """Index files and folders (recursively); returns what happened to each file.
+
+        `retry_failed=False` (periodic rescans) keeps the verdict on a file that failed to parse
+        until its size or mtime changes; a user's own add always tries again.
+        """
+        fingerprint = self._require_model()
+        cancel = cancel or CancelToken()
+        with self._write_lock:
+            started = time.monotonic()
+            self._vector_store()  # fail before touching the catalog if the store cannot open
+            found = scan(paths)
+            if watch:
+                for folder in found.folders:
+                    self._catalog.set_watched(str(folder), True)
+            report = AddReport()
+            self._record_scan_problems(found, report)
+            run = _Run(found.files, progress, started)
+            try:
+                for path in found.files:
+                    cancel.raise_if_cancelled()
+                    self._add_file(path, fingerprint, cancel, run, report, retry_failed)
+                self._remove_vanished(found, report)
+            except Cancelled:
+                report.cancelled = True
+            finally:
+                self._in_progress = None
+                self._flush(fingerprint)
+            run.finish()
+            report.seconds = time.monotonic() - started
+            return report
+
+    def rescan_watched(self, cancel: CancelToken | None = None,
+                       progress: ProgressCallback | None = None) -> AddReport:
+        """Pick up changes in watched folders (new, changed, removed files)."""
+        folders = self._catalog.watched()
+        if not folders:
+            return AddReport()
+        return self.add(folders, cancel, progress, retry_failed=False)
+
+    def set_watched(self, folder: str | os.PathLike[str], watched: bool = True) -> None:
+        self._catalog.set_watched(str(absolute(folder)), watched)
+
+    def remove(self, path: str | os.PathLike[str]) -> list[str]:
+        """Forget a file, or every file under a folder; returns the paths removed."""
+        target = str(absolute(path))
+        with self._write_lock:
+            records = self._catalog.under(target)
+            if records:
+                self._vector_store()
+            for record in records:
+                self._delete_chunks(record)
+            self._catalog.delete(r.path for r in records)
+            self._catalog.set_watched(target, False)
+            if self.model_fingerprint:
+                self._flush(self.model_fingerprint)
+        return [r.path for r in records]
+
+    # ── internals ────────────────────────────────────────────────────────────────────────
+
+    def _add_file(self, path: Path, fingerprint: str, cancel: CancelToken, run: _Run,
+                  report: AddReport, retry_failed: bool) -> None:
+        key = str(path)
+        kind = document_kind(path)
+        old = self._catalog.get(key)
+        run.start_file(key)
+        info: os.stat_result | None = None
+        digest: str | None = None
+        try:
+            info = path.stat()
+            if _unchanged_by_stat(old, info, fingerprint):
+                report.unchanged.append(key)
+                run.skip_file()
+                return
+            if not retry_failed and _same_bad_file(old, info):
+                # A watched folder's broken PDF is not re-read every minute.
+                report.failed.append((key, old.error or "error"))
+                run.skip_file()
+                return
+            check_limits(path)  # before hashing: a 1 GB log is refused without reading it
+            digest = _sha256(path, cancel)
+            if old and old.status == INDEXED and old.model == fingerprint and old.content_hash == digest:
+                self._catalog.set_status(key, kind=kind, status=INDEXED, error=None,
+                                         size=info.st_size, mtime_ns=info.st_mtime_ns)
+                report.unchanged.append(key)
+                run.skip_file()
+                return
+            embedder = self._embedder("documents")
+            document = load_document(path)
+            chunks = chunk_document(document, embedder.count_tokens,
+                                    target_tokens=min(self._chunk_tokens, embedder.max_input_tokens),
+                                    overlap_tokens=self._chunk_overlap,
+                                    max_tokens=embedder.max_input_tokens)
+            if not chunks:
+                raise DocumentError("no text to index")
+        except Cancelled:
+            raise
+        except DocumentError as exc:
+            # Remember what was judged bad, so the same bytes are not parsed again.
+            self._fail(key, kind, str(exc), old, report, info=info, digest=digest)
+            run.skip_file()
+            return
+        except OSError as exc:
+            self._fail(key, kind, _os_reason(exc), old, report)
+            run.skip_file()
+            return
+        except Exception as exc:  # a parser bug on a strange file must not stop the batch
+            log.exception("unexpected failure reading %s", key)
+            self._fail(key, kind, f"could not read this file ({type(exc).__name__}: {exc})", old, report)
+            run.skip_file()
+            return
+
+        self._in_progress = key
+        self._catalog.set_status(key, kind=kind, status=INDEXING, chunks=0, pages=document.pages,
+                                 size=info.st_size, mtime_ns=info.st_mtime_ns, content_hash=digest,
+                                 model=fingerprint)
+        if old is not None:
+            self._delete_chunks(old)
+        name = collection_name(fingerprint)
+        store = self._vector_store()
+        store.ensure(name, embedder.dim)
+        doc_id = doc_id_for(key)
+        try:
+            for start in range(0, len(chunks), BATCH_CHUNKS):
+                cancel.raise_if_cancelled()
+                batch = chunks[start:start + BATCH_CHUNKS]
+                vectors = embedder.embed_documents([c.text for c in batch])
+                rows = [ChunkRow(id=f"{doc_id & 0xFFFFFFFFFFFFFFFF:016x}-{digest[:12]}-{c.index}",
+                                 doc_id=doc_id, path=key, page=c.page or 0, heading=c.heading or "",
+                                 chunk_index=c.index, char_start=c.start, char_end=c.end, text=c.text)
+                         for c in batch]
+                store.insert(name, rows, vectors)
+                run.chunks_done(len(batch), (start + len(batch)) / len(chunks))
+        except Cancelled:
+            # Leave nothing half-indexed behind: the document is recorded as not indexed.
+            store.delete_document(name, doc_id)
+            reason = "indexing was cancelled; add the file again"
+            self._catalog.set_status(key, kind=kind, status=ERROR, chunks=0, content_hash=None,
+                                     error=reason)
+            report.failed.append((key, reason))
+            raise
+        self._catalog.set_status(key, kind=kind, status=INDEXED, error=None, chunks=len(chunks))
+        self._in_progress = None
+        report.indexed.append(key)
+        report.chunks += len(chunks)
+        run.end_file()
+
+    def _fail(self, key: str, kind: str | None, reason: str, old: DocumentRecord | None,
+              report: AddReport, *, info: os.stat_result | None = None, digest: str | None = None) -> None:
+        """Record a per-file error. With `digest`, the file's bytes were read and judged bad."""
+        if old is not None:
+            self._delete_chunks(old)  # the file changed into something unreadable
+        self._catalog.set_status(
+            key, kind=kind, status=ERROR, error=reason, chunks=0, content_hash=digest,
+            size=info.st_size if info and digest else None,
+            mtime_ns=info.st_mtime_ns if info and digest else None)
+        report.failed.append((key, reason))
+
+    def _record_scan_problems(self, found: ScanResult, report: AddReport) -> None:
+        for path, reason in found.skipped:
+            key = str(path)
+            old = self._catalog.get(key)
+            report.skipped.append((key, reason))
+            if old is not None and old.status == SKIPPED and old.error == reason:
+                continue  # rescans of a watched folder do not rewrite thousands of rows
+            if old is not None and old.status != SKIPPED:
+                self._delete_chunks(old)
+            kind = "folder" if reason.endswith("folder") else (path.suffix.lstrip(".").lower() or None)
+            self._catalog.set_status(key, kind=kind, status=SKIPPED, error=reason, chunks=0)
+        for path, reason in found.unreadable:
+            self._fail(str(path), document_kind(path), reason, self._catalog.get(str(path)), report)
+        for path in found.missing:
+            key = str(path)
+            # A vanished folder takes its documents with it; a vanished file is an error to show.
+            for record in self._catalog.under(key):
+                if record.path != key:
+                    self._delete_chunks(record)
+                    self._catalog.delete([record.path])
+                    report.removed.append(record.path)
+            self._fail(key, document_kind(path), "not found (moved or deleted?)",
+                       self._catalog.get(key), report)
+
+    def _remove_vanished(self, found: ScanResult, report: AddReport) -> None:
+        present = {str(p) for p in found.files}
+        present.update(str(p) for p, _ in found.skipped)
+        present.update(str(p) for p, _ in found.unreadable)
+        present.update(str(p) for p in found.missing)
+        for folder in found.folders:
+            for record in self._catalog.under(str(folder)):
+                if record.path not in present and record.path != str(folder):
+                    self._delete_chunks(record)
+                    self._catalog.delete([record.path])
+                    report.removed.append(record.path)
+
+    def _delete_chunks(self, record: DocumentRecord) -> None:
+        if record.model and (record.chunks or record.status == INDEXING):
+            self._vector_store().delete_document(collection_name(record.model), record.doc_id)
+
+    def _flush(self, fingerprint: str) -> None:
+        if self._store is not None:
+            self._store.flush(collection_name(fingerprint))
+
+    def _require_model(self) -> str:
+        if self._model_path is None:
+            raise UserError(NO_MODEL_MESSAGE)
+        fingerprint = self.model_fingerprint
+        if fingerprint is None:
+            raise UserError(f"Embedding model not found: {self._model_path}")
+        return fingerprint
+
+    def _embedder(self, role: str) -> Embedder:
+        with self._embedder_lock:
+            if role == "documents":
+                if self._doc_embedder is None:
+                    self._doc_embedder = Embedder(self._model_path)
+                return self._doc_embedder
+            if self._query_embedder is None:
+                self._query_embedder = Embedder(self._model_path)
+            return self._query_embedder
+
+    def _vector_store(self) -> VectorStore:
+        with self._store_lock:
+            if self._store is None:
+                self._store = VectorStore(self.uri)
+            return self._store
+
+
+class _Run:
+    """Progress bookkeeping of one `add` call: files, chunks, bytes, ETA."""
+
+    def __init__(self, files: Sequence[Path], callback: ProgressCallback | None, started: float) -> None:
+        self._callback = callback
+        self._started = started
+        self._sizes = {str(p): _size(p) for p in files}
+        self._total_bytes = sum(self._sizes.values())
+        self._done_bytes = 0
+        self._files_done = 0
+        self._chunks_done = 0
+        self._current: str | None = None
+        self._fraction = 0.0
+        self._work_started: float | None = None
+        self._work_bytes = 0  # bytes of files actually indexed (unchanged ones are instant)
+
+    def start_file(self, path: str) -> None:
+        self._current, self._fraction = path, 0.0
+        self._emit()
+
+    def skip_file(self) -> None:
+        # An unchanged or failed file took no embedding time: it should not slow the ETA.
+        self._total_bytes -= self._sizes.get(self._current or "", 0)
+        self._files_done += 1
+        self._current, self._fraction = None, 0.0
+        self._emit()
+
+    def chunks_done(self, count: int, fraction: float) -> None:
+        if self._work_started is None:
+            self._work_started = time.monotonic()
+        self._chunks_done += count
+        self._fraction = fraction
+        self._emit()
+
+    def end_file(self) -> None:
+        size = self._sizes.get(self._current or "", 0)
+        self._done_bytes += size
+        self._work_bytes += size
+        self._files_done += 1
+        self._current, self._fraction = None, 0.0
+        self._emit()
+
+    def finish(self) -> None:
+        self._emit(final=True)
+
+    def _emit(self, final: bool = False) -> None:
+        if self._callback is None:
+            return
+        current_bytes = self._sizes.get(self._current or "", 0) * self._fraction
+        done = self._done_bytes + current_bytes
+        total = max(self._total_bytes, done)
+        eta = None
+        if self._work_started is not None and done > 0 and not final:
+            rate = done / max(time.monotonic() - self._work_started, 1e-6)
+            eta = max(0.0, (total - done) / rate)
+        message = f"Indexing {Path(self._current).name}" if self._current else ""
+        self._callback(IndexProgress(
+            done=total if final else done, total=total, message=message,
+            files_done=self._files_done, files_total=len(self._sizes),
+            chunks_done=self._chunks_done, current=self._current,
+            current_fraction=self._fraction, eta_s=0.0 if final else eta))
+
+
+def _unchanged_by_stat(old: DocumentRecord | None, info: os.stat_result, fingerprint: str) -> bool:
+    return (old is not None and old.status == INDEXED and old.model == fingerprint
+            and old.size == info.st_size and old.mtime_ns == info.st_mtime_ns)
+
+
+def _same_bad_file(old: DocumentRecord | None, info: os.stat_result) -> bool:
+    return (old is not None and old.status == ERROR and old.content_hash is not None
+            and old.size == info.st_size and old.mtime_ns == info.st_mtime_ns)
+
+
+def _sha256(path: Path, cancel: CancelToken) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+            if cancel.cancelled:
+                raise Cancelled()
+    return digest.hexdigest()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "not found (moved or deleted?)"
+    if isinstance(exc, PermissionError):
+        return "permission denied (cannot read the file)"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder, not a file"
+    return f"cannot read the file ({exc.strerror or exc})"
+
+
+def _with(record: DocumentRecord, status: str, error: str) -> DocumentRecord:
+    from dataclasses import replace
+
+    return replace(record, status=status, error=error)

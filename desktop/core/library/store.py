@@ -1,0 +1,251 @@
+"""The vector store: one Milvus collection of chunks per embedding model, hybrid retrieval.
+
+Addressed by a Milvus URI: a path ending in `.db` is Milvus Lite in this process (the default);
+`http://host:19530` or a Zilliz Cloud URI is a shared server, with no other code change.
+
+Each chunk row holds the dense vector, the text (analysed; a BM25 function derives the sparse
+vector from it, so keyword search needs no second model) and where it came from. Collections are
+named after the embedding model, because vectors of two models do not share a space.
+
+Why FLAT on Milvus Lite (measured with Lite 3.2.2): Lite builds the HNSW graph of a segment in a
+background thread after each flush or compaction, and at `load_collection` builds, synchronously,
+every graph whose sidecar file is missing. A process killed before that thread finishes leaves
+no sidecar, so the next start builds the graph inside `load_collection`: the 62 s first load
+after 20k inserts (here: 4.8 s for a 20k-row segment after a kill, 0.03 s when the graph had
+been saved); a process that exits normally waits for the build at exit instead (~10 s). A FLAT index
+(exact NumPy scan) has nothing to build: loading 100k chunks takes 0.35 s, results are exact,
+and the scan itself is a few milliseconds. The other start-up cost is BM25: Lite keeps no
+inverted index on disk and builds it at the first keyword query (4.3 s at 100k chunks), so
+`load` runs one warm-up query. A Milvus server gets AUTOINDEX (HNSW) as usual.
+
+Search latency on Lite grows with the row count whatever the index: its pure-Python engine
+checks every row's version and tombstones per query (~1 us per row per request), so hybrid
+search is ~30 ms at 10k chunks but ~350 ms at 100k on two busy cores. Past a few tens of
+thousands of chunks a Milvus server (same URI seam) is the way to stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from desktop.core.errors import UserError
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_BYTES = 60_000  # under the VARCHAR limit of 65,535 bytes, with room to spare
+MAX_PATH_BYTES = 4_000
+OUTPUT_FIELDS = ["doc_id", "path", "page", "heading", "chunk_index", "char_start", "char_end", "text"]
+RRF_K = 60  # the constant from the RRF paper; Milvus's default
+# Words that carry no topic. Without them BM25 ranks a question like "when can I move my plants
+# into the garden?" by "when", "can" and "the", and its noise drags the fused ranking down.
+# (English only: a multilingual library still works, with noisier keyword scores.)
+STOP_WORDS = sorted(set("""
+a an and are as at be been but by can could did do does doing for from had has have how i if in
+into is it its me my no not of on or our should so such than that the their them then there
+these they this those to us was we were what when where which who whom why will with would you
+your yours get got want need about after before during also just any some""".split()))
+ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": STOP_WORDS}]}
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: str
+    doc_id: int
+    path: str
+    page: int  # 0 when the format has no pages
+    heading: str
+    chunk_index: int
+    char_start: int
+    char_end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredHit:
+    id: str
+    score: float
+    doc_id: int
+    path: str
+    page: int | None
+    heading: str | None
+    chunk_index: int
+    char_start: int
+    char_end: int
+    text: str
+
+
+def collection_name(model_fingerprint: str) -> str:
+    return "chunks_" + hashlib.sha1(model_fingerprint.encode("utf-8")).hexdigest()[:12]
+
+
+def is_lite_uri(uri: str) -> bool:
+    return "://" not in uri and uri.endswith(".db")
+
+
+class VectorStore:
+    def __init__(self, uri: str) -> None:
+        from pymilvus import MilvusClient
+
+        self.uri = uri
+        self.is_lite = is_lite_uri(uri)
+        if self.is_lite:
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        # Milvus Lite logs a traceback when the folder is locked; the UserError below says it better.
+        lite_log = logging.getLogger("milvus_lite.server_manager")
+        level = lite_log.level
+        lite_log.setLevel(logging.CRITICAL)
+        try:
+            self._client = MilvusClient(uri)
+        except Exception as exc:
+            if self.is_lite:
+                raise UserError(
+                    f"Cannot open the library at {uri}: another copy of the app (or a library "
+                    f"command) is using it; close it and try again. ({exc})") from exc
+            raise UserError(f"Cannot reach the Milvus server at {uri}: {exc}") from exc
+        finally:
+            lite_log.setLevel(level)
+        self._loaded: set[str] = set()
+        self._ready: set[str] = set()  # collections known to exist, saving a round trip per file
+        self._load_lock = threading.Lock()  # a search during start-up waits for the one load
+
+    def close(self) -> None:
+        self._client.close()
+        if self.is_lite:
+            # Stops the in-process server and closes its files (it waits for pending index work),
+            # so another Library (or process) can open the same path afterwards.
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.uri)
+
+    def exists(self, name: str) -> bool:
+        return self._client.has_collection(name)
+
+    def ensure(self, name: str, dim: int) -> None:
+        if name in self._ready:
+            return
+        if self.exists(name):
+            self.load(name)
+            self._ready.add(name)
+            return
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        schema.add_field("doc_id", DataType.INT64)
+        schema.add_field("path", DataType.VARCHAR, max_length=MAX_PATH_BYTES + 96)
+        schema.add_field("page", DataType.INT64)
+        schema.add_field("heading", DataType.VARCHAR, max_length=1024)
+        schema.add_field("chunk_index", DataType.INT64)
+        schema.add_field("char_start", DataType.INT64)
+        schema.add_field("char_end", DataType.INT64)
+        schema.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True,
+                         analyzer_params=ANALYZER)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+        schema.add_function(Function(name="text_bm25", function_type=FunctionType.BM25,
+                                     input_field_names=["text"], output_field_names=["sparse"]))
+        index = self._client.prepare_index_params()
+        index.add_index(field_name="dense", index_type="FLAT" if self.is_lite else "AUTOINDEX",
+                        metric_type="IP")
+        index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        self._client.create_collection(name, schema=schema, index_params=index)
+        self.load(name)
+        self._ready.add(name)
+
+    def load(self, name: str) -> None:
+        """Load a collection into memory and warm the keyword index.
+
+        Lite does not persist its BM25 inverted index: the first keyword query after opening
+        builds it (4 s at 100k chunks on 2 cores), so it is done here, at start-up, in the
+        background, rather than in the user's first question.
+        """
+        if name in self._loaded:
+            return
+        with self._load_lock:
+            if name in self._loaded or not self.exists(name):
+                return
+            self._client.load_collection(name)
+            try:
+                self._client.search(name, data=["warm up"], anns_field="sparse", limit=1,
+                                    search_params={"metric_type": "BM25"})
+            except Exception:  # an empty collection has nothing to warm
+                log.debug("BM25 warm-up skipped", exc_info=True)
+            self._loaded.add(name)
+
+    def insert(self, name: str, rows: list[ChunkRow], vectors: np.ndarray) -> None:
+        data = []
+        for row, vector in zip(rows, vectors, strict=True):
+            data.append({
+                "id": row.id, "doc_id": row.doc_id, "path": _clip(row.path, MAX_PATH_BYTES),
+                "page": row.page, "heading": _clip(row.heading, 1000),
+                "chunk_index": row.chunk_index, "char_start": row.char_start, "char_end": row.char_end,
+                "text": _clip(row.text, MAX_TEXT_BYTES), "dense": vector.tolist(),
+            })
+        if data:
+            self._client.insert(name, data=data)
+
+    def delete_document(self, name: str, doc_id: int) -> None:
+        if self.exists(name):
+            self._client.delete(name, filter=f"doc_id == {int(doc_id)}")
+
+    def count(self, name: str, doc_id: int | None = None) -> int:
+        """Chunks stored for one document, or in the whole collection."""
+        if not self.exists(name):
+            return 0
+        self.load(name)
+        expr = f"doc_id == {int(doc_id)}" if doc_id is not None else ""
+        rows = self._client.query(name, filter=expr, output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def flush(self, name: str) -> None:
+        """Persist inserted rows as a segment now (else they wait in the write-ahead log)."""
+        if self.exists(name):
+            self._client.flush(name)
+
+    def search(self, name: str, vector: np.ndarray | None, text: str | None, limit: int) -> list[StoredHit]:
+        """Hybrid (dense + BM25, RRF) when both are given; dense-only or BM25-only otherwise."""
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        if not self.exists(name):
+            return []
+        self.load(name)
+        dense = ({"data": [vector.tolist()], "anns_field": "dense",
+                  "param": {"metric_type": "IP"}, "limit": limit} if vector is not None else None)
+        sparse = ({"data": [text], "anns_field": "sparse", "param": {"metric_type": "BM25"},
+                   "limit": limit} if text and text.strip() else None)
+        if dense and sparse:
+            results = self._client.hybrid_search(
+                name, reqs=[AnnSearchRequest(**dense), AnnSearchRequest(**sparse)],
+                ranker=RRFRanker(RRF_K), limit=limit, output_fields=OUTPUT_FIELDS)
+        elif dense or sparse:
+            request = dense or sparse
+            results = self._client.search(
+                name, data=request["data"], anns_field=request["anns_field"], limit=limit,
+                search_params=request["param"], output_fields=OUTPUT_FIELDS)
+        else:
+            return []
+        hits = []
+        for hit in results[0] if results else []:
+            entity = hit["entity"]
+            score = float(hit["distance"])
+            if sparse and not dense:
+                score = abs(score)  # Lite reports BM25 as a negative distance
+            hits.append(StoredHit(
+                id=str(hit["id"]), score=score, doc_id=int(entity["doc_id"]), path=entity["path"],
+                page=int(entity["page"]) or None, heading=entity["heading"] or None,
+                chunk_index=int(entity["chunk_index"]), char_start=int(entity["char_start"]),
+                char_end=int(entity["char_end"]), text=entity["text"]))
+        return hits
+
+
+def _clip(text: str, max_bytes: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[:max_bytes].decode("utf-8", errors="ignore")
