@@ -12,7 +12,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, startup")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, library, startup")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -55,6 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ui.add_argument("--json", action="store_true")
     ui.set_defaults(handler=_ui)
 
+    library = parts.add_parser("library", help="indexing vs raw embedding throughput; search latency")
+    library.add_argument("--embedding-model", required=True, help="embedding GGUF")
+    library.add_argument("--documents", type=int, default=200)
+    library.add_argument("--paragraphs", type=int, default=5, help="paragraphs (about one chunk each) per document")
+    library.add_argument("--queries", type=int, default=30)
+    library.add_argument("--json", action="store_true")
+    library.set_defaults(handler=_library)
+
     startup = parts.add_parser("startup", help="cold start of the window (no model)")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--json", action="store_true")
@@ -95,6 +103,13 @@ def _load(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.prefill import bench_load
 
     _print("load", bench_load(args.model, _options(args, ctx), args.runs), args.json)
+    return 0
+
+
+def _library(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.library import bench_library
+
+    _print("library", bench_library(args.embedding_model, args.documents, args.paragraphs, args.queries), args.json)
     return 0
 
 

@@ -8,11 +8,10 @@ enough to hold every tensor it declares.
 
 from __future__ import annotations
 
-import os
+import mmap
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 
@@ -68,28 +67,37 @@ class _Truncated(Exception):
 
 
 class _Reader:
-    def __init__(self, handle: BinaryIO, size: int) -> None:
-        self._handle = handle
-        self._size = size
+    """Bounds-checked reads over the file's bytes (memory-mapped: no copy of the weights is made,
+    and skipping the 201k-entry vocabulary costs one length read per entry, not a system call)."""
+
+    def __init__(self, data: mmap.mmap | bytes) -> None:
+        self._data = data
+        self._size = len(data)
+        self._pos = 0
 
     def tell(self) -> int:
-        return self._handle.tell()
+        return self._pos
 
     def take(self, n: int) -> bytes:
-        if n < 0 or self._handle.tell() + n > self._size:
+        end = self._pos + n
+        if n < 0 or end > self._size:
             raise _Truncated()
-        data = self._handle.read(n)
-        if len(data) != n:
-            raise _Truncated()
-        return data
+        chunk = self._data[self._pos:end]
+        self._pos = end
+        return chunk
 
     def skip(self, n: int) -> None:
-        if n < 0 or self._handle.tell() + n > self._size:
+        if n < 0 or self._pos + n > self._size:
             raise _Truncated()
-        self._handle.seek(n, os.SEEK_CUR)
+        self._pos += n
 
     def scalar(self, fmt: str) -> object:
-        return struct.unpack("<" + fmt, self.take(struct.calcsize(fmt)))[0]
+        size = struct.calcsize(fmt)
+        if self._pos + size > self._size:
+            raise _Truncated()
+        value = struct.unpack_from("<" + fmt, self._data, self._pos)[0]
+        self._pos += size
+        return value
 
     def string(self, keep: bool = True) -> str:
         length = int(self.scalar("Q"))
@@ -112,6 +120,9 @@ class _Reader:
                 raise ValueError(f"a metadata array claims {count:,} items")
             if item_type in _SCALARS:
                 self.skip(count * struct.calcsize(_SCALARS[item_type]))
+            elif item_type == _STRING:
+                for _ in range(count):
+                    self.skip(int(self.scalar("Q")))
             else:
                 for _ in range(count):
                     self.value(item_type, keep=False)
@@ -141,7 +152,10 @@ def inspect_gguf(path: Path | str) -> GgufInfo:
         if not path.is_file():
             raise UserError(f"{label} is not a file.")
         with path.open("rb") as handle:
-            return _parse(_Reader(handle, size), path, size)
+            if size == 0:
+                return _parse(_Reader(b""), path, size)
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return _parse(_Reader(data), path, size)
     except UserError:
         raise
     except FileNotFoundError:

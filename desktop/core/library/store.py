@@ -37,6 +37,9 @@ import numpy as np
 from desktop.core.errors import UserError
 
 log = logging.getLogger(__name__)
+# pymilvus asks Milvus Lite's in-process server for AllocTimestamp, which Lite does not implement;
+# grpc logs each such call as an ERROR with a traceback although nothing is wrong.
+logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 MAX_TEXT_BYTES = 60_000  # under the VARCHAR limit of 65,535 bytes, with room to spare
 MAX_PATH_BYTES = 4_000
