@@ -35,9 +35,9 @@ class ModelSettings:
     chat_model_path: str | None = field(default=None, metadata={"label": "Chat model (GGUF)"})
     context_length: int = field(default=8192, metadata=_range(512, 131072, "Context length"))
     # -1 = auto (the planner decides), 0 = CPU only, N = that many layers on the GPU.
-    gpu_layers: int = field(default=-1, metadata=_range(-1, 999, "GPU layers"))
+    gpu_layers: int = field(default=-1, metadata=_range(-1, 999, "GPU layers (-1 auto, 0 CPU only)"))
     # 0 = let llama.cpp choose.
-    threads: int = field(default=0, metadata=_range(0, 256, "Threads"))
+    threads: int = field(default=0, metadata=_range(0, 256, "Threads (0 auto)"))
 
 
 @dataclass(frozen=True)

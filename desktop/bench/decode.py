@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from types import SimpleNamespace
 from dataclasses import dataclass
 
 from desktop.core import harmony
@@ -110,7 +111,8 @@ def _qt_engine(model: str, options: LoadOptions):
     loaded: list = []
     engine.sig_loaded.connect(loaded.append)
     engine.sig_load_failed.connect(loaded.append)
-    engine.load(model, options)
+    # Load exactly these options (no planning): both paths must run the same configuration.
+    engine.load(model, lambda: (options, SimpleNamespace(label="as given")))
     while not loaded:
         app.processEvents()
         time.sleep(0.005)
@@ -142,3 +144,17 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
             threaded.close()
     return DecodeFigures(statistics.median(app_speeds), statistics.median(loop_speeds), cc, tokens, runs,
                          "Qt LLM thread + queued signals" if engine else "worker thread + queue (no Qt here)")
+
+
+def llama_bench_decode(binary: str, model: str, n_gpu_layers: int, tokens: int) -> float | None:
+    """llama.cpp's own llama-bench decode speed (tg, no sampling: an upper bound), if it runs."""
+    import json
+    import subprocess
+
+    command = [binary, "-m", model, "-ngl", str(99 if n_gpu_layers < 0 else n_gpu_layers), "-fa", "1",
+               "-p", "0", "-n", str(tokens), "-r", "3", "-o", "json"]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True).stdout
+        return float(json.loads(out)[0]["avg_ts"])
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError):
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from dataclasses import replace
 
 from desktop.context import AppContext
@@ -21,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     decode.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
     decode.add_argument("--ctx", type=int, default=4096, help="context length")
     decode.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    decode.add_argument("--llama-bench", metavar="PATH", default=shutil.which("llama-bench"),
+                        help="llama.cpp's llama-bench binary, run on the same model for reference")
     decode.add_argument("--json", action="store_true")
     decode.set_defaults(handler=_decode)
 
@@ -130,12 +133,14 @@ def _ui(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop.bench.decode import bench_decode
+    from desktop.bench.decode import bench_decode, llama_bench_decode
 
     if args.tokens < 2 or args.runs < 1:
         raise UserError("--tokens must be at least 2 and --runs at least 1.")
     options = _options(args, ctx)
     figures = bench_decode(args.model, options, args.tokens, args.runs)
+    reference = (llama_bench_decode(args.llama_bench, args.model, options.n_gpu_layers, args.tokens)
+                 if args.llama_bench else None)
     result = {
         "app_tokens_per_s": round(figures.app_tokens_per_s, 2),
         "llama_tokens_per_s": round(figures.llama_tokens_per_s, 2),
@@ -146,6 +151,7 @@ def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
         "runs": figures.runs,
         "n_gpu_layers": options.n_gpu_layers,
         "app_path": figures.app_path,
+        "llama_bench_tokens_per_s": round(reference, 2) if reference else None,
     }
     if args.json:
         print(json.dumps({"decode": result}))
@@ -153,6 +159,8 @@ def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"{'path':<44}{'tokens/s':>12}")
         print(f"{'app (' + figures.app_path + ')':<44}{result['app_tokens_per_s']:>12.1f}")
         print(f"{'llama.cpp loop (llama_decode + C sampler)':<44}{result['llama_tokens_per_s']:>12.1f}")
+        if result["llama_bench_tokens_per_s"]:
+            print(f"{'llama-bench tg (no sampling, upper bound)':<44}{result['llama_bench_tokens_per_s']:>12.1f}")
         if result["create_completion_stream_tokens_per_s"]:
             print(f"{'create_completion(stream=True), not used':<44}"
                   f"{result['create_completion_stream_tokens_per_s']:>12.1f}")

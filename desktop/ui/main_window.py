@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.library_service = LibraryService(hub.ctx, self)
         self.chat = ChatPane(hub, self.engine, self.store, self.library_service)
         self.library = LibraryPane(hub.ctx, service=self.library_service)
+        self._library_model = hub.settings.library.embedding_model_path
         self.settings_pane = SettingsPane(hub)
         self.settings_pane.sig_reload_requested.connect(self._reload_model)
         self.tabs = QTabWidget()
@@ -123,6 +124,10 @@ class MainWindow(QMainWindow):
 
     def _apply_settings(self, settings: Settings) -> None:
         apply_theme(settings.appearance.theme)
+        # Another embedding model is another vector space: the library re-opens on its collection.
+        if settings.library.embedding_model_path != self._library_model:
+            self._library_model = settings.library.embedding_model_path
+            self.library_service.open()
 
     def _reload_model(self) -> None:
         path = self.hub.settings.model.chat_model_path

@@ -1,0 +1,34 @@
+"""The benchmarks run end to end and report the figures they promise (no speed is asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _bench(*args: str, home: Path) -> dict:
+    env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-m", "desktop", "bench", *args, "--json"], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_decode_bench_compares_app_and_llama_loop(tiny_gpt_oss: Path, app_home: Path) -> None:
+    decode = _bench("decode", "--model", str(tiny_gpt_oss), "--tokens", "40", "--runs", "1", home=app_home)["decode"]
+    assert decode["app_tokens_per_s"] > 0 and decode["llama_tokens_per_s"] > 0
+    assert decode["ratio"] == round(decode["app_tokens_per_s"] / decode["llama_tokens_per_s"], 4)
+    assert decode["app_path"].startswith("Qt LLM thread")
+
+
+def test_followup_and_prefill_benches(tiny_gpt_oss: Path, app_home: Path) -> None:
+    followup = _bench("followup", "--model", str(tiny_gpt_oss), "--turns", "3", "--ctx", "4096",
+                      home=app_home)["followup"]
+    assert followup["turns"] == 3 and followup["history_tokens_at_last_turn"] > 300
+    assert followup["ttft_ms_turn_1"] > 0 and followup["ttft_ms_last_turn_without_reuse"] > 0
+    prefill = _bench("prefill", "--model", str(tiny_gpt_oss), "--lengths", "256", "--runs", "1",
+                     home=app_home)["prefill"]
+    assert abs(prefill["256"]["prompt_tokens"] - 256) <= 16
