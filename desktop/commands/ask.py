@@ -81,8 +81,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         runtime.close()
         if library is not None:
             library.close()
-    if result.library_error:
-        print(f"warning: the library could not be searched: {result.library_error}", file=sys.stderr)
+    for warning in result.source_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if saved:
         saved.finish(result)
     if args.json:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from desktop.core import harmony, rag
+from desktop.core.attachments import attachment_sources
 from desktop.core.harmony import Delta, StreamParser
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling, gpu_offload_supported
@@ -39,6 +40,7 @@ class ChatRequest:
     keep_from: int = 0  # first turn of the previous prompt: kept while it fits (KV cache reuse)
     # The document library, when this conversation uses it: question -> numbered sources.
     retrieve: Callable[[str], list[rag.Source]] | None = None
+    attachments: tuple[str, ...] = ()  # files attached to this conversation
 
 
 @dataclass
@@ -113,7 +115,7 @@ class TurnResult:
     prompt: str = ""
     dropped_turns: int = 0
     sources: list[rag.Source] = field(default_factory=list)
-    library_error: str = ""  # why the library could not be searched (the turn still runs)
+    source_warnings: list[str] = field(default_factory=list)  # library or files that could not be used
 
     @property
     def cancelled(self) -> bool:
@@ -239,13 +241,20 @@ def run_chat(runtime: ChatRuntime, request: ChatRequest, sampling: Sampling, can
     `counter` caches turn sizes across turns. Only the newest question carries its sources: earlier
     questions are stored and re-rendered plain, which keeps the conversation's prefix stable.
     """
-    sources, library_error = [], ""
-    if request.retrieve is not None:
+    sources: list[rag.Source] = []
+    warnings: list[str] = []
+    if request.retrieve is not None or request.attachments:
         question = request.turns[-1].text
-        try:
-            sources = request.retrieve(question)
-        except UserError as exc:
-            library_error = str(exc)
+        if request.retrieve is not None:
+            try:
+                sources = request.retrieve(question)
+            except UserError as exc:
+                warnings.append(f"the library could not be searched: {exc}")
+        if request.attachments:
+            attached, problems = attachment_sources(request.attachments, question, runtime.count_tokens,
+                                                    runtime.n_ctx // 3, first_number=len(sources) + 1)
+            sources += attached
+            warnings += [f"attachment {problem}" for problem in problems]
         grounded = harmony.Turn("user", rag.grounded_question(question, sources))
         # The rules stay in the developer message whether or not this question found sources, so
         # the start of the prompt (and its KV cache) does not change from turn to turn.
@@ -256,5 +265,5 @@ def run_chat(runtime: ChatRuntime, request: ChatRequest, sampling: Sampling, can
     result = run_turn(runtime, plan.prompt, sampling, cancel, on_deltas, stats=stats)
     result.dropped_turns = plan.dropped_turns
     result.sources = sources
-    result.library_error = library_error
+    result.source_warnings = warnings
     return result

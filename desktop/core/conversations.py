@@ -247,6 +247,13 @@ class ConversationStore:
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title.strip(), conv_id))
         return self.get(conv_id)
 
+    def set_settings(self, conv_id: int, settings: Mapping[str, Any]) -> Conversation:
+        """Replace a conversation's own settings (its attachments, its library switch...)."""
+        with self._write() as db:
+            self._require(db, conv_id)
+            db.execute("UPDATE conversations SET settings = ? WHERE id = ?", (_dumps(dict(settings)), conv_id))
+        return self.get(conv_id)
+
     def delete(self, conv_id: int) -> DeletedConversation:
         """Removes the conversation now; keep the result to `restore` it (undo)."""
         with self._lock:

@@ -39,10 +39,35 @@ PAGE_SIZE = 40
 
 
 class PromptEdit(QPlainTextEdit):
-    """Enter sends, Shift+Enter starts a new line, Esc stops generation."""
+    """Enter sends, Shift+Enter starts a new line, Esc stops generation; dropped files attach."""
 
     sig_submit = Signal()
     sig_escape = Signal()
+    sig_files_dropped = Signal(object)  # list[str] of local file paths
+
+    def _local_files(self, event) -> list[str]:
+        mime = event.mimeData()
+        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._local_files(event):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self._local_files(event):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        files = self._local_files(event)
+        if files:
+            event.acceptProposedAction()
+            self.sig_files_dropped.emit(files)
+        else:
+            super().dropEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
@@ -93,7 +118,8 @@ class ChatPane(QWidget):
         super().__init__(parent)
         self._hub = hub
         self._library = library
-        self._library_off: set[int | None] = set()  # conversations where the user turned it off
+        # This conversation's own settings (files attached to it, its library switch), saved with it.
+        self._conversation_settings: dict = {}
         self._engine = engine
         self.store = store
         self.conversation_id: int | None = None
@@ -166,12 +192,26 @@ class ChatPane(QWidget):
         self.input.setFixedHeight(80)
         self.input.sig_submit.connect(self.send)
         self.input.sig_escape.connect(self.stop)
+        self.input.sig_files_dropped.connect(self.attach_files)
+        self.attach_button = QPushButton("📎")
+        self.attach_button.setToolTip("Attach files to this chat (or drop them on the message box)")
+        self.attach_button.setAccessibleName("Attach files to this chat")
+        self.attach_button.clicked.connect(self._choose_attachments)
+        self.attachments_label = QLabel()
+        self.attachments_label.setAccessibleName("Attached files")
+        self.attachments_label.setWordWrap(True)
+        self.clear_attachments_button = QPushButton("Remove attachments")
+        self.clear_attachments_button.clicked.connect(lambda: self._set_attachments([]))
+        attachments_row = QHBoxLayout()
+        attachments_row.addWidget(self.attachments_label, 1)
+        attachments_row.addWidget(self.clear_attachments_button)
         self.send_button = QPushButton("Send")
         self.send_button.clicked.connect(self._send_or_stop)
         self.effort = EffortToggle(hub)
         self.live_stats = QLabel()
         self.live_stats.setAccessibleName("Generation speed")
         input_row = QHBoxLayout()
+        input_row.addWidget(self.attach_button)
         input_row.addWidget(self.input, 1)
         input_row.addWidget(self.send_button)
         self.use_library = QCheckBox("Use library")
@@ -187,6 +227,7 @@ class ChatPane(QWidget):
         controls.addWidget(self.use_library)
         controls.addStretch(1)
         controls.addWidget(self.live_stats)
+        layout.addLayout(attachments_row)
         layout.addLayout(input_row)
         layout.addLayout(controls)
 
@@ -208,6 +249,7 @@ class ChatPane(QWidget):
         self._show_banner()
         self.sidebar.refresh()
         self.refresh_models()
+        self._show_attachments()
         if not hub.settings.model.chat_model_path:
             self._show_first_run()
 
@@ -309,6 +351,9 @@ class ChatPane(QWidget):
         if self._engine.busy:
             return
         self.conversation_id = None
+        self._conversation_settings = {}
+        self._show_attachments()
+        self._sync_library_box()
         self._today = datetime.date.today()
         self._editing_position = None
         self._clear_messages()
@@ -322,6 +367,8 @@ class ChatPane(QWidget):
             self.sidebar.set_current(self.conversation_id)
             return
         self.conversation_id = conv_id
+        self._conversation_settings = dict(self.store.get(conv_id).settings or {})
+        self._show_attachments()
         self._today = datetime.date.today()
         self._editing_position = None
         self._sync_library_box()
@@ -397,7 +444,7 @@ class ChatPane(QWidget):
             self.open_conversation(self.conversation_id)
         self._editing_position = None
         if self.conversation_id is None:
-            self.conversation_id = self.store.create().id
+            self.conversation_id = self.store.create(settings=self._conversation_settings or None).id
         self.input.clear()
         self._add_widget(self._widget_for(self.store.add_user_message(self.conversation_id, text)))
         self._generate()
@@ -432,7 +479,8 @@ class ChatPane(QWidget):
         answers = [m for m in history if m.role == "assistant"]
         keep_from = int(answers[-1].stats.get("dropped_turns", 0) or 0) if answers else 0
         request = ChatRequest(turns, effort=settings.reasoning.effort, instructions=settings.reasoning.system_prompt,
-                              today=self._today, keep_from=keep_from, retrieve=self._retriever())
+                              today=self._today, keep_from=keep_from, retrieve=self._retriever(),
+                              attachments=tuple(self._conversation_settings.get("attachments", ())))
         self._engine.generate(request, sampling_from_settings(settings))
         self._partial_timer.start()
         self._set_busy(True)
@@ -452,10 +500,38 @@ class ChatPane(QWidget):
         return lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))
 
     def _library_toggled(self, on: bool) -> None:
-        if on:
-            self._library_off.discard(self.conversation_id)
-        else:
-            self._library_off.add(self.conversation_id)
+        self._save_conversation_settings(use_library=on)
+
+    # -- attachments ------------------------------------------------------------------------
+    def attach_files(self, paths: list[str]) -> None:
+        current = list(self._conversation_settings.get("attachments", ()))
+        files = [p for p in paths if Path(p).is_file()]
+        skipped = len(paths) - len(files)
+        self._set_attachments(current + [p for p in files if p not in current])
+        if skipped:
+            self.sig_status.emit(f"{skipped} dropped item(s) are not files and were not attached "
+                                 "(folders belong in the Library).")
+
+    def _choose_attachments(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Attach files to this chat")
+        if paths:
+            self.attach_files(paths)
+
+    def _set_attachments(self, paths: list[str]) -> None:
+        self._save_conversation_settings(attachments=list(paths))
+        self._show_attachments()
+
+    def _show_attachments(self) -> None:
+        paths = self._conversation_settings.get("attachments", [])
+        self.attachments_label.setText("Attached to this chat: " + ", ".join(Path(p).name for p in paths)
+                                       if paths else "")
+        self.attachments_label.setVisible(bool(paths))
+        self.clear_attachments_button.setVisible(bool(paths))
+
+    def _save_conversation_settings(self, **changes) -> None:
+        self._conversation_settings = {**self._conversation_settings, **changes}
+        if self.conversation_id is not None:
+            self.store.set_settings(self.conversation_id, self._conversation_settings)
 
     def _sync_library_box(self) -> None:
         library = self._library.library if self._library is not None else None
@@ -463,7 +539,7 @@ class ChatPane(QWidget):
         self.use_library.setEnabled(indexed > 0)
         self.use_library.setText(f"Use library ({indexed} documents)" if indexed else "Use library (empty)")
         self.use_library.blockSignals(True)
-        self.use_library.setChecked(indexed > 0 and self.conversation_id not in self._library_off)
+        self.use_library.setChecked(indexed > 0 and self._conversation_settings.get("use_library", True))
         self.use_library.blockSignals(False)
 
     def _send_or_stop(self) -> None:
@@ -499,8 +575,8 @@ class ChatPane(QWidget):
         saved = self.store.finish_assistant_message(message_id, result.answer, result.reasoning,
                                                     stats=stats, sources=sources, status=status)
         message.set_sources(sources)
-        if result.library_error:
-            self.sig_status.emit(f"The library could not be searched: {result.library_error}")
+        if result.source_warnings:
+            self.sig_status.emit("; ".join(result.source_warnings).capitalize())
         message.finish()
         message.set_reasoning_done(result.reasoning_s)
         message.set_status(_status_line(saved))

@@ -48,3 +48,40 @@ def test_library_sources_reach_the_prompt_and_the_sources_strip(qtbot, tmp_path:
     qtbot.waitUntil(lambda: not win.engine.busy, timeout=30_000)
     assert "<source" not in win.chat.last_prompt.split("And without the library?")[0].split("<|start|>user")[-1]
     win.close()
+
+
+def test_files_dropped_on_the_chat_input_belong_to_that_chat(qtbot, tmp_path: Path, tiny_gpt_oss: Path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    note = tmp_path / "boiler.md"
+    note.write_text("# Boiler\n\nThe boiler code F28 means no ignition.\n")
+    ctx = AppContext.load()
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(tiny_gpt_oss))
+                        .with_section("sampling", max_tokens=6))
+    win = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine.model is not None, timeout=30_000)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(note)), QUrl.fromLocalFile(str(tmp_path))])
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    win.chat.input.dropEvent(drop)
+    assert "boiler.md" in win.chat.attachments_label.text()
+    win.chat.input.setPlainText("What does F28 mean?")
+    win.chat.send()
+    qtbot.waitUntil(lambda: not win.engine.busy, timeout=30_000)
+    assert "F28 means no ignition" in win.chat.last_prompt  # small file: sent whole
+    first = win.chat.conversation_id
+
+    win.chat.new_conversation()  # another chat does not see the file
+    assert not win.chat.attachments_label.isVisible()
+    win.chat.input.setPlainText("What does F28 mean?")
+    win.chat.send()
+    qtbot.waitUntil(lambda: not win.engine.busy, timeout=30_000)
+    assert "F28 means no ignition" not in win.chat.last_prompt
+
+    win.chat.open_conversation(first)  # and the first chat keeps it
+    assert "boiler.md" in win.chat.attachments_label.text()
+    win.close()
