@@ -36,6 +36,8 @@ class ModelSettings:
     context_length: int = field(default=8192, metadata=_range(512, 131072, "Context length"))
     # -1 = auto (the planner decides), 0 = CPU only, N = that many layers on the GPU.
     gpu_layers: int = field(default=-1, metadata=_range(-1, 999, "GPU layers (-1 auto, 0 CPU only)"))
+    # "ram": MoE experts stay in host memory, everything else on the GPU (for GPUs with a few GB).
+    experts: str = field(default="gpu", metadata=_choice(("gpu", "ram"), "MoE experts (ram = small GPUs)"))
     # 0 = let llama.cpp choose.
     threads: int = field(default=0, metadata=_range(0, 256, "Threads (0 auto)"))
 

@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     decode.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
     decode.add_argument("--ctx", type=int, default=4096, help="context length")
     decode.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    decode.add_argument("--experts-on-cpu", action="store_true", help="keep MoE experts in RAM (small GPUs)")
     decode.add_argument("--llama-bench", metavar="PATH", default=shutil.which("llama-bench"),
                         help="llama.cpp's llama-bench binary, run on the same model for reference")
     decode.add_argument("--json", action="store_true")
@@ -33,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prefill.add_argument("--runs", type=int, default=3)
     prefill.add_argument("--ctx", type=int, default=8448)
     prefill.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    prefill.add_argument("--experts-on-cpu", action="store_true", help="keep MoE experts in RAM (small GPUs)")
     prefill.add_argument("--json", action="store_true")
     prefill.set_defaults(handler=_prefill)
 
@@ -76,6 +78,8 @@ def _options(args: argparse.Namespace, ctx: AppContext):
     options = replace(load_options_from_settings(ctx.settings), n_ctx=args.ctx)
     if args.gpu_layers is not None:
         options = replace(options, n_gpu_layers=args.gpu_layers)
+    if getattr(args, "experts_on_cpu", False):
+        options = replace(options, experts_on_cpu=True)
     return options
 
 

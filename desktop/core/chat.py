@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -216,16 +216,27 @@ def load_options_from_settings(settings: Settings) -> LoadOptions:
     return LoadOptions(n_ctx=m.context_length, n_gpu_layers=gpu_layers, n_threads=m.threads)
 
 
-def plan_load(model_path: str | Path, settings: Settings, paths: AppPaths) -> tuple[LoadOptions, Plan]:
+def plan_load(model_path: str | Path, settings: Settings, paths: AppPaths,
+              probe: Callable[[Path], Any] | None = None) -> tuple[LoadOptions, Plan]:
     """How to load this model on this machine: the fit planner turns "auto" into layers and context.
 
     Raises UserError when the model cannot fit at all (with the numbers), or is not a usable GGUF.
     """
     from desktop.core import hardware, planner
 
-    machine = hardware.probe(paths.models_dir)
+    machine = (probe or hardware.probe)(paths.models_dir)
     plan = planner.plan_for_settings(Path(model_path), settings.model, machine,
                                      shapes=planner.ShapeCache(paths.cache_dir / "model_shapes.json"))
+    if settings.model.experts == "ram" and machine.gpu_budget_bytes > 0:
+        # Experts in RAM, every layer's attention and KV cache on the GPU: judged as CPU-only for
+        # RAM (the experts are nearly all of the weights); the GPU part is a few GB at most.
+        plan = planner.plan_for_settings(Path(model_path), replace(settings.model, gpu_layers=0), machine,
+                                         shapes=planner.ShapeCache(paths.cache_dir / "model_shapes.json"))
+        if plan.verdict is planner.Verdict.WONT_FIT:
+            raise UserError(f"Not enough memory for {Path(model_path).name}: {plan.summary}.")
+        options = LoadOptions(n_ctx=plan.n_ctx, n_gpu_layers=-1, n_threads=settings.model.threads,
+                              flash_attn=True, experts_on_cpu=True)
+        return options, replace(plan, notes=(*plan.notes, "MoE experts in RAM, the rest on the GPU"))
     if plan.verdict is planner.Verdict.WONT_FIT:
         raise UserError(f"Not enough memory for {Path(model_path).name}: {plan.summary}.")
     options = LoadOptions(n_ctx=plan.n_ctx, n_gpu_layers=plan.n_gpu_layers, n_threads=settings.model.threads,

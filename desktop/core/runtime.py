@@ -13,6 +13,7 @@ release the GIL, so the UI thread stays responsive while it works.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import ctypes
 import logging
 import os
@@ -35,6 +36,9 @@ class LoadOptions:
     n_threads: int = 0  # 0 = llama.cpp's default
     n_batch: int = 512
     flash_attn: bool | None = None  # None = on when layers are offloaded
+    # MoE experts stay in host RAM while attention and the KV cache go to the GPU: for GPUs too
+    # small for the whole model (the experts are ~90 % of gpt-oss-20b's weights).
+    experts_on_cpu: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,19 +114,20 @@ class ChatRuntime:
         n_ctx = min(opts.n_ctx, train_ctx)
         flash = opts.flash_attn if opts.flash_attn is not None else opts.n_gpu_layers != 0
         try:
-            return llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_batch=opts.n_batch,
-                n_ubatch=opts.n_batch,
-                n_gpu_layers=opts.n_gpu_layers,
-                n_threads=opts.n_threads or None,
-                n_threads_batch=opts.n_threads or None,
-                flash_attn=flash,
-                # swa_full stays at llama.cpp's default (full): a partial SWA cache silently breaks
-                # prefix reuse across turns.
-                verbose=log.isEnabledFor(logging.DEBUG),
-            )
+            with _experts_in_host_memory(llama_cpp, opts.experts_on_cpu and opts.n_gpu_layers != 0):
+                return llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=n_ctx,
+                    n_batch=opts.n_batch,
+                    n_ubatch=opts.n_batch,
+                    n_gpu_layers=opts.n_gpu_layers,
+                    n_threads=opts.n_threads or None,
+                    n_threads_batch=opts.n_threads or None,
+                    flash_attn=flash,
+                    # swa_full stays at llama.cpp's default (full): a partial SWA cache silently
+                    # breaks prefix reuse across turns.
+                    verbose=log.isEnabledFor(logging.DEBUG),
+                )
         except (ValueError, RuntimeError) as exc:
             raise UserError(
                 f"llama.cpp could not load {path.name}: not enough memory for a context of {n_ctx} tokens, "
@@ -302,6 +307,48 @@ class ChatRuntime:
 
 def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+class _BufferTypeOverride(ctypes.Structure):
+    # struct llama_model_tensor_buft_override { const char * pattern; ggml_backend_buffer_type_t buft; }
+    _fields_ = [("pattern", ctypes.c_char_p), ("buft", ctypes.c_void_p)]
+
+
+EXPERT_TENSORS = rb"\.ffn_(up|down|gate)_exps\."  # std::regex_search over tensor names
+
+
+@contextlib.contextmanager
+def _experts_in_host_memory(llama_cpp, enabled: bool):
+    """Load with llama.cpp's tensor buffer override "experts -> CPU buffer".
+
+    llama-cpp-python's `Llama()` has no parameter for it, but it builds its model parameters
+    from `llama_model_default_params()`; for the duration of one load that function returns
+    parameters carrying the override list (the field is declared as a plain pointer there).
+    """
+    if not enabled:
+        yield
+        return
+    lib_dir = Path(llama_cpp.__file__).parent / "lib"
+    candidates = sorted(lib_dir.glob("libggml-cpu.*")) or sorted(lib_dir.glob("ggml-cpu.*"))
+    if not candidates:
+        raise UserError("This llama.cpp build has no CPU backend library to keep the experts in RAM.")
+    cpu_backend = ctypes.CDLL(str(candidates[0]))
+    cpu_backend.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
+    overrides = (_BufferTypeOverride * 2)((EXPERT_TENSORS, cpu_backend.ggml_backend_cpu_buffer_type()),
+                                          (None, None))
+    module = llama_cpp.llama_cpp
+    original = module.llama_model_default_params
+
+    def with_overrides():
+        params = original()
+        params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
+        return params
+
+    module.llama_model_default_params = with_overrides
+    try:
+        yield  # `overrides` stays referenced until the model is loaded: llama.cpp reads it then
+    finally:
+        module.llama_model_default_params = original
 
 
 def gpu_offload_supported() -> bool:

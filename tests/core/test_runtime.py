@@ -107,3 +107,19 @@ def test_run_turn_separates_channels_and_batches(runtime: ChatRuntime) -> None:
 def test_bad_model_files_raise_user_errors(bad_models: dict[str, Path], kind: str, expected: str) -> None:
     with pytest.raises(UserError, match=expected):
         ChatRuntime(bad_models[kind])
+
+
+def test_experts_can_stay_in_host_memory(tiny_gpt_oss: Path) -> None:
+    # On a CPU build the override changes where nothing else would go, but the load path (the
+    # patched parameters and the override list llama.cpp parses) is the one GPU users get.
+    import llama_cpp
+
+    original = llama_cpp.llama_cpp.llama_model_default_params
+    rt = ChatRuntime(tiny_gpt_oss, LoadOptions(n_ctx=512, n_gpu_layers=-1, experts_on_cpu=True))
+    try:
+        stats = GenerationStats()
+        list(rt.stream(_prompt("experts"), Sampling(max_tokens=8), stats=stats))
+        assert stats.tokens == 8
+    finally:
+        rt.close()
+    assert llama_cpp.llama_cpp.llama_model_default_params is original  # the patch is undone
