@@ -24,9 +24,18 @@ def launch_window(debug: bool = False) -> int:
     started = time.perf_counter()
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from PySide6.QtGui import QIcon
+
+    from desktop.resources import icon_paths
+
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("gpt-oss-desktop")
     app.setOrganizationName("gpt-oss-desktop")
+    app.setDesktopFileName("gpt-oss-desktop")  # Wayland/X11 match the window to its .desktop entry
+    icon = QIcon()
+    for path in icon_paths():
+        icon.addFile(str(path))
+    app.setWindowIcon(icon)
     try:
         ctx = AppContext.load()
         _setup_logging(ctx, debug)
