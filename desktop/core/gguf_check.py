@@ -19,12 +19,14 @@ from desktop.core.errors import UserError
 
 MAGIC = b"GGUF"
 CHAT_ARCHITECTURES = frozenset({"gpt-oss"})
+CHAT_TEMPLATE = "tokenizer.chat_template"
 # Bounds far above any real model, far below what would exhaust memory while parsing.
 MAX_TENSORS = 1_000_000
 MAX_KEYS = 100_000
 MAX_STRING = 64 * 1024 * 1024
 MAX_ARRAY = 16 * 1024 * 1024
 MAX_DIMS = 8
+MAX_NESTING = 8  # arrays of arrays: llama.cpp reads none; a deep chain overflowed Python's stack
 
 # GGUF value type ids -> struct format of scalar values.
 _SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
@@ -108,7 +110,9 @@ class _Reader:
             return ""
         return self.take(length).decode("utf-8", errors="replace")
 
-    def value(self, vtype: int, keep: bool) -> object:
+    def value(self, vtype: int, keep: bool, depth: int = 0, unique: bool = False) -> object:
+        if depth > MAX_NESTING:
+            raise ValueError(f"metadata arrays nested over {MAX_NESTING} deep")
         if vtype in _SCALARS:
             return self.scalar(_SCALARS[vtype])
         if vtype == _STRING:
@@ -120,12 +124,20 @@ class _Reader:
                 raise ValueError(f"a metadata array claims {count:,} items")
             if item_type in _SCALARS:
                 self.skip(count * struct.calcsize(_SCALARS[item_type]))
+            elif item_type == _STRING and unique:
+                # llama.cpp GGML_ASSERTs (kills the process) on a vocabulary with a repeated token.
+                seen: set[bytes] = set()
+                for _ in range(count):
+                    token = self.take(int(self.scalar("Q")))
+                    if token in seen:
+                        raise ValueError(f"its vocabulary lists the token {token!r} twice")
+                    seen.add(token)
             elif item_type == _STRING:
                 for _ in range(count):
                     self.skip(int(self.scalar("Q")))
             else:
                 for _ in range(count):
-                    self.value(item_type, keep=False)
+                    self.value(item_type, keep=False, depth=depth + 1)
             return None
         raise ValueError(f"unknown metadata type {vtype}")
 
@@ -187,14 +199,17 @@ def _parse(reader: _Reader, path: Path, size: int) -> GgufInfo:
     for _ in range(n_keys):
         key = reader.string()
         vtype = int(reader.scalar("I"))
-        keep = key.startswith("general.") or key.endswith(_KEPT_SUFFIXES) or key.startswith("tokenizer.ggml.")
-        value = reader.value(vtype, keep=keep)
+        keep = (key.startswith("general.") or key.endswith(_KEPT_SUFFIXES) or key.startswith("tokenizer.ggml.")
+                or key == CHAT_TEMPLATE)
+        value = reader.value(vtype, keep=keep, unique=key == "tokenizer.ggml.tokens")
         if keep and value is not None:
             metadata[key] = value
     architecture = metadata.get("general.architecture")
     if not isinstance(architecture, str) or not architecture:
         raise UserError(f"{label} does not say which model architecture it holds.")
-    alignment = int(metadata.get("general.alignment", 32) or 32)
+    alignment = metadata.get("general.alignment", 32)
+    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+        raise ValueError(f"its data alignment {alignment!r} is not a power of two")
     tensors = []
     for _ in range(n_tensors):
         name = reader.string()
@@ -205,6 +220,9 @@ def _parse(reader: _Reader, path: Path, size: int) -> GgufInfo:
         dtype = int(reader.scalar("I"))
         offset = int(reader.scalar("Q"))
         tensors.append(TensorInfo(name, shape, dtype, offset, _tensor_nbytes(shape, dtype)))
+    names = {t.name for t in tensors}
+    if len(names) != len(tensors):
+        raise ValueError("it names the same tensor twice")
     data_start = -(-reader.tell() // alignment) * alignment
     needed = max((data_start + t.offset + t.nbytes for t in tensors), default=data_start)
     if needed > size:
@@ -221,7 +239,7 @@ def require_chat_model(info: GgufInfo) -> None:
             f"{info.path.name} is a '{info.architecture}' model; this app chats with gpt-oss models "
             f"(architecture 'gpt-oss')."
         )
-    problem = _hparam_problem(info)
+    problem = _hparam_problem(info) or _template_problem(info)
     if problem:
         raise UserError(f"{info.path.name} is a damaged gpt-oss file: {problem}.")
 
@@ -241,8 +259,54 @@ def _hparam_problem(info: GgufInfo) -> str | None:
     if heads <= 0 or kv_heads <= 0 or heads % kv_heads:
         return f"its {heads} attention heads do not split into {kv_heads} key/value groups"
     layers = {int(t.name.split(".")[1]) for t in info.tensors if t.name.startswith("blk.") and t.name.split(".")[1].isdigit()}
-    if layers != set(range(blocks)):
+    # Length first: set(range(2**31)) from a forged block_count would exhaust memory.
+    if len(layers) != blocks or layers != set(range(blocks)):
         return f"it declares {blocks} layers but holds tensors for {len(layers)}"
+    for suffix in (".context_length", ".attention.sliding_window"):
+        # llama.cpp reads these as int32: above that they wrap negative.
+        if info.hparam(suffix) is not None and not 0 < count(suffix) < 2**31:
+            return f"its {suffix[1:].replace('_', ' ').replace('.', ' ')} is {info.hparam(suffix)}"
+    return _shape_problem(info, width, heads, kv_heads)
+
+
+def _template_problem(info: GgufInfo) -> str | None:
+    """llama-cpp-python compiles the file's chat template (in Jinja's sandbox) while loading, and a
+    syntax error there escapes as a jinja2 exception. The app renders harmony itself, so a broken
+    template only needs to be caught, not used."""
+    template = info.metadata.get(CHAT_TEMPLATE)
+    if template is None:
+        return None
+    from jinja2 import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    try:
+        # llama.cpp hands the template over as a C string: it ends at the first NUL.
+        text = str(template).split("\0", 1)[0]
+        ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True).parse(text)
+    except TemplateError as exc:
+        return f"its chat template does not parse ({exc})"
+    return None
+
+
+def _shape_problem(info: GgufInfo, width: int, heads: int, kv_heads: int) -> str | None:
+    """Metadata that disagrees with the tensors it describes (llama.cpp refuses such files only
+    after reading the whole header; a forged head count also sizes the KV cache)."""
+    shapes = {t.name: t.shape for t in info.tensors}
+    embd = shapes.get("token_embd.weight")
+    if not embd or embd[0] != width:
+        return f"its width {width} does not match its token embeddings {embd}"
+    # llama.cpp's defaults when the sizes are absent; a mismatch trips a GGML_ASSERT mid-graph.
+    key_length, value_length = info.hparam(".attention.key_length"), info.hparam(".attention.value_length")
+    head_k = int(key_length) if isinstance(key_length, int) else width // heads
+    head_v = int(value_length) if isinstance(value_length, int) else width // heads
+    expected = {"attn_q.weight": (width, heads * head_k), "attn_k.weight": (width, kv_heads * head_k),
+                "attn_v.weight": (width, kv_heads * head_v), "attn_output.weight": (heads * head_v, width)}
+    for layer in range(int(info.hparam(".block_count", 0))):
+        for suffix, want in expected.items():
+            name = f"blk.{layer}.{suffix}"
+            shape = shapes.get(name)
+            if shape is None or tuple(shape[:2]) != want:
+                return f"{heads} heads of sizes {head_k}/{head_v} do not match {name} {shape}"
     return None
 
 

@@ -1,15 +1,21 @@
-"""The sidebar: New chat, search across every message (Ctrl+K), conversations newest first."""
+"""The sidebar: New chat, search across every message (Ctrl+K), conversations newest first.
+
+The rows live in a small Python list model, not in QListWidgetItems: shiboken's wrappers of
+items created from Python and deleted by QListWidget.clear() crashed the process now and then
+(a use-after-free in its binding manager, seen here on PySide6 6.11), and a refresh per search
+keystroke makes thousands of them.
+"""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QInputDialog, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton, QVBoxLayout, QWidget,
-)
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QPushButton, QVBoxLayout, QWidget
 
-from desktop.core.conversations import Conversation, ConversationStore
+from desktop.core.conversations import ConversationStore
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -22,6 +28,56 @@ def _day_label(timestamp: float) -> str:
     if day == today - datetime.timedelta(days=1):
         return "Yesterday"
     return day.strftime("%d %b %Y")
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    conversation_id: int | None = None  # None: a day heading, not selectable
+    tooltip: str = ""
+
+
+class ConversationRows(QAbstractListModel):
+    """Day headings and conversations (or search hits), replaced whole on every refresh."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def replace(self, rows: list[Row]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.text
+        if role == ID_ROLE:
+            return row.conversation_id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.tooltip or None
+        if role == Qt.ItemDataRole.FontRole and row.conversation_id is None:
+            return self._bold
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid() or self.rows[index.row()].conversation_id is None:
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def row_of(self, conv_id: int | None) -> int | None:
+        for number, row in enumerate(self.rows):
+            if conv_id is not None and row.conversation_id == conv_id:
+                return number
+        return None
 
 
 class ConversationList(QWidget):
@@ -47,64 +103,58 @@ class ConversationList(QWidget):
         # Search as the user types, but not on every keystroke of a fast typist.
         self._search_timer = QTimer(self, singleShot=True, interval=150, timeout=self.refresh)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
-        self.list = QListWidget()
+        self.rows = ConversationRows(self)
+        self.list = QListView()
+        self.list.setModel(self.rows)
         self.list.setAccessibleName("Conversations")
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
-        self.list.itemActivated.connect(self._activated)
-        self.list.itemClicked.connect(self._activated)
+        self.list.activated.connect(self._activated)
+        self.list.clicked.connect(self._activated)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
 
     def refresh(self) -> None:
-        self.list.clear()
         query = self.search.text().strip()
+        rows: list[Row] = []
         if query:
             for hit in self._store.search(query):
-                item = QListWidgetItem(f"{hit.title}\n{hit.snippet.replace(chr(10), ' ')[:90]}")
-                item.setData(ID_ROLE, hit.conversation_id)
-                item.setToolTip(hit.snippet)
-                self.list.addItem(item)
-            return
-        last_label = None
-        for conversation in self._store.list():
-            label = _day_label(conversation.updated)
-            if label != last_label:
-                header = QListWidgetItem(label)
-                header.setFlags(Qt.ItemFlag.NoItemFlags)
-                font = header.font()
-                font.setBold(True)
-                header.setFont(font)
-                self.list.addItem(header)
-                last_label = label
-            self.list.addItem(self._item(conversation))
+                rows.append(Row(f"{hit.title}\n{hit.snippet.replace(chr(10), ' ')[:90]}", hit.conversation_id,
+                                hit.snippet))
+        else:
+            last_label = None
+            for conversation in self._store.list():
+                label = _day_label(conversation.updated)
+                if label != last_label:
+                    rows.append(Row(label))
+                    last_label = label
+                rows.append(Row(conversation.title or "New chat", conversation.id,
+                                f"{conversation.message_count} messages"))
+        self.rows.replace(rows)
         self._select(self.current_id)
 
-    def _item(self, conversation: Conversation) -> QListWidgetItem:
-        item = QListWidgetItem(conversation.title or "New chat")
-        item.setData(ID_ROLE, conversation.id)
-        item.setToolTip(f"{conversation.message_count} messages")
-        return item
+    def titles(self) -> list[str]:
+        """The rows as shown, headings included (for tests and accessibility checks)."""
+        return [row.text for row in self.rows.rows]
 
     def set_current(self, conv_id: int | None) -> None:
         self.current_id = conv_id
         self._select(conv_id)
 
     def _select(self, conv_id: int | None) -> None:
-        for row in range(self.list.count()):
-            item = self.list.item(row)
-            if item.data(ID_ROLE) == conv_id and conv_id is not None:
-                self.list.setCurrentItem(item)
-                return
-        self.list.clearSelection()
+        row = self.rows.row_of(conv_id)
+        if row is None:
+            self.list.clearSelection()
+        else:
+            self.list.setCurrentIndex(self.rows.index(row))
 
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
-    def _activated(self, item: QListWidgetItem) -> None:
-        conv_id = item.data(ID_ROLE)
+    def _activated(self, index: QModelIndex) -> None:
+        conv_id = index.data(ID_ROLE) if index.isValid() else None
         if conv_id is not None:
             self.sig_open.emit(int(conv_id))
 
@@ -116,8 +166,8 @@ class ConversationList(QWidget):
             self.refresh()
 
     def _menu(self, position) -> None:
-        item = self.list.itemAt(position)
-        conv_id = item.data(ID_ROLE) if item else None
+        index = self.list.indexAt(position)
+        conv_id = index.data(ID_ROLE) if index.isValid() else None
         if conv_id is None:
             return
         menu = QMenu(self)

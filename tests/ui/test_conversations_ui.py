@@ -74,16 +74,17 @@ def test_new_search_rename_delete_undo_and_export(qtbot, window: MainWindow, tmp
     _ask(qtbot, window, "a recipe for bread")
     second = window.chat.conversation_id
     assert second != first
-    titles = [window.chat.sidebar.list.item(i).text() for i in range(window.chat.sidebar.list.count())]
+    titles = window.chat.sidebar.titles()
     assert titles.index("a recipe for bread") < titles.index("router errors with code XJ-42")  # newest first
 
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # Ctrl+K
     assert window.chat.sidebar.search.hasFocus()
     qtbot.keyClicks(window.chat.sidebar.search, "XJ-42")
-    qtbot.waitUntil(lambda: window.chat.sidebar.list.count() == 1, timeout=3000)
-    hit = window.chat.sidebar.list.item(0)
-    assert "XJ" in hit.text()
-    window.chat.sidebar.list.itemClicked.emit(hit)
+    qtbot.waitUntil(lambda: len(window.chat.sidebar.titles()) == 1, timeout=3000)
+    assert "XJ" in window.chat.sidebar.titles()[0]
+    sidebar = window.chat.sidebar.list
+    qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=sidebar.visualRect(sidebar.model().index(0, 0)).center())
     assert window.chat.conversation_id == first
     window.chat.sidebar.search.clear()
 

@@ -7,6 +7,8 @@ broken markup and character references). Script, style and other invisible eleme
 from __future__ import annotations
 
 import re
+from collections import Counter
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +25,9 @@ _BLOCKS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "secti
 _VOID_SKIP = {"meta", "link", "base", "img", "input", "source", "track", "wbr", "col", "area",
               "embed", "param"}
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
+# html.parser's start-tag regex keeps state per attribute: a 4 MB tag of bare attributes took 1 GB
+# of memory (30 MB: 5 GB). Real tags this long are inline data (images), never text: skip them.
+_MAX_TAG_CHARS = 64 * 1024
 
 
 class _Extractor(HTMLParser):
@@ -32,8 +37,24 @@ class _Extractor(HTMLParser):
         self._trail: list[tuple[int, str]] = []
         self._line: list[str] = []
         self._skip_stack: list[str] = []
+        self._skip_counts: Counter[str] = Counter()  # O(1) "is this tag open?" (see handle_endtag)
         self._pre = 0
         self._heading_level: int | None = None
+
+    def parse_starttag(self, i: int) -> int:
+        rawdata = self.rawdata
+        if len(rawdata) - i > _MAX_TAG_CHARS and rawdata.find(">", i, i + _MAX_TAG_CHARS) < 0:
+            end = rawdata.find(">", i + _MAX_TAG_CHARS)
+            return len(rawdata) if end < 0 else end + 1
+        return super().parse_starttag(i)
+
+    def parse_marked_section(self, i: int, report: int = 1) -> int:
+        # CPython before 3.14 raises AssertionError on "<![" not followed by a keyword (found by
+        # fuzzing: "<![<!doctype>"); HTML5 reads it as a bogus comment up to the next ">".
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            return self.parse_bogus_comment(i)
 
     # The parser calls these in document order.
     def handle_starttag(self, tag: str, attrs) -> None:
@@ -41,8 +62,10 @@ class _Extractor(HTMLParser):
             return
         if tag == "body" and self._skip_stack[:1] == ["head"]:
             self._skip_stack.clear()  # <body> closes an unclosed <head>, as browsers do
+            self._skip_counts.clear()
         if self._skip_stack or tag in _SKIP:
             self._skip_stack.append(tag)
+            self._skip_counts[tag] += 1
             return
         if tag == "br":
             self._line.append("\n")
@@ -63,9 +86,14 @@ class _Extractor(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._skip_stack:
             # Pop to the matching tag; tolerate unclosed children inside skipped elements.
-            if tag in self._skip_stack:
-                while self._skip_stack and self._skip_stack.pop() != tag:
-                    pass
+            # A counter, not `tag in stack`: 200k stray end tags inside an <svg> made that scan
+            # quadratic (minutes for a 2 MB file).
+            if self._skip_counts[tag]:
+                while self._skip_stack:
+                    popped = self._skip_stack.pop()
+                    self._skip_counts[popped] -= 1
+                    if popped == tag:
+                        break
             return
         if tag in _HEADINGS and self._heading_level is not None:
             title = _SPACES.sub(" ", "".join(self._line)).strip()
@@ -87,6 +115,13 @@ class _Extractor(HTMLParser):
         self._line.append(data if self._pre else _SPACES.sub(" ", data))
 
     def close(self) -> None:
+        # What feed() left unparsed is an unterminated comment, declaration, tag or raw-text
+        # element (or text ending in a cut character reference). Before CPython 3.13.4/3.12.11
+        # close() re-scans the rest of the input once per leftover "<" (CVE-2025-6069: a 4 MB
+        # file of "</" ran for minutes). HTML5 drops such constructs at end of file; so do we.
+        leftover, self.rawdata = self.rawdata, ""
+        if leftover and not self.cdata_elem and not leftover.startswith("<"):
+            self.handle_data(unescape(leftover))
         super().close()
         self._end_paragraph()
 

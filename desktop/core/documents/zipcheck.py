@@ -20,12 +20,15 @@ def open_checked_zip(path: Path, what: str) -> zipfile.ZipFile:
     enough to refuse a zip bomb before anything is decompressed.
     """
     check_size(path, MAX_CONTAINER_BYTES, f"{what} files")
-    if not zipfile.is_zipfile(path):
-        raise DocumentError(f"not a valid {what} file (it is not a ZIP container)")
     try:
+        # is_zipfile itself raises on some headers (fuzzing: "zipfiles that span multiple disks").
+        if not zipfile.is_zipfile(path):
+            raise DocumentError(f"not a valid {what} file (it is not a ZIP container)")
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise DocumentError(f"damaged {what} file ({exc})") from exc
+    except NotImplementedError as exc:  # found by fuzzing: "zip file version 23.5"
+        raise DocumentError(f"unsupported {what} file ({exc})") from exc
     members = archive.infolist()
     total = sum(info.file_size for info in members)
     if len(members) > MAX_MEMBERS or total > MAX_UNCOMPRESSED_BYTES:
@@ -43,3 +46,7 @@ def read_member(archive: zipfile.ZipFile, name: str, what: str) -> bytes:
         raise DocumentError(f"damaged {what} file: {name} is missing") from exc
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise DocumentError(f"damaged {what} file ({exc})") from exc
+    except NotImplementedError as exc:  # a compression method zipfile lacks
+        raise DocumentError(f"unsupported {what} file ({exc})") from exc
+    except RuntimeError as exc:  # "File ... is encrypted, password required"
+        raise DocumentError(f"encrypted {what} file ({exc})") from exc

@@ -325,7 +325,9 @@ class Library:
             run.skip_file()
             return
         except Exception as exc:  # a parser bug on a strange file must not stop the batch
-            log.exception("unexpected failure reading %s", key)
+            # Parser exceptions can quote the file's bytes: the traceback only at debug level.
+            log.error("unexpected failure reading %s (%s)", key, type(exc).__name__)
+            log.debug("traceback for %s", key, exc_info=True)
             self._fail(key, kind, f"could not read this file ({type(exc).__name__}: {exc})", old, report)
             run.skip_file()
             return

@@ -1,0 +1,135 @@
+"""What the app exposes on this machine: ports, logs, and files outside its data folder."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from desktop.cli import run_cli
+from desktop.context import AppContext
+from desktop.core.library import Library
+from desktop.ui.launch import _setup_logging
+from tests.fixtures.documents import write_docx, write_pdf
+from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+
+SECRET = "zebra-quasar-4471"
+
+
+def _docs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "manual.md").write_text(f"# Heat pump\n\nThe defrost code is {SECRET}.\n")
+    (folder / "page.html").write_text(f"<p>Batch {SECRET}</p><![<{SECRET}>")
+    write_pdf(folder / "scan.pdf", [f"Receipt {SECRET}"])
+    write_docx(folder / "plan.docx", [("p", f"Taper {SECRET}")])
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04" + SECRET.encode() * 20)
+    (folder / "binary.txt").write_bytes(b"\x00\x01" + SECRET.encode())
+    return folder
+
+
+def _loopback(ip: str) -> bool:
+    address = ipaddress.ip_address(ip.split("%")[0])
+    mapped = getattr(address, "ipv4_mapped", None)  # "::ffff:127.0.0.1" from a dual-stack socket
+    return (mapped or address).is_loopback
+
+
+def test_milvus_lite_listens_on_loopback_only(tmp_path: Path, tiny_bert_gguf: Path) -> None:
+    me = psutil.Process()
+    before = {(c.laddr, c.status) for c in me.net_connections(kind="inet")}
+    library = Library(str(tmp_path / "library.db"), tmp_path / "library.sqlite3", tiny_bert_gguf)
+    try:
+        library.add([_docs(tmp_path / "docs")])
+        assert library.search(SECRET, top_k=2)
+        new = [c for c in me.net_connections(kind="inet") if (c.laddr, c.status) not in before]
+        listening = [c for c in new if c.status == psutil.CONN_LISTEN]
+        assert listening, "Milvus Lite's server was expected to listen on a TCP port"
+        assert [c.laddr for c in listening if not _loopback(c.laddr.ip)] == []
+        assert [c.raddr for c in new if c.raddr and not _loopback(c.raddr.ip)] == []
+    finally:
+        library.close()
+
+
+@pytest.fixture
+def app_log(app_home: Path):
+    """The window's log set-up (file in the data folder, INFO by default), undone afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    ctx = AppContext.load()
+    _setup_logging(ctx, debug=False)
+    yield ctx.paths.log_dir / "app.log"
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_logs_hold_no_document_text_or_chat_content(tmp_path: Path, tiny_gpt_oss: Path, tiny_bert_gguf: Path,
+                                                    app_log: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    seen: list[logging.LogRecord] = []
+    collector = logging.Handler(logging.INFO)
+    collector.emit = seen.append  # every record at the default level, third-party ones included
+    logging.getLogger().addHandler(collector)
+    try:
+        docs = _docs(tmp_path / "docs")
+        assert run_cli(["library", "add", str(docs), "--embedding-model", str(tiny_bert_gguf)]) == 0
+        assert run_cli(["library", "search", f"where is {SECRET}", "--embedding-model", str(tiny_bert_gguf)]) == 0
+        assert run_cli(["ask", f"What is {SECRET}?", "--model", str(tiny_gpt_oss), "--max-tokens", "8",
+                        "--chat", "new", "--quiet"]) == 0
+        assert run_cli(["chats", "search", SECRET]) == 0
+    finally:
+        logging.getLogger().removeHandler(collector)
+    out, err = capfd.readouterr()
+    assert SECRET in out  # the content went where the user asked for it...
+    assert SECRET not in err  # ...and not into stderr (CLI logs, llama.cpp's log lines)
+    assert [r.getMessage() for r in seen if SECRET in r.getMessage() or SECRET in str(r.exc_info)] == []
+    text = app_log.read_text() if app_log.exists() else ""
+    assert SECRET not in text
+
+
+def test_a_cli_session_writes_nothing_outside_the_data_folder(tmp_path: Path, tiny_gpt_oss: Path,
+                                                              tiny_bert_gguf: Path) -> None:
+    home, tmp, data = tmp_path / "home", tmp_path / "tmp", tmp_path / "data"
+    home.mkdir()
+    tmp.mkdir()
+    docs = _docs(tmp_path / "docs")
+    before_docs = sorted(p.name for p in docs.iterdir())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "HF_"))}
+    env.update(HOME=str(home), TMPDIR=str(tmp), GPT_OSS_DESKTOP_HOME=str(data))
+    for argv in (["library", "add", str(docs), "--embedding-model", str(tiny_bert_gguf)],
+                 ["ask", "hi", "--model", str(tiny_gpt_oss), "--max-tokens", "4", "--chat", "new"],
+                 ["chats", "list"], ["models", "list"], ["hw"]):
+        done = subprocess.run([sys.executable, "-m", "desktop", *argv], env=env, capture_output=True, text=True,
+                              timeout=180)
+        assert done.returncode == 0, done.stderr
+    assert [str(p) for p in home.rglob("*")] == []
+    assert [str(p) for p in tmp.rglob("*")] == []
+    assert sorted(p.name for p in docs.iterdir()) == before_docs
+    assert (data / "data" / "conversations.sqlite3").exists()  # it did write, in its own folder
+
+
+def test_a_parser_failure_logs_no_document_text_unless_debugging(tmp_path: Path, tiny_bert_gguf: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    from desktop.core.library import service
+
+    def broken(path: Path):  # a parser bug whose message quotes the file, as html.parser's did
+        raise AssertionError(f"expected name token at {path.read_text()[:40]!r}")
+
+    monkeypatch.setattr(service, "load_document", broken)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text(f"{SECRET} and more")
+    for level, leaks in ((logging.INFO, False), (logging.DEBUG, True)):
+        caplog.clear()
+        with caplog.at_level(level), Library(str(tmp_path / f"{level}.db"), tmp_path / f"{level}.sqlite3",
+                                             tiny_bert_gguf) as library:
+            report = library.add([tmp_path / "docs"])
+        assert len(report.failed) == 1
+        assert "unexpected failure reading" in caplog.text
+        assert (SECRET in caplog.text) is leaks
