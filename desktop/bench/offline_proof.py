@@ -156,7 +156,7 @@ def _flows(work: Path, chat_model: Path, embedding_model: Path) -> list[tuple[st
                 f"assert AppContext.load().settings.library.embedding_model_path")
     cli = [py, "-m", "desktop"]
     return [
-        ("canary", [py, "-c", "import socket\ntry: socket.create_connection(('192.0.2.1', 80), timeout=2)\n"
+        ("canary", [py, "-c", "import socket\ntry: socket.create_connection(('10.255.0.2', 80), timeout=2)\n"
                               "except OSError as e: print(e)"], 30),
         ("settings", [py, "-c", settings], 60),
         ("library add", [*cli, "library", "add", str(work / "docs")], 180),
@@ -268,14 +268,28 @@ def _sh(*argv: str) -> None:
     subprocess.run(argv, check=True, capture_output=True)
 
 
+def _kept_in_tmp(work: Path) -> list[Path]:
+    """What must stay visible under the private /tmp: the work folder, and the checkout and its
+    interpreter when they live there (a CI clone in /tmp, say)."""
+    wanted = {work, ROOT, Path(sys.prefix).resolve()}
+    return sorted(p for p in wanted if p.is_relative_to("/tmp"))
+
+
 def _inner(work: Path, no_route: bool) -> None:
-    # Private /tmp (a tmpfs) with the work folder bound back into it at the same path.
+    # Private /tmp (a tmpfs); the folders the flows need are bound back into it at their paths.
     _sh("mount", "--make-rprivate", "/")
     hold = Path("/srv")
-    _sh("mount", "--bind", str(work), str(hold))
+    _sh("mount", "-t", "tmpfs", "tmpfs", str(hold))  # only in this mount namespace
+    (hold / "tmp").mkdir()
+    _sh("mount", "--bind", "/tmp", str(hold / "tmp"))
     _sh("mount", "-t", "tmpfs", "tmpfs", "/tmp")
-    work.mkdir(parents=True, exist_ok=True)
-    _sh("mount", "--bind", str(hold), str(work))
+    bound: list[Path] = []
+    for path in _kept_in_tmp(work):
+        if any(path.is_relative_to(b) for b in bound):
+            continue  # inside a folder bound already
+        path.mkdir(parents=True, exist_ok=True)
+        bound.append(path)
+        _sh("mount", "--bind", str(hold / "tmp" / path.relative_to("/tmp")), str(path))
     _sh("ip", "link", "set", "lo", "up")
     if not no_route:
         _sh("ip", "link", "add", "ob0", "type", "veth", "peer", "name", "ob1")
@@ -310,7 +324,8 @@ def _inner(work: Path, no_route: bool) -> None:
                 for line in tmp_log.read_text().splitlines():
                     guard.write(json.dumps({**json.loads(line), "flow": name}) + "\n")
                 tmp_log.unlink()
-    stray = [str(p) for p in _files(Path("/tmp")) if not str(p).startswith(str(work))]
+    kept = tuple(f"{p}{os.sep}" for p in _kept_in_tmp(work))
+    stray = [str(p) for p in _files(Path("/tmp")) if not str(p).startswith(kept)]
     stray += [str(p) for p in _files(home)]
     (work / "stray.json").write_text(json.dumps(stray))
 
