@@ -21,7 +21,7 @@ _WORDS = ("heat pump defrost router fibre cable bread flour yeast battery solar 
           "firmware update backup password printer driver kernel module network switch").split()
 
 
-def _write_corpus(folder: Path, documents: int, paragraphs: int, rng: random.Random) -> None:
+def write_corpus(folder: Path, documents: int, paragraphs: int, rng: random.Random) -> None:
     for i in range(documents):
         text = [f"# Document {i}\n"]
         for p in range(paragraphs):
@@ -37,7 +37,7 @@ def bench_library(embedding_model: str, documents: int, paragraphs: int, queries
         ctx.update_settings(ctx.settings.with_section("library", embedding_model_path=embedding_model))
         corpus = Path(home) / "corpus"
         corpus.mkdir()
-        _write_corpus(corpus, documents, paragraphs, rng)
+        write_corpus(corpus, documents, paragraphs, rng)
 
         # Raw: the same chunks through the same model, nothing else (no parsing, no store).
         embedder = Embedder(embedding_model)
@@ -63,12 +63,25 @@ def bench_library(embedding_model: str, documents: int, paragraphs: int, queries
                     times.append((time.perf_counter() - started) * 1000)
         finally:
             library.close()
+        # Start-up: what the window's library thread does when the app starts again.
+        started = time.perf_counter()
+        library = Library.open(ctx)
+        library.load()
+        reopen_s = time.perf_counter() - started
+        try:
+            started = time.perf_counter()
+            library.search("defrost router reset", top_k=3)
+            first_search_s = time.perf_counter() - started
+        finally:
+            library.close()
     figures = {
         "documents": documents,
         "chunks": report.chunks,
         "raw_embed_chunks_per_s": round(len(chunks) / raw_s, 1),
         "index_chunks_per_s": round(report.chunks / report.seconds, 1),
         "index_vs_raw_ratio": round((report.chunks / report.seconds) / (len(chunks) / raw_s), 3),
+        "reopen_and_load_s": round(reopen_s, 2),
+        "first_search_after_reopen_ms": round(first_search_s * 1000, 1),
     }
     for mode, times in latencies.items():
         ordered = sorted(times)

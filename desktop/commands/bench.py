@@ -13,7 +13,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, library, startup")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, startup")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -59,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ui.add_argument("--tokens", type=int, default=3000)
     ui.add_argument("--json", action="store_true")
     ui.set_defaults(handler=_ui)
+
+    ui_indexing = parts.add_parser("ui-indexing", help="longest UI-thread stall while the Library pane indexes a folder")
+    ui_indexing.add_argument("--embedding-model", required=True, help="embedding GGUF")
+    ui_indexing.add_argument("--documents", type=int, default=200, help="generated documents (5 chunks each)")
+    ui_indexing.add_argument("--json", action="store_true")
+    ui_indexing.set_defaults(handler=_ui_indexing)
 
     library = parts.add_parser("library", help="indexing vs raw embedding throughput; search latency")
     library.add_argument("--embedding-model", required=True, help="embedding GGUF")
@@ -133,6 +139,13 @@ def _ui(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.ui_stall import bench_ui_stall
 
     _print("ui", bench_ui_stall(args.model, args.tokens, ctx), args.json)
+    return 0
+
+
+def _ui_indexing(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.ui_stall import bench_ui_indexing
+
+    _print("ui-indexing", bench_ui_indexing(args.embedding_model, args.documents), args.json)
     return 0
 
 

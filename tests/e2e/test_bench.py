@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+
 
 def _bench(*args: str, home: Path) -> dict:
     env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
@@ -32,3 +34,15 @@ def test_followup_and_prefill_benches(tiny_gpt_oss: Path, app_home: Path) -> Non
     prefill = _bench("prefill", "--model", str(tiny_gpt_oss), "--lengths", "256", "--runs", "1",
                      home=app_home)["prefill"]
     assert abs(prefill["256"]["prompt_tokens"] - 256) <= 16
+
+
+def test_library_and_indexing_stall_benches(tiny_bert_gguf: Path, app_home: Path) -> None:
+    library = _bench("library", "--embedding-model", str(tiny_bert_gguf), "--documents", "12",
+                     "--paragraphs", "5", "--queries", "3", home=app_home)["library"]
+    assert library["documents"] == 12 and library["chunks"] >= 12
+    assert library["index_chunks_per_s"] > 0 and library["raw_embed_chunks_per_s"] > 0
+    assert library["reopen_and_load_s"] > 0 and library["first_search_after_reopen_ms"] > 0
+    stall = _bench("ui-indexing", "--embedding-model", str(tiny_bert_gguf), "--documents", "12",
+                   home=app_home)["ui-indexing"]
+    assert stall["chunks"] == library["chunks"]  # the same generated folder, indexed through the pane
+    assert 0 < stall["heartbeat_gap_ms_p50"] <= stall["heartbeat_gap_ms_max"]
