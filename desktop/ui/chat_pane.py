@@ -193,7 +193,8 @@ class ChatPane(QWidget):
         self.input.sig_submit.connect(self.send)
         self.input.sig_escape.connect(self.stop)
         self.input.sig_files_dropped.connect(self.attach_files)
-        self.attach_button = QPushButton("📎")
+        # Text, not a paperclip emoji: many Linux desktops have no emoji font and show a box.
+        self.attach_button = QPushButton("Attach…")
         self.attach_button.setToolTip("Attach files to this chat (or drop them on the message box)")
         self.attach_button.setAccessibleName("Attach files to this chat")
         self.attach_button.clicked.connect(self._choose_attachments)
