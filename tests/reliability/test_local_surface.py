@@ -133,3 +133,39 @@ def test_a_parser_failure_logs_no_document_text_unless_debugging(tmp_path: Path,
         assert len(report.failed) == 1
         assert "unexpected failure reading" in caplog.text
         assert (SECRET in caplog.text) is leaks
+
+
+def test_a_hostile_chat_template_in_a_model_file_never_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GGUF carries its chat template as Jinja code. The app renders harmony itself and never
+    renders the file's template; where a template is compiled or rendered (llama-cpp-python's
+    formatter), it is Jinja's sandbox, which refuses the usual escape to `os`."""
+    import jinja2.sandbox
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    import tests.fixtures.chat_models as chat_models
+    from desktop.core.chat import ChatRequest, run_chat
+    from desktop.core.gguf_check import inspect_gguf, require_chat_model
+    from desktop.core.harmony import Turn
+    from desktop.core.runtime import ChatRuntime, LoadOptions, Sampling
+
+    marker = tmp_path / "template-ran"
+    payload = ("{{ cycler.__init__.__globals__.os.system('touch " + str(marker) + "') }}"
+               "{% for m in messages %}{{ m.content }}{% endfor %}")
+    monkeypatch.setattr(chat_models, "GPT_OSS_CHAT_TEMPLATE", payload)
+    model = chat_models.write_tiny_gpt_oss(tmp_path / "hostile-template.gguf")
+    info = inspect_gguf(model)
+    assert info.metadata["tokenizer.chat_template"] == payload
+    require_chat_model(info)  # it parses: refusing it is not the defence, never running it is
+
+    runtime = ChatRuntime(model, LoadOptions(n_ctx=1024))
+    try:
+        result = run_chat(runtime, ChatRequest((Turn("user", "hello"),)), Sampling(max_tokens=4, seed=1))
+    finally:
+        runtime.close()
+    assert result.prompt.startswith("<|start|>system<|message|>") and "hello" in result.prompt
+    assert not marker.exists()
+
+    formatter = Jinja2ChatFormatter(payload, eos_token="<|return|>", bos_token="<|startoftext|>")
+    with pytest.raises(jinja2.sandbox.SecurityError):
+        formatter(messages=[{"role": "user", "content": "hello"}])
+    assert not marker.exists()
