@@ -13,7 +13,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, startup")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -74,6 +74,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     library.add_argument("--json", action="store_true")
     library.set_defaults(handler=_library)
 
+    store = parts.add_parser("store", help="the library's Milvus Lite store at N chunks: insert, reopen, search latency")
+    store.add_argument("--chunks", type=int, default=100_000)
+    store.add_argument("--dim", type=int, default=384, help="embedding width (384: MiniLM, bge-small)")
+    store.add_argument("--queries", type=int, default=50)
+    store.add_argument("--json", action="store_true")
+    store.set_defaults(handler=_store)
+
     startup = parts.add_parser("startup", help="cold start of the window (no model)")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--json", action="store_true")
@@ -123,6 +130,15 @@ def _library(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.library import bench_library
 
     _print("library", bench_library(args.embedding_model, args.documents, args.paragraphs, args.queries), args.json)
+    return 0
+
+
+def _store(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.store_scale import bench_store_scale
+
+    if args.chunks < 1 or args.queries < 1:
+        raise UserError("--chunks and --queries must be at least 1.")
+    _print("store", bench_store_scale(args.chunks, args.dim, args.queries), args.json)
     return 0
 
 

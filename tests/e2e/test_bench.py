@@ -46,3 +46,11 @@ def test_library_and_indexing_stall_benches(tiny_bert_gguf: Path, app_home: Path
                    home=app_home)["ui-indexing"]
     assert stall["chunks"] == library["chunks"]  # the same generated folder, indexed through the pane
     assert 0 < stall["heartbeat_gap_ms_p50"] <= stall["heartbeat_gap_ms_max"]
+
+
+def test_store_bench_reports_scale_figures(app_home: Path) -> None:
+    store = _bench("store", "--chunks", "2500", "--dim", "64", "--queries", "3", home=app_home)["store"]
+    assert store["chunks"] == 2500 and store["insert_rows_per_s"] > 0
+    assert store["exact_id_found_by_bm25"]  # a reference code in one chunk of 2,500 is found by keyword
+    assert store["reopen_and_load_s"] > 0 and store["disk_mb"] > 0
+    assert 0 < store["dense_search_ms_p50"] <= store["dense_search_ms_p95"]

@@ -1,0 +1,89 @@
+"""The library's store at scale: insert, reopen + load, and search latency (hybrid, dense, BM25)
+with N chunks in a Milvus Lite file, in the library's own schema.
+
+Vectors are random unit vectors of the embedding width: at 100k chunks embedding would take
+hours on a small CPU and says nothing about the store (`bench library` measures embedding and
+indexing throughput against each other). Texts are 60-word paragraphs with a unique reference
+code each, so BM25 has real postings to walk.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from desktop.bench.library import WORDS
+from desktop.core.library.store import ChunkRow, VectorStore
+
+BATCH = 2000  # rows per insert call: what the indexer commits between cancel checks, at most
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    vectors = rng.standard_normal((n, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _latencies(store: VectorStore, name: str, rng: random.Random, vectors: np.ndarray,
+               queries: int) -> dict[str, float]:
+    times: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
+    for q in range(queries):
+        text = " ".join(rng.choice(WORDS) for _ in range(6))
+        for mode, found in times.items():
+            started = time.perf_counter()
+            store.search(name, None if mode == "bm25" else vectors[q], None if mode == "dense" else text, 3)
+            found.append((time.perf_counter() - started) * 1000)
+    figures = {}
+    for mode, found in times.items():
+        ordered = sorted(found)
+        figures[f"{mode}_search_ms_p50"] = round(statistics.median(ordered), 1)
+        figures[f"{mode}_search_ms_p95"] = round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1)
+    return figures
+
+
+def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
+    rng, nrng = random.Random(11), np.random.default_rng(11)
+    name = "chunks_scale"
+    with tempfile.TemporaryDirectory() as home:
+        uri = str(Path(home) / "library.db")
+        store = VectorStore(uri)
+        store.ensure(name, dim)
+        started = time.perf_counter()
+        for first in range(0, chunks, BATCH):
+            count = min(BATCH, chunks - first)
+            rows = [ChunkRow(f"c{first + i}", (first + i) // 5, f"/docs/doc-{(first + i) // 5:06d}.md", 0,
+                             f"Part {(first + i) % 5}", (first + i) % 5, 0, 400,
+                             " ".join(rng.choice(WORDS) for _ in range(60)) + f" Reference ID-{first + i:07d}.")
+                    for i in range(count)]
+            store.insert(name, rows, _unit(nrng, count, dim))
+        store.flush(name)
+        insert_s = time.perf_counter() - started
+        query_vectors = _unit(nrng, queries, dim)
+        warm = _latencies(store, name, rng, query_vectors, queries)
+        found = store.search(name, None, f"ID-{chunks // 2:07d}", 3)
+        store.close()
+
+        started = time.perf_counter()
+        store = VectorStore(uri)
+        store.load(name)  # what the library thread does at start-up (includes the BM25 warm-up)
+        reopen_s = time.perf_counter() - started
+        started = time.perf_counter()
+        store.search(name, query_vectors[0], "defrost router reset", 3)
+        first_s = time.perf_counter() - started
+        after_reopen = _latencies(store, name, rng, query_vectors, queries)
+        store.close()
+        disk_mb = sum(p.stat().st_size for p in Path(uri).rglob("*") if p.is_file()) / 2**20
+    return {
+        "chunks": chunks, "dim": dim,
+        "insert_s": round(insert_s, 1), "insert_rows_per_s": round(chunks / insert_s, 1),
+        **warm,
+        "exact_id_found_by_bm25": bool(found) and found[0].id == f"c{chunks // 2}",
+        "reopen_and_load_s": round(reopen_s, 2),
+        "first_hybrid_search_after_reopen_ms": round(first_s * 1000, 1),
+        **{f"after_reopen_{k}": v for k, v in after_reopen.items() if k.endswith("p50")},
+        "disk_mb": round(disk_mb, 1),
+    }
