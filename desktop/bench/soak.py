@@ -8,7 +8,7 @@
 Both take the chat model (`args.chat_model`, a gpt-oss GGUF) and the soak an embedding model
 (`args.embedding_model`); with neither given, the tiny generated test models are used (needs a
 source checkout). Everything lives in a temporary app home. For a 100k-chunk library see
-`gpt-oss-desktop bench library` (its figures are in the README).
+`gpt-oss-desktop bench store` (its figures are in the README).
 """
 
 from __future__ import annotations
