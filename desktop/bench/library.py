@@ -16,7 +16,7 @@ from desktop.core.embeddings import Embedder
 from desktop.core.library import Library
 from desktop.paths import AppPaths
 
-WORDS = ("heat pump defrost router fibre cable bread flour yeast battery solar inverter garden "
+_WORDS = ("heat pump defrost router fibre cable bread flour yeast battery solar inverter garden "
           "compost tomato bicycle chain brake invoice tax pension recipe oven valve pressure sensor "
           "firmware update backup password printer driver kernel module network switch").split()
 
@@ -25,7 +25,7 @@ def write_corpus(folder: Path, documents: int, paragraphs: int, rng: random.Rand
     for i in range(documents):
         text = [f"# Document {i}\n"]
         for p in range(paragraphs):
-            words = " ".join(rng.choice(WORDS) for _ in range(60))
+            words = " ".join(rng.choice(_WORDS) for _ in range(60))
             text.append(f"## Part {p}\n\n{words.capitalize()}. Reference code ID-{i:04d}-{p:02d}.\n")
         (folder / f"doc-{i:04d}.md").write_text("\n".join(text), encoding="utf-8")
 
@@ -56,7 +56,7 @@ def bench_library(embedding_model: str, documents: int, paragraphs: int, queries
             latencies: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
             library.search("warm up", top_k=3)
             for _ in range(queries):
-                question = " ".join(rng.choice(WORDS) for _ in range(6))
+                question = " ".join(rng.choice(_WORDS) for _ in range(6))
                 for mode, times in latencies.items():
                     started = time.perf_counter()
                     library.search(question, top_k=3, mode=mode)

@@ -17,10 +17,29 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop.bench.library import WORDS
 from desktop.core.library.store import ChunkRow, VectorStore
 
 BATCH = 2000  # rows per insert call: what the indexer commits between cancel checks, at most
+VOCABULARY = 20_000
+_SYLLABLES = ("ka ri to mu ne sa lo vi de pa ru ko mi ta ze no fa li be so gu ra te "
+              "ni ho da ve mo".split())
+
+
+class _Words:
+    """Pseudo-words with Zipf frequencies (s = 1.07, close to English's)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        words: set[str] = set()
+        while len(words) < VOCABULARY:
+            words.add("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4))))
+        self.words = sorted(words)
+        rng.shuffle(self.words)
+        weights = np.cumsum(1.0 / np.arange(1, VOCABULARY + 1) ** 1.07)
+        self.cumulative = (weights / weights[-1]).tolist()
+
+    def take(self, n: int) -> str:
+        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=n))
 
 
 def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -28,11 +47,11 @@ def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def _latencies(store: VectorStore, name: str, rng: random.Random, vectors: np.ndarray,
+def _latencies(store: VectorStore, name: str, words: _Words, vectors: np.ndarray,
                queries: int) -> dict[str, float]:
     times: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
     for q in range(queries):
-        text = " ".join(rng.choice(WORDS) for _ in range(6))
+        text = words.take(6)
         for mode, found in times.items():
             started = time.perf_counter()
             store.search(name, None if mode == "bm25" else vectors[q], None if mode == "dense" else text, 3)
@@ -46,7 +65,8 @@ def _latencies(store: VectorStore, name: str, rng: random.Random, vectors: np.nd
 
 
 def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
-    rng, nrng = random.Random(11), np.random.default_rng(11)
+    nrng = np.random.default_rng(11)
+    words = _Words(random.Random(11))
     name = "chunks_scale"
     with tempfile.TemporaryDirectory() as home:
         uri = str(Path(home) / "library.db")
@@ -57,13 +77,13 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
             count = min(BATCH, chunks - first)
             rows = [ChunkRow(f"c{first + i}", (first + i) // 5, f"/docs/doc-{(first + i) // 5:06d}.md", 0,
                              f"Part {(first + i) % 5}", (first + i) % 5, 0, 400,
-                             " ".join(rng.choice(WORDS) for _ in range(60)) + f" Reference ID-{first + i:07d}.")
+                             words.take(60) + f" Reference ID-{first + i:07d}.")
                     for i in range(count)]
             store.insert(name, rows, _unit(nrng, count, dim))
         store.flush(name)
         insert_s = time.perf_counter() - started
         query_vectors = _unit(nrng, queries, dim)
-        warm = _latencies(store, name, rng, query_vectors, queries)
+        warm = _latencies(store, name, words, query_vectors, queries)
         found = store.search(name, None, f"ID-{chunks // 2:07d}", 3)
         store.close()
 
@@ -72,9 +92,9 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
         store.load(name)  # what the library thread does at start-up (includes the BM25 warm-up)
         reopen_s = time.perf_counter() - started
         started = time.perf_counter()
-        store.search(name, query_vectors[0], "defrost router reset", 3)
+        store.search(name, query_vectors[0], words.take(6), 3)
         first_s = time.perf_counter() - started
-        after_reopen = _latencies(store, name, rng, query_vectors, queries)
+        after_reopen = _latencies(store, name, words, query_vectors, queries)
         store.close()
         disk_mb = sum(p.stat().st_size for p in Path(uri).rglob("*") if p.is_file()) / 2**20
     return {
