@@ -30,7 +30,7 @@ from desktop.ui.message_widgets import AssistantMessage, UserMessage
 from desktop.ui.settings_hub import SettingsHub
 
 if TYPE_CHECKING:
-    from desktop.ui.library_worker import LibraryService
+    from desktop.ui.library_worker import DocumentList, LibraryService
 
 PARTIAL_SAVE_MS = 1000
 # Messages shown when a chat opens; older ones come in pages on request, so a 1,000-turn
@@ -118,6 +118,7 @@ class ChatPane(QWidget):
         super().__init__(parent)
         self._hub = hub
         self._library = library
+        self._indexed_documents = 0  # from the library thread's last document list
         # This conversation's own settings (files attached to it, its library switch), saved with it.
         self._conversation_settings: dict = {}
         self._engine = engine
@@ -221,8 +222,7 @@ class ChatPane(QWidget):
         self.use_library.toggled.connect(self._library_toggled)
         self.use_library.setVisible(library is not None)
         if library is not None:
-            library.sig_documents.connect(lambda _docs: self._sync_library_box())
-            library.sig_ready.connect(self._sync_library_box)
+            library.sig_documents.connect(self._documents_changed)
         controls = QHBoxLayout()
         controls.addWidget(self.effort)
         controls.addWidget(self.use_library)
@@ -534,9 +534,12 @@ class ChatPane(QWidget):
         if self.conversation_id is not None:
             self.store.set_settings(self.conversation_id, self._conversation_settings)
 
+    def _documents_changed(self, documents: DocumentList) -> None:
+        self._indexed_documents = documents.indexed
+        self._sync_library_box()
+
     def _sync_library_box(self) -> None:
-        library = self._library.library if self._library is not None else None
-        indexed = sum(1 for d in library.documents() if d.status == "indexed") if library is not None else 0
+        indexed = self._indexed_documents
         self.use_library.setEnabled(indexed > 0)
         self.use_library.setText(f"Use library ({indexed} documents)" if indexed else "Use library (empty)")
         self.use_library.blockSignals(True)

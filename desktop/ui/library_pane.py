@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import AppContext
 from desktop.core.library import INDEXED, INDEXING, AddReport, DocumentRecord, IndexProgress
-from desktop.ui.library_worker import LibraryService
+from desktop.ui.library_worker import DocumentList, LibraryService
 
 RESCAN_INTERVAL_MS = 60_000
 COLUMNS = ("Name", "Type", "Pages", "Chunks", "Status", "Watched")
@@ -252,9 +252,8 @@ class LibraryPane(QWidget):
 
     # ── updates from the library thread ──────────────────────────────────────────────────
 
-    def _show_documents(self, records: list[DocumentRecord]) -> None:
-        library = self.service.library
-        self.model.set_records(records, library.watched_folders() if library else [])
+    def _show_documents(self, documents: DocumentList) -> None:
+        self.model.set_records(documents.records, documents.watched)
 
     def _show_progress(self, progress: IndexProgress) -> None:
         fraction = progress.fraction or 0.0

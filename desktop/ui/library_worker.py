@@ -7,7 +7,8 @@ Cancel is a CancelToken set from the UI thread; indexing stops within one batch.
 
 Signals (all delivered on the UI thread):
     sig_ready()                    the library is open and its collection loaded
-    sig_documents(list)            a fresh list of DocumentRecord (after each change)
+    sig_documents(DocumentList)    the documents and watched folders (after each change); read on
+                                   this thread, so the UI never waits on the catalog's lock
     sig_progress(IndexProgress)    during add/rescan, throttled to >= 1 % or >= 100 ms
     sig_finished(AddReport)        an add/rescan ended (also when cancelled)
     sig_failed(str)                a one-line reason; the thread keeps running
@@ -17,18 +18,29 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop.context import AppContext
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
-from desktop.core.library import IndexProgress, Library
+from desktop.core.library import INDEXED, DocumentRecord, IndexProgress, Library
 from desktop.ui.tasks import ProgressRelay
 
 log = logging.getLogger(__name__)
 
 DOCUMENTS_INTERVAL_S = 1.0  # during a run, the table is refreshed at most this often
+
+
+@dataclass(frozen=True)
+class DocumentList:
+    records: list[DocumentRecord] = field(default_factory=list)
+    watched: list[str] = field(default_factory=list)
+
+    @property
+    def indexed(self) -> int:
+        return sum(1 for record in self.records if record.status == INDEXED)
 
 
 class _Worker(QObject):
@@ -99,7 +111,7 @@ class _Worker(QObject):
     def _emit_documents(self) -> None:
         if self.library is not None:
             self._last_documents = time.monotonic()
-            self.sig_documents.emit(self.library.documents())
+            self.sig_documents.emit(DocumentList(self.library.documents(), self.library.watched_folders()))
 
     def _require(self) -> Library:
         if self.library is None:
