@@ -83,6 +83,12 @@ def bench_library(embedding_model: str, documents: int, paragraphs: int, queries
         "reopen_and_load_s": round(reopen_s, 2),
         "first_search_after_reopen_ms": round(first_search_s * 1000, 1),
     }
+    return {**figures, **search_percentiles(latencies)}
+
+
+def search_percentiles(latencies: dict[str, list[float]]) -> dict[str, float]:
+    """`{mode}_search_ms_p50` and `_p95` for each search mode's latencies in ms."""
+    figures = {}
     for mode, times in latencies.items():
         ordered = sorted(times)
         figures[f"{mode}_search_ms_p50"] = round(statistics.median(ordered), 1)

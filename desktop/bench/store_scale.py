@@ -10,13 +10,13 @@ code each, so BM25 has real postings to walk.
 from __future__ import annotations
 
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from desktop.bench.library import search_percentiles
 from desktop.core.library.store import ChunkRow, VectorStore
 
 BATCH = 2000  # rows per insert call: what the indexer commits between cancel checks, at most
@@ -56,12 +56,7 @@ def _latencies(store: VectorStore, name: str, words: _Words, vectors: np.ndarray
             started = time.perf_counter()
             store.search(name, None if mode == "bm25" else vectors[q], None if mode == "dense" else text, 3)
             found.append((time.perf_counter() - started) * 1000)
-    figures = {}
-    for mode, found in times.items():
-        ordered = sorted(found)
-        figures[f"{mode}_search_ms_p50"] = round(statistics.median(ordered), 1)
-        figures[f"{mode}_search_ms_p95"] = round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1)
-    return figures
+    return search_percentiles(times)
 
 
 def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:

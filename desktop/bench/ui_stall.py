@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop.context import AppContext
+from desktop.core.errors import UserError
 
 
 def _window(ctx: AppContext):
@@ -76,17 +77,23 @@ def bench_ui_indexing(embedding_model: str, documents: int) -> dict[str, float]:
         corpus.mkdir()
         write_corpus(corpus, documents, 5, random.Random(7))
         app, window = _window(ctx)
+        service = window.library_service
         ready: list[bool] = []
-        window.library_service.sig_ready.connect(lambda: ready.append(True))
-        while not ready:
+        failed: list[str] = []
+        service.sig_ready.connect(lambda: ready.append(True))
+        service.sig_failed.connect(failed.append)
+        while not ready and not failed:
             app.processEvents()
             time.sleep(0.005)
         reports: list[object] = []
-        window.library_service.sig_finished.connect(reports.append)
+        service.sig_finished.connect(reports.append)
         window.tabs.setCurrentWidget(window.library)
         started = time.perf_counter()
-        gaps = _beat_while(app, lambda: window.library.add_paths([str(corpus)]), lambda: not reports)
+        gaps = _beat_while(app, lambda: window.library.add_paths([str(corpus)]),
+                           lambda: not reports and not failed)
         seconds = time.perf_counter() - started
-        chunks = getattr(reports[0], "chunks", 0)
         window.close()
+        if failed:
+            raise UserError(f"The library could not index the generated folder: {failed[0]}")
+        chunks = reports[0].chunks
     return {"documents": documents, "chunks": chunks, "index_s": round(seconds, 1), **gaps}

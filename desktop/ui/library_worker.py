@@ -62,6 +62,8 @@ class _Worker(QObject):
 
     def _open(self) -> None:
         self._close()
+        # The panes stop showing the old library's documents, also when the new one cannot open.
+        self.sig_documents.emit(DocumentList())
         self.library = Library.open(self._ctx)
         self._emit_documents()
         self.library.load()  # the slow part of start-up, here rather than in the first question

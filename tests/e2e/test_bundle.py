@@ -97,7 +97,6 @@ def _frozen(app: Path, *args: str, home: Path) -> subprocess.CompletedProcess[st
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle")
 def test_linux_bundle_starts_chats_and_indexes(tiny_gpt_oss: Path, tmp_path: Path) -> None:
     bundle = Path(os.environ.get("GPT_OSS_DESKTOP_BUNDLE", ROOT / "dist" / "gpt-oss-desktop"))
     if "GPT_OSS_DESKTOP_BUNDLE" not in os.environ:

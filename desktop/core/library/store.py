@@ -123,7 +123,7 @@ class VectorStore:
         self._loaded: set[str] = set()
         self._ready: set[str] = set()  # collections known to exist, saving a round trip per file
         self._load_lock = threading.Lock()  # a search during start-up waits for the one load
-        self._unflushed: dict[str, int] = {}
+        self._unflushed: dict[str, int] = {}  # Lite: rows inserted since the last flush
 
     def close(self) -> None:
         self._client.close()
@@ -200,9 +200,10 @@ class VectorStore:
             })
         if data:
             self._client.insert(name, data=data)
-            self._unflushed[name] = self._unflushed.get(name, 0) + len(data)
-            if self.is_lite and self._unflushed[name] >= LITE_FLUSH_ROWS:
-                self.flush(name)
+            if self.is_lite:
+                self._unflushed[name] = self._unflushed.get(name, 0) + len(data)
+                if self._unflushed[name] >= LITE_FLUSH_ROWS:
+                    self.flush(name)
 
     def delete_document(self, name: str, doc_id: int) -> None:
         if self.exists(name):
