@@ -1,0 +1,202 @@
+"""Milvus Lite search without its per-row Python passes, for the library's own queries.
+
+Milvus Lite 3.2.2 is pure Python. Before every search it walks every stored row in Python twice:
+once to find each primary key's newest version, once to drop stale versions and deleted rows;
+and a FLAT search first copies the whole vector matrix. At 100k chunks that is ~150 ms per dense
+and ~100 ms per BM25 request on two cores, while the scoring itself takes a few milliseconds.
+
+The rows it keeps depend only on the immutable segments and the tombstones, so this module
+computes that "live rows" mask once per (segments, tombstones) state and reuses it until a
+flush, a compaction or a delete changes them, then scores each segment with Lite's own index
+(or, for FLAT, one matrix product over the segment's vectors). It takes over only the plain
+requests the library makes (no filter expression, no partitions, nothing unflushed in the
+memtable) and hands every other request to Lite unchanged, so results are the same by
+construction; tests compare both paths on stores with deletes, re-inserted keys and unflushed
+rows.
+
+It patches private functions of one exact Milvus Lite version and does nothing on any other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PATCHED_VERSION = "3.2.2"
+_CACHE_STATES = 4  # (segments, tombstones) states kept: one per collection in use, and spares
+
+_lock = threading.Lock()
+# Newest first, keyed by segment files (immutable; a flush or compaction writes new ones), so a
+# compacted-away segment is not kept in memory by this cache.
+_masks: list[tuple[tuple[tuple[str, int], ...], dict, list[np.ndarray]]] = []
+_originals: dict[str, Any] = {}
+
+
+def install() -> bool:
+    """Route Milvus Lite's plain searches through the cached-mask path; True when active."""
+    import milvus_lite
+    from milvus_lite.engine import collection
+
+    if _originals:
+        return True
+    if milvus_lite.__version__ != PATCHED_VERSION:
+        log.info("Milvus Lite %s: fast search path off (written for %s)",
+                 milvus_lite.__version__, PATCHED_VERSION)
+        return False
+    _originals["dense"] = collection.execute_search_with_index
+    _originals["sparse"] = collection.Collection._search_sparse
+    collection.execute_search_with_index = _dense_search
+    collection.Collection._search_sparse = _sparse_search
+    return True
+
+
+def uninstall() -> None:
+    """Give Milvus Lite its own search path back (tests compare the two)."""
+    from milvus_lite.engine import collection
+
+    if _originals:
+        collection.execute_search_with_index = _originals.pop("dense")
+        collection.Collection._search_sparse = _originals.pop("sparse")
+    with _lock:
+        _masks.clear()
+
+
+def live_masks(segments: tuple, delta_index) -> list[np.ndarray]:
+    """Per segment, which rows are the newest undeleted version of their key (memtable empty).
+
+    The same rules as Lite's per-request pass, run once per state instead of once per request.
+    """
+    tombstones = delta_index._map
+    files = tuple((s.file_path, s.num_rows) for s in segments)
+    with _lock:
+        for cached_files, cached_tombstones, masks in _masks:
+            if cached_files == files and cached_tombstones == tombstones:
+                return masks
+    newest: dict[Any, int] = {}
+    for segment in segments:
+        for pk, seq in zip(segment.pks, segment.seqs.tolist()):
+            if seq > newest.get(pk, -1):
+                newest[pk] = seq
+    masks = []
+    for segment in segments:
+        masks.append(np.fromiter(
+            (newest[pk] == seq and tombstones.get(pk, -1) <= seq
+             for pk, seq in zip(segment.pks, segment.seqs.tolist())),
+            dtype=bool, count=len(segment.pks)))
+    with _lock:
+        _masks.insert(0, (files, dict(tombstones), masks))
+        del _masks[_CACHE_STATES:]
+    return masks
+
+
+def _memtable_empty(memtable) -> bool:
+    return memtable.size() == 0
+
+
+def _dense_search(query_vectors, segments, memtable, delta_index, top_k, metric_type, pk_field,
+                  vector_field, partition_names=None, compiled_filter=None, output_fields=None,
+                  indexed_filter_plan=None, project_record_fn=None, search_params=None):
+    from milvus_lite.index.brute_force import BruteForceIndex
+    from milvus_lite.search.distance import compute_distances
+
+    segments = tuple(segments)
+    in_scope = [s for s in segments if s.num_rows > 0]
+    plain = (compiled_filter is None and not partition_names and _memtable_empty(memtable)
+             and project_record_fn is not None and top_k > 0
+             and all(s.indexes.get(vector_field) is not None for s in in_scope))
+    if not plain:
+        return _originals["dense"](
+            query_vectors, segments, memtable, delta_index, top_k, metric_type, pk_field,
+            vector_field, partition_names=partition_names, compiled_filter=compiled_filter,
+            output_fields=output_fields, indexed_filter_plan=indexed_filter_plan,
+            project_record_fn=project_record_fn, search_params=search_params)
+
+    queries = np.asarray(query_vectors, dtype=np.float32).reshape(-1, query_vectors.shape[-1])
+    masks = live_masks(segments, delta_index)
+    mask_of = {id(s): m for s, m in zip(segments, masks)}
+    candidates: list[list[tuple[float, int, int]]] = [[] for _ in range(len(queries))]
+    for source, segment in enumerate(in_scope):
+        vectors, null_mask = segment.vector_data(vector_field)
+        valid = mask_of[id(segment)]
+        if null_mask is not None:
+            valid = valid & null_mask
+        if not valid.any():
+            continue
+        index = segment.indexes[vector_field]
+        if isinstance(index, BruteForceIndex):
+            # Lite's FLAT search copies the valid rows first (150 MB at 100k x 384); score in place.
+            distances = np.atleast_2d(compute_distances(queries, vectors, metric_type))
+            distances = np.where(valid, distances, np.inf)
+            k = min(top_k, int(valid.sum()))
+            ids = np.argpartition(distances, k - 1, axis=1)[:, :k]
+        else:
+            ids, found = index.search(queries, top_k, valid_mask=None if valid.all() else valid,
+                                      params=search_params)
+            distances = None
+        for q in range(len(queries)):
+            for j, lid in enumerate(ids[q].tolist()):
+                if lid < 0:
+                    break
+                dist = distances[q, lid] if distances is not None else found[q, j]
+                candidates[q].append((float(dist), source, lid))
+
+    results = []
+    for per_query in candidates:
+        per_query.sort()
+        hits = []
+        for dist, source, lid in per_query[:top_k]:
+            record = in_scope[source].row_to_dict(lid)
+            pk = record.get(pk_field, in_scope[source].pks[lid])
+            hits.append({"id": pk, "distance": dist, "entity": project_record_fn(record)})
+        results.append(hits)
+    return results
+
+
+def _sparse_search(self, query_vectors, vector_field, top_k, metric_type, partition_names, expr,
+                   output_fields, timezone=None):
+    from milvus_lite.engine.projection import build_projection_plan, project_record
+    from milvus_lite.index.sparse_factory import _search_prepared_sparse_index, sparse_index_matches
+
+    spec = self._index_specs.get(vector_field)
+    params = spec.build_params if spec else {}
+    segments, delta_index = self._read_snapshot()
+    in_scope = [s for s in segments if s.table is not None and len(s.table) > 0]
+    plain = (not expr and not partition_names and _memtable_empty(self._memtable) and top_k > 0
+             and all(sparse_index_matches(s.sparse_indexes.get(vector_field), metric_type, params)
+                     for s in in_scope))
+    if not plain:  # Lite's path also builds the missing per-segment keyword indexes
+        return _originals["sparse"](self, query_vectors, vector_field, top_k, metric_type,
+                                    partition_names, expr, output_fields, timezone)
+
+    queries = self._prepare_sparse_queries(query_vectors, vector_field)
+    masks = live_masks(segments, delta_index)
+    mask_of = {id(s): m for s, m in zip(segments, masks)}
+    plan = build_projection_plan(output_fields, self._schema, api_kind="search")
+    results = []
+    per_query: list[list[tuple[float, Any, Any, int]]] = [[] for _ in queries]
+    for segment in in_scope:
+        valid = mask_of[id(segment)]
+        if not valid.any():
+            continue
+        ids, dists = _search_prepared_sparse_index(
+            segment.sparse_indexes[vector_field], queries, top_k, valid_mask=valid)
+        for q in range(len(queries)):
+            for j, lid in enumerate(ids[q].tolist()):
+                if lid < 0:
+                    break
+                per_query[q].append((float(dists[q, j]), segment.pks[lid], segment, lid))
+    for found in per_query:
+        found.sort(key=lambda c: c[0])  # stable: ties keep segment order, as in Lite
+        hits = []
+        for dist, pk, segment, lid in found[:top_k]:
+            table = segment.table
+            record = {name: table.column(name)[lid].as_py() for name in table.column_names
+                      if name not in ("_seq", "_partition")}
+            hits.append({"id": pk, "distance": dist, "entity": project_record(record, self._schema, plan)})
+        results.append(hits)
+    return results
