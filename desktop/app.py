@@ -11,6 +11,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # huggingface-hub otherwise contacts the hub to tag its user agent; the app never phones home.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     args = list(sys.argv[1:] if argv is None else argv)
+    from desktop.core.library.lite_server import ARGUMENT
+
+    if args[:1] == [ARGUMENT] and len(args) == 3:  # the library's store, started by the app
+        from desktop.core.library.lite_server import serve
+
+        return serve(args[1], int(args[2]))
     if not args or args == ["--debug"]:
         from desktop.ui.launch import launch_window
 

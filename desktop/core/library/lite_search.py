@@ -20,6 +20,7 @@ It patches private functions of one exact Milvus Lite version and does nothing o
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from typing import Any
 
@@ -161,6 +162,7 @@ def _sparse_search(self, query_vectors, vector_field, top_k, metric_type, partit
                    output_fields, timezone=None):
     from milvus_lite.engine.projection import build_projection_plan, project_record
     from milvus_lite.index.sparse_factory import _search_prepared_sparse_index, sparse_index_matches
+    from milvus_lite.index.sparse_inverted import SparseInvertedIndex
 
     spec = self._index_specs.get(vector_field)
     params = spec.build_params if spec else {}
@@ -183,8 +185,11 @@ def _sparse_search(self, query_vectors, vector_field, top_k, metric_type, partit
         valid = mask_of[id(segment)]
         if not valid.any():
             continue
-        ids, dists = _search_prepared_sparse_index(
-            segment.sparse_indexes[vector_field], queries, top_k, valid_mask=valid)
+        index = segment.sparse_indexes[vector_field]
+        if isinstance(index, SparseInvertedIndex):
+            ids, dists = bm25_search(index, queries, top_k, valid)
+        else:
+            ids, dists = _search_prepared_sparse_index(index, queries, top_k, valid_mask=valid)
         for q in range(len(queries)):
             for j, lid in enumerate(ids[q].tolist()):
                 if lid < 0:
@@ -200,3 +205,45 @@ def _sparse_search(self, query_vectors, vector_field, top_k, metric_type, partit
             hits.append({"id": pk, "distance": dist, "entity": project_record(record, self._schema, plan)})
         results.append(hits)
     return results
+
+
+def bm25_search(index, queries: list[dict[int, float]], top_k: int,
+                valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lite's `SparseInvertedIndex.search`, with NumPy over each posting list.
+
+    Lite scores posting by posting in Python (250 ms for a 6-word query at 100k chunks when a
+    word is common). The arithmetic here is the same float32 arithmetic in the same order, and
+    ties keep Lite's order (first-seen term, then row), so results are identical.
+    """
+    ids = np.full((len(queries), top_k), -1, dtype=np.int64)
+    dists = np.full((len(queries), top_k), np.inf, dtype=np.float32)
+    if index.doc_count == 0:
+        return ids, dists
+    # Posting lists as arrays, built on first use and kept on the index (so they go with it).
+    postings = index.__dict__.setdefault("_posting_arrays", {})
+    n, k1, b = index.doc_count, index.k1, index.b
+    avgdl = index.avgdl if index.avgdl > 0 else 1.0
+    lengths = index._doc_lengths
+    for qi, terms in enumerate(queries):
+        scores = np.zeros(len(lengths), dtype=np.float32)
+        first_term = np.full(len(lengths), len(terms), dtype=np.int64)  # Lite's tie order
+        for t, (term, weight) in enumerate(terms.items()):
+            if term not in postings:
+                pairs = index._posting_lists.get(term)
+                if not pairs:
+                    continue
+                rows, tfs = zip(*pairs)
+                postings[term] = (np.array(rows, dtype=np.int64), np.array(tfs, dtype=np.float32))
+            rows, tf = postings[term]
+            df = index._df[term]
+            idf = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+            tf_norm = (tf * (k1 + 1.0)) / (tf + k1 * (1.0 - b + b * lengths[rows] / avgdl))
+            scores[rows] += idf * tf_norm * weight
+            first_term[rows] = np.minimum(first_term[rows], t)
+        found = np.flatnonzero((first_term < len(terms)) & valid)
+        if found.size == 0:
+            continue
+        order = found[np.lexsort((found, first_term[found], -scores[found]))][:top_k]
+        ids[qi, :len(order)] = order
+        dists[qi, :len(order)] = -scores[order]
+    return ids, dists

@@ -1,7 +1,8 @@
 """The vector store: one Milvus collection of chunks per embedding model, hybrid retrieval.
 
-Addressed by a Milvus URI: a path ending in `.db` is Milvus Lite in this process (the default);
-`http://host:19530` or a Zilliz Cloud URI is a shared server, with no other code change.
+Addressed by a Milvus URI: a path ending in `.db` is Milvus Lite, served by a child process
+(`lite_server`, the default); `http://host:19530` or a Zilliz Cloud URI is a shared server, with no
+other code change.
 
 Each chunk row holds the dense vector, the text (analysed; a BM25 function derives the sparse
 vector from it, so keyword search needs no second model) and where it came from. Collections are
@@ -34,12 +35,9 @@ from pathlib import Path
 import numpy as np
 
 from desktop.core.errors import UserError
-from desktop.core.library import lite_search
+from desktop.core.library.lite_server import LiteServer
 
 log = logging.getLogger(__name__)
-# pymilvus asks Milvus Lite's in-process server for AllocTimestamp, which Lite does not implement;
-# grpc logs each such call as an ERROR with a traceback although nothing is wrong.
-logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
 
 MAX_TEXT_BYTES = 60_000  # under the VARCHAR limit of 65,535 bytes, with room to spare
 MAX_PATH_BYTES = 4_000
@@ -83,10 +81,9 @@ class StoredHit:
     text: str
 
 
-# Milvus Lite turns its whole in-memory table into Arrow at a flush, holding the GIL (it walks
-# the rows in Python): 3,300 unflushed chunks froze the window for 0.38 s at the end of an
-# indexing run. Flushing every few hundred rows bounds that pause; its background compaction
-# merges the small files.
+# Milvus Lite turns its whole in-memory table into Arrow at a flush, walking the rows in Python
+# (3,300 unflushed chunks took 0.38 s, during which the server answered nothing). Flushing
+# every few hundred rows bounds that pause; its background compaction merges the small files.
 LITE_FLUSH_ROWS = 256
 
 
@@ -104,36 +101,28 @@ class VectorStore:
 
         self.uri = uri
         self.is_lite = is_lite_uri(uri)
+        self._server: LiteServer | None = None
         if self.is_lite:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            lite_search.install()
-        # Milvus Lite logs a traceback when the folder is locked; the UserError below says it better.
-        lite_log = logging.getLogger("milvus_lite.server_manager")
-        level = lite_log.level
-        lite_log.setLevel(logging.CRITICAL)
+            self._server = LiteServer(uri)
         try:
-            self._client = MilvusClient(uri)
+            self._client = MilvusClient(self._server.uri if self._server else uri)
         except Exception as exc:
-            if self.is_lite:
-                raise UserError(
-                    f"Cannot open the library at {uri}: another copy of the app (or a library "
-                    f"command) is using it; close it and try again. ({exc})") from exc
+            self.close()
             raise UserError(f"Cannot reach the Milvus server at {uri}: {exc}") from exc
-        finally:
-            lite_log.setLevel(level)
         self._loaded: set[str] = set()
         self._ready: set[str] = set()  # collections known to exist, saving a round trip per file
         self._load_lock = threading.Lock()  # a search during start-up waits for the one load
         self._unflushed: dict[str, int] = {}  # Lite: rows inserted since the last flush
 
     def close(self) -> None:
-        self._client.close()
-        if self.is_lite:
-            # Stops the in-process server and closes its files (it waits for pending index work),
-            # so another Library (or process) can open the same path afterwards.
-            from milvus_lite.server_manager import server_manager_instance
-
-            server_manager_instance.release_server(self.uri)
+        """Close the connection; on Lite also stop its server, which closes the files, so another
+        Library (or process) can open the same path afterwards."""
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.close()
+        if self._server is not None:
+            self._server.stop()
 
     def exists(self, name: str) -> bool:
         return self._client.has_collection(name)

@@ -1,0 +1,147 @@
+"""Milvus Lite in a child process of its own, reached over loopback gRPC.
+
+Milvus Lite is pure Python. In the app's process its server threads share the GIL with the
+window: a flush turns the in-memory table into Arrow holding it, and the window froze for tens
+of milliseconds at a time while a library was indexed. In a child process the window never
+waits for it, and a crash inside it cannot take the app down.
+
+The child is the app itself with a hidden first argument (so it also works in the frozen
+bundle, which has no `python -m`). It connects back to a loopback socket the app listens on
+(stdio is unusable in a windowed app on Windows), sends one JSON line, `{"port": N}` or
+`{"error": "..."}`, and serves until that connection closes: when the app closes the store,
+exits or is killed, the child closes the database cleanly and exits, so no server outlives the app.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+
+from desktop.core.errors import UserError
+
+ARGUMENT = "--milvus-lite-server"
+# "0" turns the fast search path off (`lite_search`): a way out should it ever misbehave, and
+# what the tests compare it against.
+FAST_SEARCH_ENV = "GPT_OSS_DESKTOP_LITE_FAST_SEARCH"
+LOCK_WAIT_S = 5.0  # a server whose app just died may still be closing the database
+STOP_WAIT_S = 30.0  # closing waits for Lite's background compaction
+
+log = logging.getLogger(__name__)
+
+
+class LiteServer:
+    """One child process serving one Milvus Lite folder on 127.0.0.1."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            self._process, self._lifeline, answer = _spawn(path)
+            if "port" in answer:
+                self.uri = f"http://127.0.0.1:{answer['port']}"
+                self.fast_search = bool(answer.get("fast_search"))
+                return
+            if not answer.get("locked") or time.monotonic() > deadline:
+                raise UserError(_message(path, answer))
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        self._lifeline.close()  # the child's cue to close the database and exit
+        try:
+            self._process.wait(timeout=STOP_WAIT_S)
+        except subprocess.TimeoutExpired:
+            log.warning("the Milvus Lite server did not stop in %.0f s; killing it", STOP_WAIT_S)
+            self._process.kill()
+            self._process.wait()
+
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+
+def _command(path: str, port: int) -> list[str]:
+    if getattr(sys, "frozen", False):
+        return [sys.executable, ARGUMENT, path, str(port)]
+    return [sys.executable, "-m", "desktop", ARGUMENT, path, str(port)]
+
+
+def _spawn(path: str) -> tuple[subprocess.Popen, socket.socket, dict]:
+    """Start the child; its connection (kept open) and its first answer."""
+    flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.2)
+        process = subprocess.Popen(_command(path, listener.getsockname()[1]),
+                                   stdin=subprocess.DEVNULL, creationflags=flags)
+        while True:
+            try:
+                lifeline, _ = listener.accept()
+                break
+            except TimeoutError:
+                if process.poll() is not None:
+                    lifeline = None
+                    break
+    answer: dict = {}
+    if lifeline is not None:
+        lifeline.settimeout(None)
+        try:
+            with lifeline.makefile("rb") as reader:  # (closing it leaves the socket open)
+                answer = json.loads(reader.readline() or b"{}")
+        except (OSError, ValueError):
+            answer = {}
+    if "port" not in answer:
+        process.wait()
+        answer = answer or {"error": f"the store's process exited with code {process.returncode}"}
+        if lifeline is not None:
+            lifeline.close()
+        lifeline = socket.socket()  # closed stand-in: nothing to stop
+        lifeline.close()
+    return process, lifeline, answer
+
+
+def _message(path: str, answer: dict) -> str:
+    if answer.get("locked"):
+        return (f"Cannot open the library at {path}: another copy of the app (or a library "
+                f"command) is using it; close it and try again.")
+    return f"Cannot open the library at {path}: {answer.get('error')}"
+
+
+# ── the child ──────────────────────────────────────────────────────────────────────────────
+
+def serve(path: str, app_port: int) -> int:
+    """Run in the child: serve `path` until the app's connection closes."""
+    logging.basicConfig(level=logging.WARNING, format="milvus-lite: %(levelname)s %(message)s")
+    # pymilvus asks for AllocTimestamp, which Lite does not implement; grpc logs each call as an
+    # ERROR with a traceback although nothing is wrong.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    lifeline = socket.create_connection(("127.0.0.1", app_port))
+    from milvus_lite.adapter.grpc.server import start_server_in_thread
+    from milvus_lite.exceptions import DataDirLockedError
+
+    from desktop.core.library import lite_search
+
+    fast_search = os.environ.get(FAST_SEARCH_ENV) != "0" and lite_search.install()
+    try:
+        server, db, port = start_server_in_thread(data_dir=path, host="127.0.0.1", port=0)
+    except DataDirLockedError as exc:
+        return _answer(lifeline, {"error": str(exc), "locked": True}, 1)
+    except Exception as exc:  # noqa: BLE001 - the app shows it; the child has no one else to tell
+        return _answer(lifeline, {"error": f"{type(exc).__name__}: {exc}"}, 1)
+    _answer(lifeline, {"port": port, "fast_search": fast_search}, 0)
+    try:
+        while lifeline.recv(4096):  # returns b"" when the app closes it, exits or dies
+            pass
+    except OSError:
+        pass
+    finally:
+        server.stop(grace=2).wait()
+        db.close()
+    return 0
+
+
+def _answer(lifeline: socket.socket, message: dict, code: int) -> int:
+    lifeline.sendall((json.dumps(message) + "\n").encode("utf-8"))
+    return code
