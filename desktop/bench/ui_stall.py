@@ -28,14 +28,19 @@ def _window(ctx: AppContext):
 
 
 def _beat_while(app, start: Callable[[], None], running: Callable[[], bool]) -> dict[str, float]:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
     beats: list[float] = []
     heartbeat = QTimer(interval=5, timeout=lambda: beats.append(time.perf_counter()))
     heartbeat.start()
+    # A real event loop, as in the app: it waits for events with the GIL released. (A loop of
+    # processEvents() calls would hold the GIL most of the time and slow the workers down.)
+    loop = QEventLoop()
+    done = QTimer(interval=20, timeout=lambda: None if running() else loop.quit())
+    done.start()
     start()
-    while running():
-        app.processEvents()
+    loop.exec()
+    done.stop()
     heartbeat.stop()
     gaps = sorted((b - a) * 1000 for a, b in zip(beats, beats[1:]))
     if not gaps:

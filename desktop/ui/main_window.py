@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -62,6 +64,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"gpt-oss-desktop {__version__}: everything runs on this computer")
         self._shortcuts()
         self._restore_state()
+        # Start-up leaves ~130k long-lived Python objects (Qt, gRPC, pymilvus, llama.cpp). A full
+        # garbage collection walks them all holding the GIL, wherever it runs: the window froze
+        # 50 ms at a time while a library was indexed. Once a part is up, its objects are moved
+        # out of the collector's way (they live as long as the app anyway).
+        self.library_service.sig_ready.connect(lambda: gc.freeze())
+        self.engine.sig_loaded.connect(lambda *_: gc.freeze())
         self.chat.load_configured_model()
 
     def _shortcuts(self) -> None:
