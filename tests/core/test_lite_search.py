@@ -3,7 +3,8 @@
 Two copies of one store are served side by side, one with the fast path and one without, and
 asked the same questions. The stores have what makes Lite's per-row pass matter: two segments,
 a deleted document, re-inserted keys (a newer version shadows the stored one), rows not yet
-flushed, and texts of equal length (BM25 ties, whose order must match too).
+flushed, texts of equal length (BM25 ties, whose order must match too) and texts of stop words
+only (no keyword terms, yet counted in BM25's statistics).
 """
 
 from __future__ import annotations
@@ -25,9 +26,16 @@ WORDS = ("harbour lantern copper violin meadow glacier orchard saffron turbine q
          "falcon ember cobalt willow basalt").split()
 
 
+def _text(i: int, rng: random.Random, version: str) -> str:
+    if i % 97 == 0:
+        return "and then there were the of them"  # stop words only: no keyword terms at all
+    if i in (20, 30):  # an exact BM25 tie between two terms: Lite ranks the first query term first
+        return {20: "zircon marker", 30: "yarrow marker"}[i]
+    return " ".join(rng.choices(WORDS, k=12)) + f" {version}code-{i}"
+
+
 def _rows(first: int, count: int, rng: random.Random, version: str = "") -> list[ChunkRow]:
-    return [ChunkRow(f"c{i}", i // 10, f"/docs/d{i // 10}.md", 0, "", i % 10, 0, 100,
-                     " ".join(rng.choices(WORDS, k=12)) + f" {version}code-{i}")
+    return [ChunkRow(f"c{i}", i // 10, f"/docs/d{i // 10}.md", 0, "", i % 10, 0, 100, _text(i, rng, version))
             for i in range(first, first + count)]
 
 
@@ -75,6 +83,7 @@ def test_fast_path_matches_lite_with_deletes_reinserts_and_unflushed_rows(twin_s
     fast_store, own_store = twin_stores
     rng, nrng = random.Random(4), np.random.default_rng(4)
     queries = [(_vectors(nrng, 1)[0], " ".join(rng.choices(WORDS, k=3))) for _ in range(12)]
+    queries.append((_vectors(nrng, 1)[0], "yarrow zircon"))
     queries.append((_vectors(nrng, 1)[0], "code-75 code-405"))
 
     fast, own = _ask(fast_store, queries), _ask(own_store, queries)
