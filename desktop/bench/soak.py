@@ -4,6 +4,7 @@
     run_soak(args) -> dict                chat turns, library searches and re-indexing, conversation
                                           churn and settings saves, in one process like the window,
                                           for `args.minutes` (at most 15); RSS sampled every cycle
+                                          (the app's process and its library store's)
 
 Both take the chat model (`args.chat_model`, a gpt-oss GGUF) and the soak an embedding model
 (`args.embedding_model`); with neither given, the tiny generated test models are used (needs a
@@ -162,11 +163,16 @@ def run_soak(args: argparse.Namespace) -> dict:
             counts["settings_saves"] += 1
         if cycle % 5 == 0:
             gc.collect()
-            samples.append((cycle, process.memory_info().rss / 2**20))
+            samples.append((cycle, _rss_mb(process)))
     runtime.close()
     library.close()
     store.close()
     return {"minutes": minutes, "cycles": cycle, **counts, "rss_mb": _growth(samples)}
+
+
+def _rss_mb(process: psutil.Process) -> float:
+    """The app's memory: its own process and the library's store process."""
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
 
 
 def _growth(samples: list[tuple[int, float]]) -> dict:

@@ -1,5 +1,7 @@
 """The library's store at scale: insert, reopen + load, and search latency (hybrid, dense, BM25)
-with N chunks in a Milvus Lite file, in the library's own schema.
+with N chunks in a Milvus Lite file, in the library's own schema; then the same file and
+questions once more with Milvus Lite's own search path, side by side (`lite_search` is what
+differs).
 
 Vectors are random unit vectors of the embedding width: at 100k chunks embedding would take
 hours on a small CPU and says nothing about the store (`bench library` measures embedding and
@@ -9,14 +11,17 @@ code each, so BM25 has real postings to walk.
 
 from __future__ import annotations
 
+import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from desktop.bench.library import search_percentiles
+from desktop.core.library.lite_server import FAST_SEARCH_ENV
 from desktop.core.library.store import ChunkRow, VectorStore
 
 BATCH = 2000  # rows per insert call: what the indexer commits between cancel checks, at most
@@ -47,14 +52,12 @@ def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
-def _latencies(store: VectorStore, name: str, words: _Words, vectors: np.ndarray,
-               queries: int) -> dict[str, float]:
+def _latencies(store: VectorStore, name: str, texts: list[str], vectors: np.ndarray) -> dict[str, float]:
     times: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
-    for q in range(queries):
-        text = words.take(6)
+    for text, vector in zip(texts, vectors, strict=True):
         for mode, found in times.items():
             started = time.perf_counter()
-            store.search(name, None if mode == "bm25" else vectors[q], None if mode == "dense" else text, 3)
+            store.search(name, None if mode == "bm25" else vector, None if mode == "dense" else text, 3)
             found.append((time.perf_counter() - started) * 1000)
     return search_percentiles(times)
 
@@ -78,7 +81,8 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
         store.flush(name)
         insert_s = time.perf_counter() - started
         query_vectors = _unit(nrng, queries, dim)
-        warm = _latencies(store, name, words, query_vectors, queries)
+        texts = [words.take(6) for _ in range(queries)]
+        warm = _latencies(store, name, texts, query_vectors)
         found = store.search(name, None, f"ID-{chunks // 2:07d}", 3)
         store.close()
 
@@ -89,7 +93,18 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
         started = time.perf_counter()
         store.search(name, query_vectors[0], words.take(6), 3)
         first_s = time.perf_counter() - started
-        after_reopen = _latencies(store, name, words, query_vectors, queries)
+        after_reopen = _latencies(store, name, texts, query_vectors)
+        server_rss_mb = psutil.Process(store._server._process.pid).memory_info().rss / 2**20
+        store.close()
+
+        # Side by side: the same file served by Lite's own search path (lite_search off).
+        os.environ[FAST_SEARCH_ENV] = "0"
+        try:
+            store = VectorStore(uri)
+        finally:
+            del os.environ[FAST_SEARCH_ENV]
+        store.load(name)
+        own = _latencies(store, name, texts, query_vectors)
         store.close()
         disk_mb = sum(p.stat().st_size for p in Path(uri).rglob("*") if p.is_file()) / 2**20
     return {
@@ -100,5 +115,8 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
         "reopen_and_load_s": round(reopen_s, 2),
         "first_hybrid_search_after_reopen_ms": round(first_s * 1000, 1),
         **{f"after_reopen_{k}": v for k, v in after_reopen.items() if k.endswith("p50")},
+        **{f"lite_own_path_{k}": v for k, v in own.items() if k.endswith("p50")},
+        "hybrid_p50_lite_own_vs_fast": round(own["hybrid_search_ms_p50"] / after_reopen["hybrid_search_ms_p50"], 1),
+        "store_process_rss_mb": round(server_rss_mb, 1),
         "disk_mb": round(disk_mb, 1),
     }
