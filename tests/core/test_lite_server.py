@@ -80,3 +80,21 @@ def test_a_folder_that_is_not_a_library_is_a_clear_error(tmp_path: Path) -> None
     bad.write_text("not a folder")
     with pytest.raises(UserError, match="Cannot open the library at"):
         VectorStore(str(bad))
+
+
+def test_a_killed_store_process_is_started_again_and_nothing_is_lost(tmp_path: Path) -> None:
+    store = VectorStore(str(tmp_path / "library.db"))
+    try:
+        store.ensure(NAME, 4)
+        rows = [ChunkRow(f"c{i}", 1, "/d.md", 0, "", i, 0, 10, f"stored text {i}") for i in range(300)]
+        store.insert(NAME, rows, np.eye(4, dtype=np.float32)[np.arange(300) % 4])  # 256 flushed
+        store.insert(NAME, [ChunkRow("late", 2, "/e.md", 0, "", 0, 0, 10, "unflushed row")],
+                     np.eye(4, dtype=np.float32)[:1])
+        first = store._server._process.pid
+        os.kill(first, signal.SIGKILL)  # as the OS's out-of-memory killer would
+        assert _wait_gone(first, 10)
+        assert store.search(NAME, None, "unflushed", 1)[0].id == "late"
+        assert store.count(NAME) == 301
+        assert store._server._process.pid != first
+    finally:
+        store.close()

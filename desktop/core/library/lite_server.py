@@ -62,6 +62,9 @@ class LiteServer:
     def alive(self) -> bool:
         return self._process.poll() is None
 
+    def exit_code(self) -> int | None:
+        return self._process.poll()
+
 
 def _command(path: str, port: int) -> list[str]:
     if getattr(sys, "frozen", False):

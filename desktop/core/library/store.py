@@ -115,6 +115,23 @@ class VectorStore:
         self._load_lock = threading.Lock()  # a search during start-up waits for the one load
         self._unflushed: dict[str, int] = {}  # Lite: rows inserted since the last flush
 
+    @property
+    def _live(self):
+        """The client. On Lite, a store process that died (killed, out of memory) is started
+        again first: the call that saw it die failed, the next ones work, and nothing stored is
+        lost (Lite keeps a write-ahead log on disk)."""
+        if self._server is not None and not self._server.alive():
+            from pymilvus import MilvusClient
+
+            log.warning("the library's store process exited (code %s); starting it again",
+                        self._server.exit_code())
+            self._client.close()
+            self._server = LiteServer(self.uri)
+            self._client = MilvusClient(self._server.uri)
+            self._loaded.clear()
+            self._unflushed.clear()
+        return self._client
+
     def close(self) -> None:
         """Close the connection; on Lite also stop its server, which closes the files, so another
         Library (or process) can open the same path afterwards."""
@@ -125,7 +142,7 @@ class VectorStore:
             self._server.stop()
 
     def exists(self, name: str) -> bool:
-        return self._client.has_collection(name)
+        return self._live.has_collection(name)
 
     def ensure(self, name: str, dim: int) -> None:
         if name in self._ready:
@@ -151,11 +168,11 @@ class VectorStore:
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
         schema.add_function(Function(name="text_bm25", function_type=FunctionType.BM25,
                                      input_field_names=["text"], output_field_names=["sparse"]))
-        index = self._client.prepare_index_params()
+        index = self._live.prepare_index_params()
         index.add_index(field_name="dense", index_type="FLAT" if self.is_lite else "AUTOINDEX",
                         metric_type="IP")
         index.add_index(field_name="sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        self._client.create_collection(name, schema=schema, index_params=index)
+        self._live.create_collection(name, schema=schema, index_params=index)
         self.load(name)
         self._ready.add(name)
 
@@ -171,12 +188,12 @@ class VectorStore:
         with self._load_lock:
             if name in self._loaded or not self.exists(name):
                 return
-            self._client.load_collection(name)
+            self._live.load_collection(name)
             try:
                 # On Lite the first query builds the keyword index, the second the live-row
                 # masks of `lite_search` (80 ms at 100k chunks), both off the user's question.
                 for _ in range(2 if self.is_lite else 1):
-                    self._client.search(name, data=["warm up"], anns_field="sparse", limit=1,
+                    self._live.search(name, data=["warm up"], anns_field="sparse", limit=1,
                                         search_params={"metric_type": "BM25"})
             except Exception:  # an empty collection has nothing to warm
                 log.debug("BM25 warm-up skipped", exc_info=True)
@@ -192,7 +209,7 @@ class VectorStore:
                 "text": _clip(row.text, MAX_TEXT_BYTES), "dense": vector.tolist(),
             })
         if data:
-            self._client.insert(name, data=data)
+            self._live.insert(name, data=data)
             if self.is_lite:
                 self._unflushed[name] = self._unflushed.get(name, 0) + len(data)
                 if self._unflushed[name] >= LITE_FLUSH_ROWS:
@@ -200,7 +217,7 @@ class VectorStore:
 
     def delete_document(self, name: str, doc_id: int) -> None:
         if self.exists(name):
-            self._client.delete(name, filter=f"doc_id == {int(doc_id)}")
+            self._live.delete(name, filter=f"doc_id == {int(doc_id)}")
 
     def count(self, name: str, doc_id: int | None = None) -> int:
         """Chunks stored for one document, or in the whole collection."""
@@ -208,13 +225,13 @@ class VectorStore:
             return 0
         self.load(name)
         expr = f"doc_id == {int(doc_id)}" if doc_id is not None else ""
-        rows = self._client.query(name, filter=expr, output_fields=["count(*)"])
+        rows = self._live.query(name, filter=expr, output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
 
     def flush(self, name: str) -> None:
         """Persist inserted rows as a segment now (else they wait in the write-ahead log)."""
         if self.exists(name):
-            self._client.flush(name)
+            self._live.flush(name)
         self._unflushed.pop(name, None)
 
     def search(self, name: str, vector: np.ndarray | None, text: str | None, limit: int) -> list[StoredHit]:
@@ -229,12 +246,12 @@ class VectorStore:
         sparse = ({"data": [text], "anns_field": "sparse", "param": {"metric_type": "BM25"},
                    "limit": limit} if text and text.strip() else None)
         if dense and sparse:
-            results = self._client.hybrid_search(
+            results = self._live.hybrid_search(
                 name, reqs=[AnnSearchRequest(**dense), AnnSearchRequest(**sparse)],
                 ranker=RRFRanker(RRF_K), limit=limit, output_fields=OUTPUT_FIELDS)
         elif dense or sparse:
             request = dense or sparse
-            results = self._client.search(
+            results = self._live.search(
                 name, data=request["data"], anns_field=request["anns_field"], limit=limit,
                 search_params=request["param"], output_fields=OUTPUT_FIELDS)
         else:
