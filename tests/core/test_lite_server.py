@@ -92,7 +92,7 @@ def test_a_killed_store_process_is_started_again_and_nothing_is_lost(tmp_path: P
                      np.eye(4, dtype=np.float32)[:1])
         first = store._server._process.pid
         os.kill(first, signal.SIGKILL)  # as the OS's out-of-memory killer would
-        assert _wait_gone(first, 10)
+        store._server._process.wait(timeout=10)  # (reaped once all its threads are gone)
         assert store.search(NAME, None, "unflushed", 1)[0].id == "late"
         assert store.count(NAME) == 301
         assert store._server._process.pid != first

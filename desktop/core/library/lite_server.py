@@ -30,6 +30,7 @@ ARGUMENT = "--milvus-lite-server"
 FAST_SEARCH_ENV = "GPT_OSS_DESKTOP_LITE_FAST_SEARCH"
 LOCK_WAIT_S = 5.0  # a server whose app just died may still be closing the database
 STOP_WAIT_S = 30.0  # closing waits for Lite's background compaction
+CONNECT_WAIT_S = 60.0  # from start to the first connection: interpreter and imports only
 
 log = logging.getLogger(__name__)
 
@@ -72,37 +73,36 @@ def _command(path: str, port: int) -> list[str]:
     return [sys.executable, "-m", "desktop", ARGUMENT, path, str(port)]
 
 
-def _spawn(path: str) -> tuple[subprocess.Popen, socket.socket, dict]:
-    """Start the child; its connection (kept open) and its first answer."""
+def _spawn(path: str) -> tuple[subprocess.Popen, socket.socket | None, dict]:
+    """Start the child: the process, its connection (kept open; None if it failed) and its answer."""
     flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0
+    lifeline = None
     with socket.create_server(("127.0.0.1", 0)) as listener:
         listener.settimeout(0.2)
         process = subprocess.Popen(_command(path, listener.getsockname()[1]),
                                    stdin=subprocess.DEVNULL, creationflags=flags)
-        while True:
+        deadline = time.monotonic() + CONNECT_WAIT_S
+        while lifeline is None and process.poll() is None and time.monotonic() < deadline:
             try:
                 lifeline, _ = listener.accept()
-                break
             except TimeoutError:
-                if process.poll() is not None:
-                    lifeline = None
-                    break
+                continue
     answer: dict = {}
     if lifeline is not None:
-        lifeline.settimeout(None)
+        lifeline.settimeout(None)  # opening a large library (log replay) may take a while
         try:
             with lifeline.makefile("rb") as reader:  # (closing it leaves the socket open)
                 answer = json.loads(reader.readline() or b"{}")
         except (OSError, ValueError):
             answer = {}
-    if "port" not in answer:
-        process.wait()
-        answer = answer or {"error": f"the store's process exited with code {process.returncode}"}
-        if lifeline is not None:
-            lifeline.close()
-        lifeline = socket.socket()  # closed stand-in: nothing to stop
+    if "port" in answer:
+        return process, lifeline, answer
+    if lifeline is not None:
         lifeline.close()
-    return process, lifeline, answer
+    if process.poll() is None:  # never connected: hung at start
+        process.kill()
+    process.wait()
+    return process, None, answer or {"error": f"its process exited with code {process.returncode}"}
 
 
 def _message(path: str, answer: dict) -> str:
