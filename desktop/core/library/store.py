@@ -13,15 +13,15 @@ background thread after each flush or compaction, and at `load_collection` build
 every graph whose sidecar file is missing. A process killed before that thread finishes leaves
 no sidecar, so the next start builds the graph inside `load_collection`: the 62 s first load
 after 20k inserts (here: 4.8 s for a 20k-row segment after a kill, 0.03 s when the graph had
-been saved); a process that exits normally waits for the build at exit instead (~10 s). A FLAT index
-(exact NumPy scan) has nothing to build: loading 100k chunks takes 0.35 s, results are exact,
-and the scan itself is a few milliseconds. The other start-up cost is BM25: Lite keeps no
-inverted index on disk and builds it at the first keyword query (4.3 s at 100k chunks), so
-`load` runs one warm-up query. A Milvus server gets AUTOINDEX (HNSW) as usual.
+been saved); a process that exits normally waits for the build at exit instead (~10 s). A FLAT
+index (exact scan) has nothing to build: loading 100k chunks takes 0.35 s, results are exact, and
+the scan is ~10 ms. The keyword index is not kept on disk either: `load` runs one warm-up query
+that builds it (under a second at 100k chunks with `lite_search`, 4.6 s without). A Milvus
+server gets AUTOINDEX (HNSW) as usual.
 
-Search latency: Lite's own search walks every row in Python per request (~1.5 us per row, 260 ms
-hybrid at 100k chunks on two cores); `lite_search` computes that per-row work once per stored
-state instead, which leaves ~14 ms at 100k.
+Search latency: Lite's own search walks every row in Python per request (~1.5 us per row, 500 ms
+hybrid at 100k chunks on two cores); `lite_search` does that per-row work once per stored state
+instead and scores with NumPy, which leaves ~20 ms at 100k.
 """
 
 from __future__ import annotations
@@ -179,9 +179,8 @@ class VectorStore:
     def load(self, name: str) -> None:
         """Load a collection into memory and warm the keyword index.
 
-        Lite does not persist its BM25 inverted index: the first keyword query after opening
-        builds it (4 s at 100k chunks on 2 cores), so it is done here, at start-up, in the
-        background, rather than in the user's first question.
+        The keyword index is not kept on disk: the first keyword query after opening builds it,
+        so that is done here, at start-up, in the background, not in the user's first question.
         """
         if name in self._loaded:
             return
@@ -189,12 +188,14 @@ class VectorStore:
             if name in self._loaded or not self.exists(name):
                 return
             self._live.load_collection(name)
+            if self.is_lite:
+                # Rows a crash left in the write-ahead log come back unflushed, and the fast
+                # search path (`lite_search`) steps aside while any are: persist them now.
+                self._live.flush(name)
+                self._unflushed.pop(name, None)
             try:
-                # On Lite the first query builds the keyword index, the second the live-row
-                # masks of `lite_search` (80 ms at 100k chunks), both off the user's question.
-                for _ in range(2 if self.is_lite else 1):
-                    self._live.search(name, data=["warm up"], anns_field="sparse", limit=1,
-                                        search_params={"metric_type": "BM25"})
+                self._live.search(name, data=["warm up"], anns_field="sparse", limit=1,
+                                  search_params={"metric_type": "BM25"})
             except Exception:  # an empty collection has nothing to warm
                 log.debug("BM25 warm-up skipped", exc_info=True)
             self._loaded.add(name)
