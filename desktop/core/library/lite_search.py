@@ -7,12 +7,12 @@ chunks that was 150 ms per dense and 100-300 ms per BM25 request on two cores.
 
 The rows a search may return depend only on the immutable segments and the tombstones, so
 `live_masks` computes them once per (segments, tombstones) state and reuses them until a flush,
-a compaction or a delete changes that state. Dense search then scores each segment with Lite's
-own index (FLAT: one matrix product over the segment's vectors, no copy); BM25 uses `FlatBM25`,
-Lite's scorer on NumPy arrays. Only the plain requests the library makes are taken over (no
-filter expression, no partitions, nothing unflushed in the memtable); every other request goes
-to Lite unchanged. Results are Lite's, ties included: the tests serve two copies of a store,
-one with this path and one without, with deletes, re-inserted keys and unflushed rows.
+a compaction or a delete changes that state. Dense search then scores each FLAT segment with one
+matrix product over its vectors (no copy); BM25 uses `FlatBM25`, Lite's scorer on NumPy arrays.
+Only the plain requests the library makes are taken over (FLAT or BM25, no filter expression, no
+partitions, nothing unflushed in the memtable); every other request goes to Lite unchanged.
+Results are Lite's, ties included: the tests serve two copies of a store, one with this path and
+one without, with deletes, re-inserted keys and unflushed rows.
 
 It replaces private functions of one exact Milvus Lite version and does nothing on any other.
 """
@@ -109,7 +109,7 @@ def _dense_search(query_vectors, segments, memtable, delta_index, top_k, metric_
     in_scope = [s for s in segments if s.num_rows > 0]
     plain = (compiled_filter is None and not partition_names and _memtable_empty(memtable)
              and project_record_fn is not None and top_k > 0
-             and all(s.indexes.get(vector_field) is not None for s in in_scope))
+             and all(isinstance(s.indexes.get(vector_field), BruteForceIndex) for s in in_scope))
     if not plain:
         return _originals["dense"](
             query_vectors, segments, memtable, delta_index, top_k, metric_type, pk_field,
@@ -128,23 +128,14 @@ def _dense_search(query_vectors, segments, memtable, delta_index, top_k, metric_
             valid = valid & null_mask
         if not valid.any():
             continue
-        index = segment.indexes[vector_field]
-        if isinstance(index, BruteForceIndex):
-            # Lite's FLAT search copies the valid rows first (150 MB at 100k x 384); score in place.
-            distances = np.atleast_2d(compute_distances(queries, vectors, metric_type))
-            distances = np.where(valid, distances, np.inf)
-            k = min(top_k, int(valid.sum()))
-            ids = np.argpartition(distances, k - 1, axis=1)[:, :k]
-        else:
-            ids, found = index.search(queries, top_k, valid_mask=None if valid.all() else valid,
-                                      params=search_params)
-            distances = None
+        # Lite's FLAT search copies the valid rows first (150 MB at 100k x 384); score in place.
+        distances = np.atleast_2d(compute_distances(queries, vectors, metric_type))
+        distances = np.where(valid, distances, np.inf)
+        k = min(top_k, int(valid.sum()))
+        ids = np.argpartition(distances, k - 1, axis=1)[:, :k]
         for q in range(len(queries)):
-            for j, lid in enumerate(ids[q].tolist()):
-                if lid < 0:
-                    break
-                dist = distances[q, lid] if distances is not None else found[q, j]
-                candidates[q].append((float(dist), source, lid))
+            for lid in ids[q].tolist():
+                candidates[q].append((float(distances[q, lid]), source, lid))
 
     results = []
     for per_query in candidates:
