@@ -57,7 +57,7 @@ def install() -> bool:
 
 
 def uninstall() -> None:
-    """Give Milvus Lite its own search path back (tests compare the two)."""
+    """Give Milvus Lite its own search path back."""
     from milvus_lite.engine import collection
 
     if _originals:

@@ -97,23 +97,29 @@ def is_lite_uri(uri: str) -> bool:
 
 class VectorStore:
     def __init__(self, uri: str) -> None:
-        from pymilvus import MilvusClient
-
         self.uri = uri
         self.is_lite = is_lite_uri(uri)
         self._server: LiteServer | None = None
+        self._client = None
         if self.is_lite:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            self._server = LiteServer(uri)
-        try:
-            self._client = MilvusClient(self._server.uri if self._server else uri)
-        except Exception as exc:
-            self.close()
-            raise UserError(f"Cannot reach the Milvus server at {uri}: {exc}") from exc
+        self._connect()
         self._loaded: set[str] = set()
         self._ready: set[str] = set()  # collections known to exist, saving a round trip per file
         self._load_lock = threading.Lock()  # a search during start-up waits for the one load
         self._unflushed: dict[str, int] = {}  # Lite: rows inserted since the last flush
+
+    def _connect(self) -> None:
+        """On Lite, start its process; then connect to the server."""
+        from pymilvus import MilvusClient
+
+        if self.is_lite:
+            self._server = LiteServer(self.uri)
+        try:
+            self._client = MilvusClient(self._server.uri if self._server else self.uri)
+        except Exception as exc:
+            self.close()
+            raise UserError(f"Cannot reach the Milvus server at {self.uri}: {exc}") from exc
 
     @property
     def _live(self):
@@ -121,13 +127,10 @@ class VectorStore:
         again first: the call that saw it die failed, the next ones work, and nothing stored is
         lost (Lite keeps a write-ahead log on disk)."""
         if self._server is not None and not self._server.alive():
-            from pymilvus import MilvusClient
-
             log.warning("the library's store process exited (code %s); starting it again",
                         self._server.exit_code())
             self._client.close()
-            self._server = LiteServer(self.uri)
-            self._client = MilvusClient(self._server.uri)
+            self._connect()
             self._loaded.clear()
             self._unflushed.clear()
         return self._client
@@ -135,9 +138,8 @@ class VectorStore:
     def close(self) -> None:
         """Close the connection; on Lite also stop its server, which closes the files, so another
         Library (or process) can open the same path afterwards."""
-        client = getattr(self, "_client", None)
-        if client is not None:
-            client.close()
+        if self._client is not None:
+            self._client.close()
         if self._server is not None:
             self._server.stop()
 
@@ -191,8 +193,7 @@ class VectorStore:
             if self.is_lite:
                 # Rows a crash left in the write-ahead log come back unflushed, and the fast
                 # search path (`lite_search`) steps aside while any are: persist them now.
-                self._live.flush(name)
-                self._unflushed.pop(name, None)
+                self.flush(name)
             try:
                 self._live.search(name, data=["warm up"], anns_field="sparse", limit=1,
                                   search_params={"metric_type": "BM25"})
