@@ -27,6 +27,12 @@ def _window(ctx: AppContext):
     return app, window
 
 
+def _wait_until(app, condition: Callable[[], bool]) -> None:
+    while not condition():
+        app.processEvents()
+        time.sleep(0.005)
+
+
 def _beat_while(app, start: Callable[[], None], running: Callable[[], bool]) -> dict[str, float]:
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -56,9 +62,7 @@ def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=model, context_length=max(4096, tokens * 2))
                         .with_section("sampling", max_tokens=tokens))
     app, window = _window(ctx)
-    while window.engine.model is None:
-        app.processEvents()
-        time.sleep(0.005)
+    _wait_until(app, lambda: window.engine.model is not None)
     window.chat.input.setPlainText("Write a very long answer with lists, tables and code.")
     gaps = _beat_while(app, window.chat.send, lambda: window.engine.busy)
     result = window.chat.last_result
@@ -87,9 +91,7 @@ def bench_ui_indexing(embedding_model: str, documents: int) -> dict[str, float]:
         failed: list[str] = []
         service.sig_ready.connect(lambda: ready.append(True))
         service.sig_failed.connect(failed.append)
-        while not ready and not failed:
-            app.processEvents()
-            time.sleep(0.005)
+        _wait_until(app, lambda: bool(ready or failed))
         reports: list[object] = []
         service.sig_finished.connect(reports.append)
         window.tabs.setCurrentWidget(window.library)

@@ -62,7 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     ui_indexing = parts.add_parser("ui-indexing", help="longest UI-thread stall while the Library pane indexes a folder")
     ui_indexing.add_argument("--embedding-model", required=True, help="embedding GGUF")
-    ui_indexing.add_argument("--documents", type=int, default=200, help="generated documents (5 chunks each)")
+    ui_indexing.add_argument("--documents", type=int, default=200, help="generated documents (5 paragraphs, about 11 chunks, each)")
     ui_indexing.add_argument("--json", action="store_true")
     ui_indexing.set_defaults(handler=_ui_indexing)
 
