@@ -35,6 +35,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop.paths import AppPaths
+
 ROOT = Path(__file__).resolve().parents[2]
 
 LIBRARY_CHECK = r'''
@@ -81,9 +83,15 @@ class Harness:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "XDG_"))}
         self.env.update(PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
 
+    def env_for(self, home: Path, extra: dict | None = None) -> dict:
+        return {**self.env, "GPT_OSS_DESKTOP_HOME": str(home), **(extra or {})}
+
+    def python(self, home: Path, *argv: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True,
+                              timeout=timeout, env=self.env_for(home, env))
+
     def cli(self, home: Path, *argv: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "desktop", *argv], cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout, env={**self.env, "GPT_OSS_DESKTOP_HOME": str(home), **(env or {})})
+        return self.python(home, "-m", "desktop", *argv, env=env, timeout=timeout)
 
     def kill_during(self, trial: Trial, home: Path, argv: list[str], env: dict | None = None,
                     started: Callable[[list[str]], bool] | None = None) -> None:
@@ -91,8 +99,7 @@ class Harness:
         (given the stderr lines so far) says the real work has begun: start-up takes seconds
         on a loaded machine, and a kill before any write tests little."""
         proc = subprocess.Popen([sys.executable, "-m", "desktop", *argv], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True,
-                                env={**self.env, "GPT_OSS_DESKTOP_HOME": str(home), **(env or {})})
+                                stderr=subprocess.PIPE, text=True, env=self.env_for(home, env))
         lines: list[str] = []
         reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
         reader.start()
@@ -110,15 +117,13 @@ class Harness:
         reader.join(timeout=5)
 
     def settings_readable(self, trial: Trial, home: Path) -> None:
-        path = home / "config" / "settings.json"
+        path = AppPaths.under(home).settings_file
         if path.exists():
             try:
                 json.loads(path.read_text())
             except ValueError as exc:
                 trial.failures.append(f"settings.json does not parse: {exc}")
-        done = subprocess.run([sys.executable, "-c", "from desktop.context import AppContext; AppContext.load()"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              env={**self.env, "GPT_OSS_DESKTOP_HOME": str(home)})
+        done = self.python(home, "-c", "from desktop.context import AppContext; AppContext.load()", timeout=60)
         trial.check(done.returncode == 0, f"settings do not load: {done.stderr[-300:]}")
 
 
@@ -137,14 +142,13 @@ def _integrity(db: Path) -> str:
 def ask_trials(h: Harness, chat_model: Path, count: int) -> list[Trial]:
     home = h.work / "ask-home"
     # A long context, so one reply streams for seconds and the kill lands mid-stream.
-    subprocess.run([sys.executable, "-c", "from desktop.context import AppContext; c = AppContext.load(); "
-                    "c.update_settings(c.settings.with_section('model', context_length=32768))"],
-                   cwd=ROOT, check=True, env={**h.env, "GPT_OSS_DESKTOP_HOME": str(home)})
+    h.python(home, "-c", "from desktop.context import AppContext; c = AppContext.load(); "
+             "c.update_settings(c.settings.with_section('model', context_length=32768))").check_returncode()
     ask = ["ask", "--model", str(chat_model), "--temperature", "1", "--quiet"]
     first = h.cli(home, *ask, "Start of our chat.", "--max-tokens", "32", "--chat", "new")
     if first.returncode != 0:
         raise SystemExit(f"ask does not work before any kill: {first.stderr}")
-    db = home / "data" / "conversations.sqlite3"
+    db = AppPaths.under(home).conversations_db
     conv_id = str(_messages(db)[0][1])
     trials = []
     for i in range(count):
@@ -188,6 +192,14 @@ def _write_library_docs(folder: Path, rng: random.Random, generation: int) -> No
         (folder / f"notes-{n:02d}.md").write_text("\n\n".join(paragraphs))
 
 
+def _library_report(h: Harness, home: Path, embedding_model: Path) -> tuple[dict | None, str]:
+    """LIBRARY_CHECK's report on the library in `home`, or None and its stderr if it fails."""
+    check = h.python(home, "-c", LIBRARY_CHECK, str(embedding_model))
+    if check.returncode != 0:
+        return None, check.stderr
+    return json.loads(check.stdout.strip().splitlines()[-1]), ""
+
+
 def library_trials(h: Harness, embedding_model: Path, count: int) -> list[Trial]:
     home, docs = h.work / "library-home", h.work / "library-docs"
     _write_library_docs(docs, h.rng, 0)
@@ -200,28 +212,22 @@ def library_trials(h: Harness, embedding_model: Path, count: int) -> list[Trial]
         trial = Trial("library", i, h.rng.uniform(0.0, 4.0))  # seconds after embedding began
         _write_library_docs(docs, h.rng, i + 1)
         h.kill_during(trial, home, add, started=lambda lines: any("chunks" in line for line in lines))
-        check = subprocess.run([sys.executable, "-c", LIBRARY_CHECK, str(embedding_model)], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300,
-                               env={**h.env, "GPT_OSS_DESKTOP_HOME": str(home)})
-        if check.returncode != 0:
-            trial.failures.append(f"the library does not open after the kill: {check.stderr[-400:]}")
+        report, error = _library_report(h, home, embedding_model)
+        if report is None:
+            trial.failures.append(f"the library does not open after the kill: {error[-400:]}")
         else:
-            report = json.loads(check.stdout.strip().splitlines()[-1])
             trial.failures += report["problems"]
             trial.note = f"after kill: {report['statuses']}"
         h.settings_readable(trial, home)
         again = h.cli(home, *add)
         trial.check(again.returncode == 0 and " 0 failed" in again.stderr,
                     f"re-indexing did not complete: {again.stderr[-300:]}")
-        final = subprocess.run([sys.executable, "-c", LIBRARY_CHECK, str(embedding_model)], cwd=ROOT,
-                               capture_output=True, text=True, timeout=300,
-                               env={**h.env, "GPT_OSS_DESKTOP_HOME": str(home)})
-        if final.returncode == 0:
-            report = json.loads(final.stdout.strip().splitlines()[-1])
+        report, error = _library_report(h, home, embedding_model)
+        if report is not None:
             trial.failures += report["problems"]
             trial.check(set(report["statuses"]) == {"indexed"}, f"after re-indexing: {report['statuses']}")
         else:
-            trial.failures.append(f"the library does not open after re-indexing: {final.stderr[-300:]}")
+            trial.failures.append(f"the library does not open after re-indexing: {error[-300:]}")
         trials.append(trial)
     return trials
 
@@ -241,7 +247,7 @@ def download_trials(h: Harness, count: int, size: int) -> list[Trial]:
         for i in range(count):
             home = h.work / f"download-home-{i}"
             trial = Trial("download", i, h.rng.uniform(0.0, 6.0))  # seconds after the first bytes
-            part = home / "data" / "models" / (entry.filename + ".part")
+            part = AppPaths.under(home).models_dir / (entry.filename + ".part")
             h.kill_during(trial, home, ["models", "download", entry.name], env=env,
                           started=lambda _lines: part.exists() and part.stat().st_size > 0)
             kept = part.stat().st_size if part.exists() else 0
@@ -249,7 +255,7 @@ def download_trials(h: Harness, count: int, size: int) -> list[Trial]:
             gets = len(hub.file_gets())
             again = h.cli(home, "models", "download", entry.name, env=env)
             trial.check(again.returncode == 0, f"the download does not complete: {again.stderr[-300:]}")
-            final = home / "data" / "models" / entry.filename
+            final = AppPaths.under(home).models_dir / entry.filename
             digest = hashlib.sha256(final.read_bytes()).hexdigest() if final.exists() else None
             trial.check(digest == served.sha256, "the finished file does not match the served sha256")
             trial.check(not part.exists(), "the partial file was left behind")

@@ -86,11 +86,16 @@ def bench_library(embedding_model: str, documents: int, paragraphs: int, queries
     return {**figures, **search_percentiles(latencies)}
 
 
+def nearest_rank(ordered: list[float], q: float) -> float:
+    """The q-quantile of sorted values, nearest-rank (no interpolation)."""
+    return ordered[max(0, int(len(ordered) * q) - 1)]
+
+
 def search_percentiles(latencies: dict[str, list[float]]) -> dict[str, float]:
     """`{mode}_search_ms_p50` and `_p95` for each search mode's latencies in ms."""
     figures = {}
     for mode, times in latencies.items():
         ordered = sorted(times)
         figures[f"{mode}_search_ms_p50"] = round(statistics.median(ordered), 1)
-        figures[f"{mode}_search_ms_p95"] = round(ordered[max(0, int(len(ordered) * 0.95) - 1)], 1)
+        figures[f"{mode}_search_ms_p95"] = round(nearest_rank(ordered, 0.95), 1)
     return figures

@@ -26,13 +26,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-WORKERS = ("documents", "gguf", "llama")
-
-
 @dataclass(frozen=True)
 class Task:
     path: str
-    worker: str  # one of WORKERS
+    worker: str  # a key of READERS
     vanish: bool = False  # truncate and delete the file while it is being read
 
 
@@ -46,23 +43,21 @@ class Outcome:
     peak_rss_mb: float = 0.0
 
 
-def run_isolated(tasks: list[Task], *, timeout_s: float = 20.0, memory_mb: int = 3072,
-                 python: str = sys.executable, env: dict[str, str] | None = None) -> list[Outcome]:
+def run_isolated(tasks: list[Task], *, timeout_s: float = 20.0, memory_mb: int = 3072) -> list[Outcome]:
     """Run every task; never raises because of what a file does to its reader."""
     outcomes: list[Outcome] = []
     pending = list(tasks)
     while pending:
-        done, pending = _run_child(pending, timeout_s, memory_mb, python, env)
+        done, pending = _run_child(pending, timeout_s, memory_mb)
         outcomes.extend(done)
     return outcomes
 
 
-def _run_child(tasks: list[Task], timeout_s: float, memory_mb: int, python: str,
-               env: dict[str, str] | None) -> tuple[list[Outcome], list[Task]]:
+def _run_child(tasks: list[Task], timeout_s: float, memory_mb: int) -> tuple[list[Outcome], list[Task]]:
     """Run tasks until the end or the first crash/hang; return outcomes and what is left."""
-    child_env = {**os.environ, **(env or {}), "GGML_NO_BACKTRACE": "1"}
+    child_env = {**os.environ, "GGML_NO_BACKTRACE": "1"}
     proc = subprocess.Popen(
-        [python, "-m", "desktop.bench.sandbox", str(memory_mb)], stdin=subprocess.PIPE,
+        [sys.executable, "-m", "desktop.bench.sandbox", str(memory_mb)], stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env,
         cwd=str(Path(__file__).resolve().parents[2]))
     assert proc.stdin and proc.stdout and proc.stderr
@@ -136,13 +131,9 @@ def _child(memory_mb: int) -> None:
 
 def _read(task: Task) -> tuple[str, str]:
     try:
-        if task.worker == "documents":
-            return _read_document(Path(task.path))
-        if task.worker == "gguf":
-            return _check_gguf(Path(task.path))
-        if task.worker == "llama":
-            return _load_llama(Path(task.path))
-        raise ValueError(f"unknown worker {task.worker!r}")
+        if task.worker not in READERS:
+            raise ValueError(f"unknown worker {task.worker!r}")
+        return READERS[task.worker](Path(task.path))
     except MemoryError:
         return "bug", "MemoryError escaped the reader"
     except Exception as exc:  # noqa: BLE001 - reported, that is the point
@@ -203,6 +194,9 @@ def _reset_peak_rss() -> None:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
         pass
+
+
+READERS = {"documents": _read_document, "gguf": _check_gguf, "llama": _load_llama}
 
 
 def _peak_rss_mb() -> float:

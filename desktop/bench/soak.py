@@ -26,6 +26,7 @@ from pathlib import Path
 
 import psutil
 
+from desktop.bench.library import nearest_rank
 from desktop.context import AppContext
 from desktop.paths import AppPaths
 from desktop.core import harmony, rag
@@ -56,7 +57,7 @@ def _sentence(rng: random.Random, n: int) -> str:
 def _ms(values: list[float]) -> dict:
     ordered = sorted(values)
     return {"p50_ms": round(statistics.median(ordered) * 1000, 2),
-            "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1] * 1000, 2), "max_ms": round(ordered[-1] * 1000, 2)}
+            "p95_ms": round(nearest_rank(ordered, 0.95) * 1000, 2), "max_ms": round(ordered[-1] * 1000, 2)}
 
 
 def run_long_conversation(args: argparse.Namespace) -> dict:
@@ -66,11 +67,12 @@ def run_long_conversation(args: argparse.Namespace) -> dict:
     turns = getattr(args, "turns", 1000)
     rng = random.Random(1)
     runtime = ChatRuntime(chat_model, LoadOptions(n_ctx=8192, n_gpu_layers=0, n_threads=1))
-    store = ConversationStore(work / "conversations.sqlite3")
+    db = work / "conversations.sqlite3"
+    store = ConversationStore(db)
     conv = store.create("a long one")
     history: list[harmony.Turn] = []
     counter = TokenCounter(runtime.count_tokens)
-    keep_from, build_s, store_s, dropped = 0, [], [], 0
+    keep_from, build_s, store_s = 0, [], []
     for i in range(turns):
         question = f"Question {i}: {_sentence(rng, rng.randint(5, 40))}"
         answer = " ".join(_sentence(rng, rng.randint(8, 30)) for _ in range(rng.randint(1, 8)))
@@ -79,7 +81,7 @@ def run_long_conversation(args: argparse.Namespace) -> dict:
         plan = build_prompt(ChatRequest(tuple(history), keep_from=keep_from, today=datetime.date(2026, 1, 1)),
                             counter, runtime.n_ctx, reserve=1024)
         build_s.append(time.perf_counter() - began)
-        keep_from, dropped = plan.dropped_turns, plan.dropped_turns
+        keep_from = plan.dropped_turns
         began = time.perf_counter()
         store.add_user_message(conv.id, question)
         msg = store.start_assistant_message(conv.id, "medium", "tiny")
@@ -90,7 +92,7 @@ def run_long_conversation(args: argparse.Namespace) -> dict:
     fitted = runtime.count_tokens(plan.prompt)
     store.close()
     began = time.perf_counter()
-    reopened = ConversationStore(work / "conversations.sqlite3")
+    reopened = ConversationStore(db)
     messages = reopened.messages(conv.id)
     reopen_s = time.perf_counter() - began
     began = time.perf_counter()
@@ -100,13 +102,14 @@ def run_long_conversation(args: argparse.Namespace) -> dict:
     exported = reopened.export_markdown(conv.id)
     export_s = time.perf_counter() - began
     reopened.close()
+    n_ctx = runtime.n_ctx
     runtime.close()
     return {"turns": turns, "messages_stored": len(messages), "intact": len(messages) == 2 * turns,
             "build_prompt": _ms(build_s), "store_turn": _ms(store_s),
-            "last_prompt_tokens": fitted, "n_ctx": 8192, "turns_dropped_from_last_prompt": dropped,
+            "last_prompt_tokens": fitted, "n_ctx": n_ctx, "turns_dropped_from_last_prompt": keep_from,
             "reopen_and_load_ms": round(reopen_s * 1000, 1), "search_ms": round(search_s * 1000, 1),
             "search_found": bool(hits), "export_markdown_ms": round(export_s * 1000, 1),
-            "export_chars": len(exported), "db_mb": round((work / "conversations.sqlite3").stat().st_size / 2**20, 2)}
+            "export_chars": len(exported), "db_mb": round(db.stat().st_size / 2**20, 2)}
 
 
 def run_soak(args: argparse.Namespace) -> dict:
@@ -127,7 +130,7 @@ def run_soak(args: argparse.Namespace) -> dict:
     runtime = ChatRuntime(chat_model, LoadOptions(n_ctx=4096, n_gpu_layers=0, n_threads=1))
     library = Library.open(ctx, embedding_model=embedding_model)
     library.add([docs])
-    store = ConversationStore(ctx.paths.data_dir / "conversations.sqlite3")
+    store = ConversationStore(ctx.paths.conversations_db)
     counter = TokenCounter(runtime.count_tokens)
     sampling = sampling_from_settings(ctx.settings, max_tokens=48)
     conv = store.create("soak")
@@ -153,8 +156,9 @@ def run_soak(args: argparse.Namespace) -> dict:
         if cycle % 25 == 0:  # a new chat; the oldest goes
             conv = store.create(f"soak {cycle}")
             counts["conversations"] += 1
-            if len(store.list()) > 5:
-                store.delete(store.list()[-1].id)
+            conversations = store.list()
+            if len(conversations) > 5:
+                store.delete(conversations[-1].id)
                 counts["deleted"] += 1
             store.search(_WORDS[cycle % len(_WORDS)])
         if cycle % 50 == 0:

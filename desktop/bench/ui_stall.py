@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop.bench.library import nearest_rank
 from desktop.context import AppContext
 from desktop.core.errors import UserError
 
@@ -27,33 +28,35 @@ def _window(ctx: AppContext):
     return app, window
 
 
-def _wait_until(app, condition: Callable[[], bool]) -> None:
-    while not condition():
-        app.processEvents()
-        time.sleep(0.005)
+def _wait_until(condition: Callable[[], bool]) -> None:
+    """Run a real event loop, as the app does, until `condition` holds (checked every 20 ms).
 
-
-def _beat_while(app, start: Callable[[], None], running: Callable[[], bool]) -> dict[str, float]:
+    It waits for events with the GIL released; a loop of processEvents() calls would hold the
+    GIL most of the time and slow the workers down."""
     from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    check = QTimer(interval=20, timeout=lambda: loop.quit() if condition() else None)
+    check.start()
+    loop.exec()
+    check.stop()
+
+
+def _beat_while(start: Callable[[], None], running: Callable[[], bool]) -> dict[str, float]:
+    from PySide6.QtCore import QTimer
 
     beats: list[float] = []
     heartbeat = QTimer(interval=5, timeout=lambda: beats.append(time.perf_counter()))
     heartbeat.start()
-    # A real event loop, as in the app: it waits for events with the GIL released. (A loop of
-    # processEvents() calls would hold the GIL most of the time and slow the workers down.)
-    loop = QEventLoop()
-    done = QTimer(interval=20, timeout=lambda: None if running() else loop.quit())
-    done.start()
     start()
-    loop.exec()
-    done.stop()
+    _wait_until(lambda: not running())
     heartbeat.stop()
     gaps = sorted((b - a) * 1000 for a, b in zip(beats, beats[1:]))
     if not gaps:
         return {"heartbeat_gap_ms_p50": 0.0, "heartbeat_gap_ms_p99": 0.0, "heartbeat_gap_ms_max": 0.0}
     return {
         "heartbeat_gap_ms_p50": round(statistics.median(gaps), 2),
-        "heartbeat_gap_ms_p99": round(gaps[max(0, int(len(gaps) * 0.99) - 1)], 2),
+        "heartbeat_gap_ms_p99": round(nearest_rank(gaps, 0.99), 2),
         "heartbeat_gap_ms_max": round(gaps[-1], 2),
     }
 
@@ -61,10 +64,10 @@ def _beat_while(app, start: Callable[[], None], running: Callable[[], bool]) -> 
 def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]:
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=model, context_length=max(4096, tokens * 2))
                         .with_section("sampling", max_tokens=tokens))
-    app, window = _window(ctx)
-    _wait_until(app, lambda: window.engine.model is not None)
+    _app, window = _window(ctx)  # (holding the QApplication keeps it alive)
+    _wait_until(lambda: window.engine.model is not None)
     window.chat.input.setPlainText("Write a very long answer with lists, tables and code.")
-    gaps = _beat_while(app, window.chat.send, lambda: window.engine.busy)
+    gaps = _beat_while(window.chat.send, lambda: window.engine.busy)
     result = window.chat.last_result
     window.close()
     return {
@@ -85,18 +88,18 @@ def bench_ui_indexing(embedding_model: str, documents: int) -> dict[str, float]:
         corpus = Path(home) / "corpus"
         corpus.mkdir()
         write_corpus(corpus, documents, 5, random.Random(7))
-        app, window = _window(ctx)
+        _app, window = _window(ctx)  # (holding the QApplication keeps it alive)
         service = window.library_service
         ready: list[bool] = []
         failed: list[str] = []
         service.sig_ready.connect(lambda: ready.append(True))
         service.sig_failed.connect(failed.append)
-        _wait_until(app, lambda: bool(ready or failed))
+        _wait_until(lambda: bool(ready or failed))
         reports: list[object] = []
         service.sig_finished.connect(reports.append)
         window.tabs.setCurrentWidget(window.library)
         started = time.perf_counter()
-        gaps = _beat_while(app, lambda: window.library.add_paths([str(corpus)]),
+        gaps = _beat_while(lambda: window.library.add_paths([str(corpus)]),
                            lambda: not reports and not failed)
         seconds = time.perf_counter() - started
         window.close()

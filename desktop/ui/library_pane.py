@@ -94,6 +94,10 @@ class DocumentTable(QAbstractTableModel):
                 index = self.index(row, 4)
                 self.dataChanged.emit(index, index)
 
+    @property
+    def watched(self) -> list[str]:
+        return self._watched
+
     def row_of(self, path: str) -> int | None:
         for row, record in enumerate(self._records):
             if record.path == path:
@@ -245,8 +249,8 @@ class LibraryPane(QWidget):
             self.add_paths([folder])
 
     def _rescan_if_idle(self) -> None:
-        library = self.service.library
-        if not self.service.busy and library is not None and library.watched_folders():
+        # The watched folders as last sent by the library thread: no catalog query on this thread.
+        if not self.service.busy and self.service.library is not None and self.model.watched:
             self._set_running(True)
             self.service.rescan_watched()
 
