@@ -266,7 +266,7 @@ def _hparam_problem(info: GgufInfo) -> str | None:
         # llama.cpp reads these as int32: above that they wrap negative.
         if info.hparam(suffix) is not None and not 0 < count(suffix) < 2**31:
             return f"its {suffix[1:].replace('_', ' ').replace('.', ' ')} is {info.hparam(suffix)}"
-    return _shape_problem(info, width, heads, kv_heads)
+    return _shape_problem(info, blocks, width, heads, kv_heads)
 
 
 def _template_problem(info: GgufInfo) -> str | None:
@@ -288,7 +288,7 @@ def _template_problem(info: GgufInfo) -> str | None:
     return None
 
 
-def _shape_problem(info: GgufInfo, width: int, heads: int, kv_heads: int) -> str | None:
+def _shape_problem(info: GgufInfo, blocks: int, width: int, heads: int, kv_heads: int) -> str | None:
     """Metadata that disagrees with the tensors it describes (llama.cpp refuses such files only
     after reading the whole header; a forged head count also sizes the KV cache)."""
     shapes = {t.name: t.shape for t in info.tensors}
@@ -301,7 +301,7 @@ def _shape_problem(info: GgufInfo, width: int, heads: int, kv_heads: int) -> str
     head_v = int(value_length) if isinstance(value_length, int) else width // heads
     expected = {"attn_q.weight": (width, heads * head_k), "attn_k.weight": (width, kv_heads * head_k),
                 "attn_v.weight": (width, kv_heads * head_v), "attn_output.weight": (heads * head_v, width)}
-    for layer in range(int(info.hparam(".block_count", 0))):
+    for layer in range(blocks):
         for suffix, want in expected.items():
             name = f"blk.{layer}.{suffix}"
             shape = shapes.get(name)

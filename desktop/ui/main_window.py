@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         # garbage collection walks them all holding the GIL, wherever it runs: the window froze
         # 50 ms at a time while a library was indexed. Once a part is up, its objects are moved
         # out of the collector's way (they live as long as the app anyway).
-        self.library_service.sig_ready.connect(lambda: gc.freeze())
+        self.library_service.sig_ready.connect(gc.freeze)
         self.engine.sig_loaded.connect(lambda *_: gc.freeze())
         self.chat.load_configured_model()
 

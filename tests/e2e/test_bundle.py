@@ -21,7 +21,7 @@ import pytest
 
 from desktop import resources
 from tests.fixtures.corpus import TOPICS, write_corpus
-from tests.fixtures.embedding_models import write_tiny_bert
+from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE_BUDGET_MIB = 600  # 474 MiB measured: llama.cpp, Qt, Milvus Lite (pyarrow, faiss), PDFium
@@ -97,7 +97,7 @@ def _frozen(app: Path, *args: str, home: Path) -> subprocess.CompletedProcess[st
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
-def test_linux_bundle_starts_chats_and_indexes(tiny_gpt_oss: Path, tmp_path: Path) -> None:
+def test_linux_bundle_starts_chats_and_indexes(tiny_gpt_oss: Path, tiny_bert_gguf: Path, tmp_path: Path) -> None:
     bundle = Path(os.environ.get("GPT_OSS_DESKTOP_BUNDLE", ROOT / "dist" / "gpt-oss-desktop"))
     if "GPT_OSS_DESKTOP_BUNDLE" not in os.environ:
         subprocess.run(["bash", "installers/linux/build.sh"], cwd=ROOT, check=True, timeout=1700)
@@ -117,7 +117,7 @@ def test_linux_bundle_starts_chats_and_indexes(tiny_gpt_oss: Path, tmp_path: Pat
 
     docs = tmp_path / "docs"  # Markdown, text, PDF (PDFium) and DOCX (python-docx)
     write_corpus(docs, {name: TOPICS[name] for name in ("heat-pump", "router", "sourdough", "tax")})
-    embedder = ["--embedding-model", str(write_tiny_bert(tmp_path / "bert.gguf"))]
+    embedder = ["--embedding-model", str(tiny_bert_gguf)]
     added = _frozen(app, "library", "add", str(docs), *embedder, home=tmp_path / "home")
     assert added.returncode == 0 and "4 indexed" in added.stderr, added.stderr
     found = _frozen(app, "library", "search", "defrost cycle", *embedder, home=tmp_path / "home")

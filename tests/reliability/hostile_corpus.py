@@ -114,10 +114,7 @@ def _hostile_pdfs(folder: Path) -> dict[Path, str]:
         "pdf-huge-length.pdf": _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
                                      b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
                                      b"<< /Length 1073741824 >>\nstream\nBT ET\nendstream", page]),
-        # A Flate stream that inflates to 200 MB of text operators (a PDF "bomb").
-        "pdf-flate-bomb.pdf": _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                    b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-                                    _flate_stream(b"BT /F1 1 Tf (x) Tj ET\n", 200 * MIB), page]),
+        "pdf-flate-bomb.pdf": flate_bomb_pdf(),
         "pdf-no-xref.pdf": _pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
                                  b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>", text, page], xref=False),
         "pdf-root-not-dict.pdf": _pdf([b"42"]),
@@ -129,6 +126,13 @@ def _hostile_pdfs(folder: Path) -> dict[Path, str]:
                                          b"<< /Length 3 0 R >>\nstream\nBT ET\nendstream", page]),
     }
     return {_write(folder / name, data): "hostile-pdf" for name, data in cases.items()}
+
+
+def flate_bomb_pdf() -> bytes:
+    """A PDF whose one Flate stream inflates to 200 MB of text operators (a PDF "bomb")."""
+    return _pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+                 _flate_stream(b"BT /F1 1 Tf (x) Tj ET\n", 200 * MIB),
+                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents 3 0 R >>"])
 
 
 def _flate_stream(unit: bytes, size: int) -> bytes:

@@ -12,14 +12,14 @@ from pathlib import Path
 import psutil
 import pytest
 
+from desktop.bench.offline_proof import SECRET
 from desktop.cli import run_cli
 from desktop.context import AppContext
 from desktop.core.library import Library
+from desktop.paths import AppPaths
 from desktop.ui.launch import _setup_logging
 from tests.fixtures.documents import write_docx, write_pdf
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
-
-SECRET = "zebra-quasar-4471"
 
 
 def _docs(folder: Path) -> Path:
@@ -114,7 +114,7 @@ def test_a_cli_session_writes_nothing_outside_the_data_folder(tmp_path: Path, ti
     assert [str(p) for p in home.rglob("*")] == []
     assert [str(p) for p in tmp.rglob("*")] == []
     assert sorted(p.name for p in docs.iterdir()) == before_docs
-    assert (data / "data" / "conversations.sqlite3").exists()  # it did write, in its own folder
+    assert AppPaths.under(data).conversations_db.exists()  # it did write, in its own folder
 
 
 def test_a_parser_failure_logs_no_document_text_unless_debugging(tmp_path: Path, tiny_bert_gguf: Path,

@@ -15,11 +15,8 @@ from desktop.core.documents.html import html_sections
 from desktop.core.errors import UserError
 from desktop.core.gguf_check import inspect_gguf, require_chat_model
 from tests.fixtures.chat_models import write_tiny_gpt_oss
-from tests.reliability.hostile_corpus import _flate_stream, _pdf, patched_zip
+from tests.reliability.hostile_corpus import MIB, _flate_stream, _pdf, flate_bomb_pdf, patched_zip
 from tests.reliability.hostile_gguf import _ARCH_KV, _ARR, _U32, _kv, _patched, _raw
-
-MIB = 1024 * 1024
-
 
 # ── HTML ──────────────────────────────────────────────────────────────────────────────────
 
@@ -67,14 +64,10 @@ def test_a_tag_with_millions_of_attributes_is_skipped(tmp_path: Path) -> None:
 
 # ── PDF ───────────────────────────────────────────────────────────────────────────────────
 
-_PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents 3 0 R >>"
-
-
 def test_flate_bomb_pdf_is_refused_before_pdfium(tmp_path: Path) -> None:
     # 200 KB that inflate to 200 MB of text operators: PDFium took 4 GB and 18 s.
     bomb = tmp_path / "bomb.pdf"
-    bomb.write_bytes(_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-                           _flate_stream(b"BT /F1 1 Tf (x) Tj ET\n", 200 * MIB), _PAGE]))
+    bomb.write_bytes(flate_bomb_pdf())
     with pytest.raises(DocumentError, match="possibly a PDF bomb"):
         load_document(bomb)
 
