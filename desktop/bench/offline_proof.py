@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from desktop.bench.bench_models import given_or_tiny
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "zebra-quasar-4471"  # in the documents and the questions; must never reach a log
 
@@ -188,18 +190,6 @@ def _write_docs(folder: Path) -> None:
     write_docx(folder / "plan.docx", [("h1", "Plan"), ("p", f"Marathon taper, code {SECRET}.")])
 
 
-def _models(work: Path, args) -> tuple[Path, Path]:
-    if args.chat_model and args.embedding_model:
-        return Path(args.chat_model), Path(args.embedding_model)
-    from tests.fixtures.chat_models import write_tiny_gpt_oss  # a source checkout has these
-    from tests.fixtures.embedding_models import write_tiny_bert
-
-    models = work / "models"
-    models.mkdir(parents=True, exist_ok=True)
-    return (Path(args.chat_model) if args.chat_model else write_tiny_gpt_oss(models / "tiny-gpt-oss.gguf"),
-            Path(args.embedding_model) if args.embedding_model else write_tiny_bert(models / "tiny-bert.gguf"))
-
-
 def _visible_inside(model: Path, work: Path) -> Path:
     """/tmp is replaced inside the namespace: a model kept there elsewhere is copied in."""
     model = model.resolve()
@@ -214,7 +204,7 @@ def run_offline_proof(args: argparse.Namespace) -> dict:
         raise SystemExit("the offline proof needs root and unshare(1) (network and mount namespaces)")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="offline-proof-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    chat_model, embedding_model = (_visible_inside(m, work) for m in _models(work, args))
+    chat_model, embedding_model = (_visible_inside(m, work) for m in given_or_tiny(args.chat_model, args.embedding_model, work / "models"))
     _write_docs(work / "docs")
     (work / "guard").mkdir(exist_ok=True)
     (work / "guard" / "sitecustomize.py").write_text(GUARD)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import psutil
 
+from desktop.bench.bench_models import given_or_tiny
 from desktop.bench.library import nearest_rank
 from desktop.context import AppContext
 from desktop.paths import AppPaths
@@ -39,15 +40,9 @@ _WORDS = ("heat pump defrost router reset bread flour oven tax receipt garden to
           "brake passport marathon coffee grind puppy kernel module network printer").split()
 
 
-def _models(args: argparse.Namespace, work: Path) -> tuple[Path, Path | None]:
-    chat, embedding = getattr(args, "chat_model", None), getattr(args, "embedding_model", None)
-    if not chat or not embedding:
-        from tests.fixtures.chat_models import write_tiny_gpt_oss
-        from tests.fixtures.embedding_models import write_tiny_bert
-
-        chat = chat or write_tiny_gpt_oss(work / "tiny-gpt-oss.gguf", n_ctx_train=32768)
-        embedding = embedding or write_tiny_bert(work / "tiny-bert.gguf")
-    return Path(chat), Path(embedding)
+def _models(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
+    return given_or_tiny(getattr(args, "chat_model", None), getattr(args, "embedding_model", None),
+                         work, n_ctx_train=32768)
 
 
 def _sentence(rng: random.Random, n: int) -> str:

@@ -8,6 +8,7 @@ read with the gguf package), so each file has exactly one thing wrong.
 
 from __future__ import annotations
 
+import random
 import struct
 from pathlib import Path
 
@@ -130,3 +131,18 @@ def write_hostile_ggufs(folder: Path, valid: Path) -> dict[Path, str]:
     out[write_other_arch_gguf(folder / "llama-arch.gguf")] = "a working llama model, not gpt-oss"
     out[write_other_arch_gguf(folder / "made-up-arch.gguf", arch="made-up-ssm")] = "an unknown architecture"
     return out
+
+
+def write_header_mutants(valid: Path, folder: Path, count: int, max_flips: int, seed: int) -> list[Path]:
+    """`count` copies of `valid` with 1 to `max_flips` random bit flips in the header (after the
+    magic), where the checks and llama.cpp's parser work; the tensor data is left alone."""
+    data, end = valid.read_bytes(), gguf.GGUFReader(valid).data_offset
+    rng, paths = random.Random(seed), []
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        mutated = bytearray(data)
+        for _ in range(rng.randint(1, max_flips)):
+            mutated[rng.randrange(4, end)] ^= 1 << rng.randrange(8)
+        paths.append(folder / f"mutant-{i:03d}.gguf")
+        paths[-1].write_bytes(bytes(mutated))
+    return paths

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 from pathlib import Path
 
-import gguf
 import pytest
 
 from desktop.bench.crash_harness import run_crash_harness
@@ -18,6 +16,7 @@ from desktop.bench.sandbox import Task, run_isolated
 from desktop.bench.soak import run_long_conversation, run_soak
 from tests.fixtures.chat_models import write_tiny_gpt_oss
 from tests.reliability.hostile_corpus import MIB, write_hostile_documents
+from tests.reliability.hostile_gguf import write_header_mutants
 
 pytestmark = pytest.mark.slow
 
@@ -43,14 +42,7 @@ def test_full_size_hostile_corpus(tmp_path: Path) -> None:
 
 def test_300_gguf_header_mutants(tmp_path: Path) -> None:
     valid = write_tiny_gpt_oss(tmp_path / "valid.gguf")
-    data, end = valid.read_bytes(), gguf.GGUFReader(valid).data_offset
-    rng, paths = random.Random(3), []
-    for i in range(300):
-        mutated = bytearray(data)
-        for _ in range(rng.randint(1, 6)):
-            mutated[rng.randrange(4, end)] ^= 1 << rng.randrange(8)
-        paths.append(tmp_path / f"m{i:03d}.gguf")
-        paths[-1].write_bytes(bytes(mutated))
+    paths = write_header_mutants(valid, tmp_path / "mutants", count=300, max_flips=6, seed=3)
     checked = run_isolated([Task(str(p), "gguf") for p in paths], timeout_s=60, memory_mb=2048)
     passed = [o.path for o in checked if o.status == "ok"]
     loaded = run_isolated([Task(p, "llama") for p in passed], timeout_s=60, memory_mb=8192)

@@ -6,7 +6,6 @@ limit, so a crash or a hang is recorded against its file instead of taking pytes
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from desktop.bench.sandbox import Outcome, Task, run_isolated
 from desktop.core.library.scan import scan
 from tests.fixtures.chat_models import write_tiny_gpt_oss
 from tests.reliability.hostile_corpus import write_hostile_documents
-from tests.reliability.hostile_gguf import write_hostile_ggufs
+from tests.reliability.hostile_gguf import write_header_mutants, write_hostile_ggufs
 
 # Generous: the slowest file of the corpus takes a few seconds; a hang runs for minutes.
 HANG_S = 60
@@ -103,20 +102,7 @@ def test_every_malformed_gguf_is_refused_with_a_message(valid_gguf: Path, tmp_pa
 def test_llama_cpp_survives_every_header_mutant_the_check_lets_through(valid_gguf: Path, tmp_path: Path) -> None:
     """Random bit flips in the header: whatever passes our check, llama.cpp must load or refuse,
     never abort (an abort would kill the app, not show a message)."""
-    data = valid_gguf.read_bytes()
-    import gguf
-
-    header_end = gguf.GGUFReader(valid_gguf).data_offset
-    rng = random.Random(8)
-    mutants = []
-    for i in range(60):
-        mutated = bytearray(data)
-        for _ in range(rng.randint(1, 4)):
-            at = rng.randrange(4, header_end)
-            mutated[at] ^= 1 << rng.randrange(8)
-        path = tmp_path / f"mutant-{i:02d}.gguf"
-        path.write_bytes(bytes(mutated))
-        mutants.append(path)
+    mutants = write_header_mutants(valid_gguf, tmp_path, count=60, max_flips=4, seed=8)
     checked = run_isolated([Task(str(p), "gguf") for p in mutants], timeout_s=HANG_S, memory_mb=2048)
     assert _failures(checked) == []
     passed = [o.path for o in checked if o.status == "ok"]
