@@ -4,6 +4,8 @@ throughput of the same model, and search latency (hybrid, dense, BM25) at the li
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 import statistics
 import tempfile
 import time
@@ -30,14 +32,22 @@ def write_corpus(folder: Path, documents: int, paragraphs: int, rng: random.Rand
         (folder / f"doc-{i:04d}.md").write_text("\n".join(text), encoding="utf-8")
 
 
-def bench_library(embedding_model: str, documents: int, paragraphs: int, queries: int) -> dict[str, float]:
-    rng = random.Random(7)
+@contextmanager
+def corpus_home(embedding_model: str, documents: int, paragraphs: int,
+                rng: random.Random) -> Iterator[tuple[AppContext, Path]]:
+    """A fresh app home whose library uses `embedding_model`, and a generated corpus in it."""
     with tempfile.TemporaryDirectory() as home:
         ctx = AppContext.load(AppPaths.under(Path(home)))
         ctx.update_settings(ctx.settings.with_section("library", embedding_model_path=embedding_model))
         corpus = Path(home) / "corpus"
         corpus.mkdir()
         write_corpus(corpus, documents, paragraphs, rng)
+        yield ctx, corpus
+
+
+def bench_library(embedding_model: str, documents: int, paragraphs: int, queries: int) -> dict[str, float]:
+    rng = random.Random(7)
+    with corpus_home(embedding_model, documents, paragraphs, rng) as (ctx, corpus):
 
         # Raw: the same chunks through the same model, nothing else (no parsing, no store).
         embedder = Embedder(embedding_model)

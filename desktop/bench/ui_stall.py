@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
-from desktop.bench.library import nearest_rank
+from desktop.bench.library import corpus_home, nearest_rank
 from desktop.context import AppContext
 from desktop.core.errors import UserError
 
@@ -79,15 +77,7 @@ def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]
 
 def bench_ui_indexing(embedding_model: str, documents: int) -> dict[str, float]:
     """The Library pane indexes a generated folder (as if dropped on it) in a fresh app home."""
-    from desktop.bench.library import write_corpus
-    from desktop.paths import AppPaths
-
-    with tempfile.TemporaryDirectory() as home:
-        ctx = AppContext.load(AppPaths.under(Path(home)))
-        ctx.update_settings(ctx.settings.with_section("library", embedding_model_path=embedding_model))
-        corpus = Path(home) / "corpus"
-        corpus.mkdir()
-        write_corpus(corpus, documents, 5, random.Random(7))
+    with corpus_home(embedding_model, documents, 5, random.Random(7)) as (ctx, corpus):
         _app, window = _window(ctx)  # (holding the QApplication keeps it alive)
         service = window.library_service
         ready: list[bool] = []
