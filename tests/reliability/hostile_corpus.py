@@ -19,7 +19,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from tests.fixtures.documents import write_docx, write_epub, write_pdf
+from tests.fixtures.documents import write_docx, write_epub, write_pdf, write_sparse, zip_bytes
 
 MIB = 1024 * 1024
 
@@ -152,7 +152,7 @@ def _deflated_zeros(size: int) -> tuple[bytes, int]:
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
     block = bytes(MIB)
     data = b"".join(compressor.compress(block) for _ in range(size // MIB)) + compressor.flush()
-    return data, zlib.crc32(bytes(size)) if size <= 64 * MIB else _crc_zeros(size)
+    return data, _crc_zeros(size)
 
 
 def _crc_zeros(size: int) -> int:
@@ -220,14 +220,6 @@ def _zip_bombs(folder: Path) -> dict[Path, str]:
     return files
 
 
-def _zip(members: dict[str, bytes | str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
 _LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
            + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'
                      for i in range(10))
@@ -246,7 +238,7 @@ def patched_zip(members: dict[str, bytes | str], *, version: int | None = None, 
                 encrypted: bool = False) -> bytes:
     """A ZIP whose headers claim what zipfile cannot read: a newer format version, an unknown
     compression method, or encryption (the fuzzer found the first; the others are its kin)."""
-    data = bytearray(_zip(members))
+    data = bytearray(zip_bytes(members))
     for signature, version_at, flags_at, method_at in ((b"PK\x01\x02", 6, 8, 10), (b"PK\x03\x04", 4, 6, 8)):
         at = data.find(signature)
         while at >= 0:
@@ -264,31 +256,31 @@ def _hostile_zips(folder: Path) -> dict[Path, str]:
     word = '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
     chapter = "<html><body>" + "<p>" + "word " * 200_000 + "</p></body></html>"  # 1 MB of text
     cases: dict[str, bytes] = {
-        "docx-billion-laughs.docx": _zip({"[Content_Types].xml": "<Types/>",
+        "docx-billion-laughs.docx": zip_bytes({"[Content_Types].xml": "<Types/>",
                                           "word/document.xml": _LAUGHS + word + "<w:body><w:p><w:r><w:t>&lol9;"
                                           "</w:t></w:r></w:p></w:body></w:document>"}),
-        "docx-deep-xml.docx": _zip({"[Content_Types].xml": "<Types/>",
+        "docx-deep-xml.docx": zip_bytes({"[Content_Types].xml": "<Types/>",
                                     "word/document.xml": word + "<w:body>" + "<w:p>" * 100_000 + "</w:body>"}),
-        "docx-not-xml.docx": _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": b"\xff\xfe\x00garbage"}),
-        "docx-empty-parts.docx": _zip({"[Content_Types].xml": "", "word/document.xml": ""}),
-        "docx-external-entity.docx": _zip({
+        "docx-not-xml.docx": zip_bytes({"[Content_Types].xml": "<Types/>", "word/document.xml": b"\xff\xfe\x00garbage"}),
+        "docx-empty-parts.docx": zip_bytes({"[Content_Types].xml": "", "word/document.xml": ""}),
+        "docx-external-entity.docx": zip_bytes({
             "[Content_Types].xml": "<Types/>",
             "word/document.xml": '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
                                  + word + "<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>"}),
-        "epub-billion-laughs.epub": _zip({"META-INF/container.xml": _LAUGHS + "<container>&lol9;</container>"}),
-        "epub-no-container.epub": _zip({"mimetype": "application/epub+zip"}),
-        "epub-rootfile-missing.epub": _zip({"META-INF/container.xml": _CONTAINER.format("nowhere.opf")}),
-        "epub-rootfile-escape.epub": _zip({"META-INF/container.xml": _CONTAINER.format("../../../etc/passwd")}),
-        "epub-opf-not-xml.epub": _zip({"META-INF/container.xml": _CONTAINER.format("c.opf"), "c.opf": "<<<"}),
+        "epub-billion-laughs.epub": zip_bytes({"META-INF/container.xml": _LAUGHS + "<container>&lol9;</container>"}),
+        "epub-no-container.epub": zip_bytes({"mimetype": "application/epub+zip"}),
+        "epub-rootfile-missing.epub": zip_bytes({"META-INF/container.xml": _CONTAINER.format("nowhere.opf")}),
+        "epub-rootfile-escape.epub": zip_bytes({"META-INF/container.xml": _CONTAINER.format("../../../etc/passwd")}),
+        "epub-opf-not-xml.epub": zip_bytes({"META-INF/container.xml": _CONTAINER.format("c.opf"), "c.opf": "<<<"}),
         # One 1 MB chapter listed 100 times in the spine: must stop at the text limit, not loop on.
-        "epub-spine-amplify.epub": _zip({"META-INF/container.xml": _CONTAINER.format("c.opf"),
+        "epub-spine-amplify.epub": zip_bytes({"META-INF/container.xml": _CONTAINER.format("c.opf"),
                                          "c.opf": _opf('<item id="a" href="a.html" media-type="text/html"/>',
                                                        '<itemref idref="a"/>' * 100),
                                          "a.html": chapter}),
-        "epub-href-traversal.epub": _zip({"META-INF/container.xml": _CONTAINER.format("c.opf"),
+        "epub-href-traversal.epub": zip_bytes({"META-INF/container.xml": _CONTAINER.format("c.opf"),
                                           "c.opf": _opf('<item id="a" href="../../../../etc/passwd" '
                                                         'media-type="text/html"/>', '<itemref idref="a"/>')}),
-        "epub-binary-chapter.epub": _zip({"META-INF/container.xml": _CONTAINER.format("c.opf"),
+        "epub-binary-chapter.epub": zip_bytes({"META-INF/container.xml": _CONTAINER.format("c.opf"),
                                           "c.opf": _opf('<item id="a" href="a.html" media-type="text/html"/>',
                                                         '<itemref idref="a"/>'),
                                           "a.html": bytes(range(256)) * 100}),
@@ -406,10 +398,7 @@ def _special_files(folder: Path) -> dict[Path, str]:
     folder_pdf.mkdir()
     files[folder_pdf] = "special"
     for name, size in (("sparse-1g.txt", 1 << 30), ("sparse-1g.pdf", 1 << 30), ("sparse-300m.docx", 300 * MIB)):
-        with (folder / name).open("wb") as handle:
-            handle.write(b"PK")
-            handle.truncate(size)
-        files[folder / name] = "special"
+        files[write_sparse(folder / name, size, head=b"PK")] = "special"
     files[_write(folder / "empty.txt", b"")] = "special"
     files[_write(folder / "empty.docx", b"")] = "special"
     return files
