@@ -74,8 +74,10 @@ class ConversationRows(QAbstractListModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def row_of(self, conv_id: int | None) -> int | None:
+        if conv_id is None:  # headers carry no id: None matches nothing
+            return None
         for number, row in enumerate(self.rows):
-            if conv_id is not None and row.conversation_id == conv_id:
+            if row.conversation_id == conv_id:
                 return number
         return None
 
