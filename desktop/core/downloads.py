@@ -4,8 +4,16 @@ huggingface-hub's own `hf_hub_download` writes to a process-unique temporary fil
 app restart a 12 GB download starts again from byte 0. Here the partial file has a stable name
 in the models folder (`<file>.part`) with a sidecar (`<file>.part.json`) holding the identity
 the Hub gave it (sha256, size, commit). The next attempt checks that identity and asks only for
-the missing bytes with a Range request; huggingface-hub does the HTTP part (`get_hf_file_metadata`,
-`hf_hub_url`, `file_download.http_get`, which also retries a dropped connection in place).
+the missing bytes with a Range request. The HTTP part uses huggingface-hub's public API only
+(`hf_hub_url`, `get_hf_file_metadata`, `get_session`, `build_hf_headers`, `hf_raise_for_status`):
+a streamed GET from where the partial ends, retried in place when the connection drops.
+
+One writer per file, across processes: the download holds an OS lock on `<file>.lock` (filelock;
+flock on Unix) from before it reads the partial until the file is in place. The window, a second
+window and `models download` may all ask for the same model; the second one is told in one line
+that another is downloading it, and never touches the first one's partial. The kernel drops the
+lock when its process dies, however it dies, so a killed download never blocks the next one.
+(`desktop.core.download_manager` makes a second request inside one process share the running job.)
 
 The file is hashed while it is written (the partial's existing bytes are hashed once on resume),
 checked against the Hub's sha256 (the X-Linked-Etag of an LFS file), and only then renamed into
@@ -24,7 +32,8 @@ import re
 import shutil
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +47,14 @@ log = logging.getLogger(__name__)
 
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
+LOCK_SUFFIX = ".lock"
+# How long to wait for a lock before saying another download holds it: long enough to ride out the
+# moment another process hands a finished download over, short enough to answer at once.
+LOCK_WAIT_S = 0.5
+# A dropped connection is retried in place this many times in a row without new bytes, as
+# huggingface-hub's own downloader does, after a pause (cut short by cancel).
+RETRIES = 5
+RETRY_DELAY_S = 1.0
 # Room kept free beyond the file itself, so a download never fills the disk to the last byte.
 DISK_MARGIN = 256 * 2**20
 _HASH_BLOCK = 8 * 2**20
@@ -72,16 +89,63 @@ def hub_endpoint() -> str:
 
 
 def _hub() -> Any:
-    import huggingface_hub
-    from huggingface_hub import constants
+    """huggingface_hub, imported on first use (it is slow to import and most runs never need it).
 
-    # No telemetry: huggingface-hub otherwise fetches an "agent harness" list to tag its user agent.
-    constants.HF_HUB_DISABLE_TELEMETRY = True
+    Nothing here changes its settings: the app's entry point sets HF_HUB_DISABLE_TELEMETRY in the
+    environment before huggingface-hub is first imported, its documented switch.
+    """
+    import huggingface_hub
+
     return huggingface_hub
 
 
 def part_paths(dest: Path) -> tuple[Path, Path]:
     return dest.with_name(dest.name + PART_SUFFIX), dest.with_name(dest.name + SIDECAR_SUFFIX)
+
+
+def lock_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + LOCK_SUFFIX)
+
+
+def already_downloading_message(name: str) -> str:
+    return (f"{name} is already being downloaded by another window or command; "
+            "wait for it to finish, or pause it there first.")
+
+
+@contextmanager
+def owning(dest: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
+    """Hold the cross-process lock of `dest` (its partial, sidecar and final file) for the block.
+
+    Raises UserError when another process, or another caller in this one, holds it. The lock is an
+    OS lock on `<file>.lock`, so a process that dies (even by SIGKILL) leaves nothing that blocks.
+    """
+    from filelock import FileLock, Timeout
+
+    path = lock_path(dest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path, timeout=wait_s)  # a new instance per call: two callers in one process exclude each other
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UserError(already_downloading_message(dest.name)) from None
+    try:
+        yield
+    finally:
+        # Unlinked while still held, so the models folder is left clean. A contender that opened this
+        # file meanwhile finds it unlinked once it gets the lock, and filelock makes it start over on a
+        # fresh file. (On Windows an open file cannot be unlinked; filelock removes it there on release.)
+        with suppress(OSError):
+            path.unlink()
+        lock.release()
+
+
+def busy(dest: Path) -> bool:
+    """Whether a download of `dest` is running now, in this process or another."""
+    try:
+        with owning(dest, wait_s=0):
+            return False
+    except UserError:
+        return True
 
 
 def partial_bytes(dest: Path) -> int:
@@ -94,6 +158,13 @@ def partial_bytes(dest: Path) -> int:
 
 
 def discard_partial(dest: Path) -> None:
+    """Delete a paused download; UserError (and nothing deleted) while one is running."""
+    with owning(dest):
+        _remove_partial(dest)
+
+
+def _remove_partial(dest: Path) -> None:
+    """Only with the lock of `dest` held."""
     for path in part_paths(dest):
         path.unlink(missing_ok=True)
 
@@ -164,10 +235,19 @@ def download(remote: RemoteFile, dest: Path, *, cancel: CancelToken | None = Non
     """Download `remote` to `dest`, resuming a partial download; returns `dest` once verified.
 
     Raises Cancelled (the partial is kept), or UserError with a message: offline, disk full (the
-    partial is kept), connection lost (kept), checksum mismatch (the file is removed).
+    partial is kept), connection lost (kept), checksum mismatch (the file is removed), already
+    being downloaded by another window or command (nothing touched).
     """
     cancel = cancel or CancelToken()
     dest.parent.mkdir(parents=True, exist_ok=True)
+    with owning(dest):
+        if dest.is_file() and dest.stat().st_size == remote.size:
+            return dest  # whoever held the lock before us finished it (it is renamed in only once verified)
+        return _download_owned(remote, dest, cancel, on_progress, disk_free)
+
+
+def _download_owned(remote: RemoteFile, dest: Path, cancel: CancelToken, on_progress: ProgressCallback | None,
+                    disk_free: Callable[[Path], int] | None) -> Path:
     part, sidecar = part_paths(dest)
     identity = {"repo_id": remote.repo_id, "filename": remote.filename, "revision": remote.revision,
                 "sha256": remote.sha256, "size": remote.size, "commit": remote.commit}
@@ -178,18 +258,17 @@ def download(remote: RemoteFile, dest: Path, *, cancel: CancelToken | None = Non
     meter = _Meter(remote.size, have, on_progress)
     hasher = _hash_existing(part, have, cancel, meter)
     with open(part, "ab") as handle:
-        writer = _Writer(handle, hasher, cancel, meter)
+        writer = _PartWriter(handle, hasher, cancel, meter)
         try:
-            _fetch(remote, writer, have)
+            _fetch(remote, writer, cancel)
         except Cancelled:
             raise
         except Exception as exc:
             raise _download_error(exc, remote, part, writer.position) from None
         finally:
             writer.flush_quietly()
-        hash_valid = writer.hash_valid
 
-    _verify_and_finish(remote, part, sidecar, dest, hasher.hexdigest() if hash_valid else None, cancel, meter)
+    _verify_and_finish(remote, part, sidecar, dest, writer.hexdigest(), meter)
     meter.report(force=True, message="Verified")
     return dest
 
@@ -202,8 +281,6 @@ def _download_error(exc: Exception, remote: RemoteFile, part: Path, position: in
                          "Free some space and download again to resume.")
     if _is_network_error(exc):
         return UserError(f"The connection to the model hub was lost at {got}. Download again to resume from there.")
-    if isinstance(exc, OSError) and "Consistency check failed" in str(exc):
-        return UserError(f"The model hub sent {remote.filename} short ({got}). Download again to resume.")
     if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
         return UserError(f"Could not write {part.name}: {exc.strerror or exc}.")
     return hub_error(exc, f"{remote.repo_id}/{remote.filename}")
@@ -229,12 +306,55 @@ def _usable_partial(part: Path, sidecar: Path, identity: dict[str, Any]) -> int:
     return size
 
 
-def _fetch(remote: RemoteFile, writer: _Writer, have: int) -> None:
-    from huggingface_hub import file_download
+def _fetch(remote: RemoteFile, writer: _PartWriter, cancel: CancelToken) -> None:
+    """Stream the bytes `writer` lacks with a Range GET; a dropped connection resumes in place."""
+    import httpx2
+    from huggingface_hub import constants, get_session
+    from huggingface_hub.utils import build_hf_headers
 
-    headers = _hub().utils.build_hf_headers(token=False, library_name=APP_LIBRARY)
-    file_download.http_get(remote.url, writer, resume_size=have, headers=headers, expected_size=remote.size,
-                           displayed_filename=remote.filename, tqdm_class=_NoBar)
+    # identity: the ranges are of the file itself, never of a compressed form of it.
+    headers = build_hf_headers(token=False, library_name=APP_LIBRARY, headers={"Accept-Encoding": "identity"})
+    transient = (httpx2.NetworkError, httpx2.TimeoutException, httpx2.RemoteProtocolError)
+    tries_left = RETRIES
+    while writer.position < remote.size:
+        start = writer.position
+        asked = {**headers, "Range": f"bytes={start}-"} if start else headers
+        try:
+            with get_session().stream("GET", remote.url, headers=asked,
+                                      timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT) as response:
+                _check_response(response, remote, start)
+                if start and response.status_code == 200:
+                    writer.restart()  # the server ignored the Range header and sends the whole file
+                for chunk in response.iter_bytes():
+                    writer.write(chunk)
+                    tries_left = RETRIES  # bytes arrived: the connection works again
+        except transient as exc:
+            if tries_left == 0:
+                raise
+            tries_left -= 1
+            log.warning("download of %s interrupted at %d bytes (%s); resuming", remote.filename, writer.position, exc)
+            if cancel.wait(RETRY_DELAY_S):
+                raise Cancelled() from None
+            continue
+        if writer.position == start:  # ended cleanly with nothing: asking again would loop forever
+            got = f"{format_bytes(start)} of {format_bytes(remote.size)}"
+            raise UserError(f"The model hub sent {remote.filename} short ({got}). Download again to resume.")
+
+
+def _check_response(response: Any, remote: RemoteFile, start: int) -> None:
+    """HTTP errors as huggingface-hub's exceptions; a 206 must start where the partial ends."""
+    from huggingface_hub import hf_raise_for_status
+
+    if response.status_code >= 400:
+        length = response.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) < 2**20:
+            response.read()  # the error's body names the problem; a huge one is not worth reading
+        hf_raise_for_status(response)
+    if start and response.status_code == 206:
+        match = re.match(r"bytes (\d+)-", response.headers.get("Content-Range", ""))
+        if match is None or int(match[1]) != start:
+            raise UserError(f"The model hub answered a resume of {remote.filename} with the wrong bytes "
+                            f"({response.headers.get('Content-Range')!r}); try again later.")
 
 
 def _hash_existing(part: Path, have: int, cancel: CancelToken, meter: _Meter) -> Any:
@@ -254,18 +374,16 @@ def _hash_existing(part: Path, have: int, cancel: CancelToken, meter: _Meter) ->
     return hasher
 
 
-def _verify_and_finish(remote: RemoteFile, part: Path, sidecar: Path, dest: Path, digest: str | None,
-                       cancel: CancelToken, meter: _Meter) -> None:
+def _verify_and_finish(remote: RemoteFile, part: Path, sidecar: Path, dest: Path, digest: str,
+                       meter: _Meter) -> None:
     size = part.stat().st_size
     if size != remote.size:
         if size > remote.size:
-            discard_partial(dest)
+            _remove_partial(dest)
         raise UserError(f"The download of {remote.filename} ended early ({format_bytes(size)} of "
                         f"{format_bytes(remote.size)}). Download again to resume.")
-    if digest is None:  # the server restarted mid-way without a range: hash the file afresh
-        digest = _hash_existing(part, size, cancel, meter).hexdigest()
     if digest != remote.sha256:
-        discard_partial(dest)
+        _remove_partial(dest)
         raise UserError(f"{remote.filename} failed its checksum (sha256 {digest[:12]}…, the hub says "
                         f"{remote.sha256[:12]}…), so it was deleted. Download it again.")
     os.replace(part, dest)
@@ -278,8 +396,8 @@ def _verify_and_finish(remote: RemoteFile, part: Path, sidecar: Path, dest: Path
     sidecar.unlink(missing_ok=True)
 
 
-class _Writer:
-    """The file object http_get writes into: hashes, counts, and checks for cancel between chunks."""
+class _PartWriter:
+    """Appends to the partial file: hashes, counts, and checks for cancel between chunks."""
 
     def __init__(self, handle: Any, hasher: Any, cancel: CancelToken, meter: _Meter) -> None:
         self._handle = handle
@@ -287,29 +405,24 @@ class _Writer:
         self._cancel = cancel
         self._meter = meter
         self.position = meter.done
-        self.hash_valid = True
 
-    def write(self, chunk: bytes) -> int:
+    def write(self, chunk: bytes) -> None:
         self._cancel.raise_if_cancelled()
         written = write_chunk(self._handle, chunk)
         self._hasher.update(chunk)
         self.position += written
         self._meter.add(written)
-        return written
 
-    def tell(self) -> int:
-        return self._handle.tell()
+    def restart(self) -> None:
+        """Empty the partial: the server sends the file from byte 0."""
+        self._handle.seek(0)
+        self._handle.truncate(0)
+        self._hasher = hashlib.sha256()
+        self.position = 0
+        self._meter.restart(0)
 
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._handle.seek(offset, whence)
-
-    def truncate(self, size: int | None = None) -> int:
-        # http_get rewinds when a server ignores the Range header and sends the whole file.
-        result = self._handle.truncate(size)
-        self.hash_valid = False
-        self.position = self._handle.tell()
-        self._meter.restart(self.position)
-        return result
+    def hexdigest(self) -> str:
+        return self._hasher.hexdigest()
 
     def flush_quietly(self) -> None:
         try:
@@ -372,22 +485,3 @@ def format_duration(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
-class _NoBar:
-    """Stands in for tqdm: progress goes through our callback, never to the terminal."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -33,13 +32,9 @@ def payload() -> bytes:
 
 @pytest.fixture
 def hub(fake_hub: FakeHub, payload: bytes, monkeypatch: pytest.MonkeyPatch) -> FakeHub:  # noqa: F811
-    from huggingface_hub import constants, file_download
-
     fake_hub.add_file(REPO, FILE, payload)
-    # Many small chunks, so cancel and progress have chunks to fall between.
-    monkeypatch.setattr(constants, "DOWNLOAD_CHUNK_SIZE", 64 * 1024)
-    # http_get waits a second before resuming a dropped connection; tests need not.
-    monkeypatch.setattr(file_download, "time", SimpleNamespace(sleep=lambda s: None))
+    # A dropped connection is resumed after a pause; tests need not wait for it.
+    monkeypatch.setattr(downloads, "RETRY_DELAY_S", 0.0)
     return fake_hub
 
 
@@ -97,7 +92,6 @@ def test_resume_after_the_process_is_killed(hub: FakeHub, payload: bytes, tmp_pa
     hub.throttle_s_per_chunk = 0.05  # slow enough to kill it halfway
     script = (
         "import sys; from pathlib import Path; from desktop.core import downloads\n"
-        "from huggingface_hub import constants; constants.DOWNLOAD_CHUNK_SIZE = 64 * 1024\n"
         f"downloads.download(downloads.resolve({REPO!r}, {FILE!r}), Path(sys.argv[1]))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
