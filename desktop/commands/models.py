@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from desktop.context import AppContext
-from desktop.core import hardware
-from desktop.core.catalog import CHAT, CHAT_ARCHITECTURES, EMBEDDING, Catalog, CatalogEntry, InstalledModel
+from desktop.core import bandwidth, hardware
+from desktop.core.catalog import (
+    APPROXIMATE, CHAT, CHAT_ARCHITECTURES, COMPUTED, EMBEDDING, Catalog, CatalogEntry, InstalledModel,
+)
 from desktop.core.errors import UserError
 from desktop.core.hardware import Machine, format_bytes, format_gib
 from desktop.core.jobs import CancelToken, Cancelled, Progress
-from desktop.core.planner import plan_for_shape
+from desktop.core.planner import ModelShape, estimate_tokens_per_s, plan_for_shape
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,11 +102,20 @@ def machine_json(machine: Machine, verdicts: list[dict[str, Any]]) -> dict[str, 
 def verdict_for(catalog: Catalog, entry: CatalogEntry, machine: Machine, ctx: AppContext) -> dict[str, Any]:
     shape = catalog.shape(entry)
     if shape is None:
-        return {"name": entry.name, "verdict": "unknown", "label": "unknown",
-                "summary": "unknown: its size is not known yet (`models list --refresh` while online)", "plan": None}
+        reason = "its size is not known (`models list --refresh` while online)" if entry.spec else \
+            "its catalog entry describes no shape"
+        return {"name": entry.name, "verdict": "unknown", "label": "unknown", "summary": f"unknown: {reason}",
+                "plan": None, "tokens_per_s_estimate": None}
     p = plan_for_shape(shape, machine, ctx.settings.model)
     return {"name": entry.name, "verdict": p.verdict.value, "label": p.label, "summary": p.summary,
-            "plan": p.as_dict()}
+            "plan": p.as_dict(), "tokens_per_s_estimate": speed_estimate(shape, p, machine)}
+
+
+def speed_estimate(shape: ModelShape, p: Any, machine: Machine) -> float | None:
+    """planner.estimate_tokens_per_s with this machine's bandwidths, rounded (it is an estimate)."""
+    tps = estimate_tokens_per_s(shape, p, ram_bandwidth=bandwidth.ram_read_bandwidth(),
+                                gpu_bandwidth=bandwidth.gpu_bandwidth(machine) if p.n_gpu_layers else None)
+    return None if tps is None else round(tps, 1)
 
 
 # --- models list ------------------------------------------------------------------------------
@@ -123,48 +134,63 @@ def run_list(args: argparse.Namespace, ctx: AppContext) -> int:
         state = "installed" if row["installed"] else (
             f"paused at {format_bytes(row['partial_bytes'])}" if row["partial_bytes"] else "not installed")
         star = "*" if row["recommended"] else " "
-        size = format_bytes(row["size_bytes"])
-        print(f"{star} {row['name']:<24} {row['kind']:<9} {size:>9}  {state:<22} {row['verdict']}")
-        if not row["usable"]:
-            print(f"  {'':<24} (the chat cannot use it yet: {row['architecture']} models need another prompt format)")
+        size = size_text(row["size_bytes"], row["size_basis"])
+        speed = f"  ~{row['tokens_per_s_estimate']:g} tok/s (estimate)" if row["tokens_per_s_estimate"] else ""
+        print(f"{star} {row['name']:<24} {row['kind']:<9} {size:>20}  {state:<22} {row['verdict']}{speed}")
     return 0
 
 
+def size_text(size: int | None, basis: str) -> str:
+    """A size as a person should read it: rounded ones say so."""
+    if size is None:
+        return "size unknown"
+    if basis == APPROXIMATE:
+        return f"about {format_bytes(size)}"
+    if basis == COMPUTED:
+        return f"about {format_bytes(size)} (computed)"
+    return format_bytes(size)
+
+
 def list_rows(catalog: Catalog, machine: Machine, ctx: AppContext) -> list[dict[str, Any]]:
+    """One row per catalog entry (its catalog keys, so a listing can serve as a catalog file) and
+    per imported file, with what is on disk and the fit verdict on this machine."""
+    in_settings = (ctx.settings.model.chat_model_path, ctx.settings.library.embedding_model_path)
+    installed = {m.path: m for m in catalog.installed()}
     rows = []
     for entry in catalog.entries:
         path = catalog.installed_path(entry)
-        meta = catalog.meta(entry)
+        size, basis = catalog.size_info(entry)
         verdict = verdict_for(catalog, entry, machine, ctx)
         rows.append({
-            "name": entry.name, "title": entry.title, "kind": entry.kind, "repo_id": entry.repo_id,
-            "file": entry.filename, "size_bytes": catalog.size_bytes(entry),
-            "sha256": meta.sha256 if meta else None, "installed": path is not None,
-            "path": str(path) if path else None, "partial_bytes": catalog.partial_bytes(entry),
-            "verdict": verdict["label"], "plan": verdict["plan"], "recommended": entry.recommended,
-            "usable": entry.usable, "architecture": entry.architecture,
+            **entry.to_json(), "size_bytes": size, "size_basis": basis, "sha256": catalog.sha256(entry),
+            "installed": path is not None, "path": str(path) if path else None,
+            "in_use": path is not None and catalog.in_use(installed[path], in_settings),
+            "partial_bytes": catalog.partial_bytes(entry), "verdict": verdict["label"], "plan": verdict["plan"],
+            "tokens_per_s_estimate": verdict["tokens_per_s_estimate"], "usable": entry.usable,
         })
-    for model in catalog.installed():
+    for model in installed.values():
         if model.entry is None:
-            rows.append(_imported_row(catalog, model, machine, ctx))
+            row = _imported_row(catalog, model, machine, ctx)
+            row["in_use"] = catalog.in_use(model, in_settings)
+            rows.append(row)
     return rows
 
 
 def _imported_row(catalog: Catalog, model: InstalledModel, machine: Machine, ctx: AppContext) -> dict[str, Any]:
+    base = {"name": model.name, "title": model.name, "repo_id": None, "file": model.path.name, "revision": None,
+            "description": str(model.path), "size_bytes": model.size_bytes, "size_basis": "file",
+            "size_source": None, "sha256": None, "recommended": False, "tied_output": False, "shape": None,
+            "installed": True, "path": str(model.path), "partial_bytes": 0}
     try:
         shape = catalog.shapes.get(model.path)
     except (UserError, OSError) as exc:
-        return {"name": model.name, "title": model.name, "kind": "unknown", "repo_id": None, "file": model.path.name,
-                "size_bytes": model.size_bytes, "sha256": None, "installed": True, "path": str(model.path),
-                "partial_bytes": 0, "verdict": f"unreadable: {exc}", "plan": None, "recommended": False,
-                "usable": False, "architecture": "unknown"}
+        return {**base, "kind": "unknown", "architecture": "unknown", "verdict": f"unreadable: {exc}",
+                "plan": None, "tokens_per_s_estimate": None, "usable": False}
     p = plan_for_shape(shape, machine, ctx.settings.model)
     kind = CHAT if shape.architecture in CHAT_ARCHITECTURES else EMBEDDING if not shape.has_kv_cache else CHAT
-    return {"name": model.name, "title": shape.name, "kind": kind, "repo_id": None, "file": model.path.name,
-            "size_bytes": model.size_bytes, "sha256": None, "installed": True, "path": str(model.path),
-            "partial_bytes": 0, "verdict": p.label, "plan": p.as_dict(), "recommended": False,
-            "usable": shape.architecture in CHAT_ARCHITECTURES or not shape.has_kv_cache,
-            "architecture": shape.architecture}
+    return {**base, "title": shape.name, "kind": kind, "architecture": shape.architecture, "verdict": p.label,
+            "plan": p.as_dict(), "tokens_per_s_estimate": speed_estimate(shape, p, machine),
+            "usable": shape.architecture in CHAT_ARCHITECTURES or not shape.has_kv_cache}
 
 
 # --- models download --------------------------------------------------------------------------

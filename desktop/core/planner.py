@@ -75,6 +75,10 @@ class ModelShape:
     sliding_window: int = 0
     swa_layers: tuple[bool, ...] = ()  # per layer: uses the sliding window
     has_kv_cache: bool = True  # encoder (embedding) models keep none
+    # Mixture of experts: per layer, the bytes of all experts' tensors; a token reads n_expert_used of them.
+    expert_layer_bytes: tuple[int, ...] = ()
+    n_expert: int = 0
+    n_expert_used: int = 0
 
     @property
     def weights_bytes(self) -> int:
@@ -93,6 +97,7 @@ class ModelShape:
         data = dict(data)
         data["layer_bytes"] = tuple(data["layer_bytes"])
         data["swa_layers"] = tuple(data.get("swa_layers", ()))
+        data["expert_layer_bytes"] = tuple(data.get("expert_layer_bytes", ()))
         return cls(**data)
 
 
@@ -270,6 +275,58 @@ def _pad(n: int) -> int:
     return -(-n // CELL_PADDING) * CELL_PADDING
 
 
+# --- speed -----------------------------------------------------------------------------------
+#
+# Decoding one token reads every weight it passes through once, and the KV cache so far: the
+# weights of each layer except the experts the router did not pick (n_expert_used of n_expert),
+# and the output head. Memory bandwidth bounds the speed, so the estimate is
+#
+#     tok/s = 1 / (bytes read on the GPU / (GPU bandwidth x GPU_EFFICIENCY) + bytes read in RAM / RAM bandwidth)
+#
+# at ESTIMATE_CONTEXT tokens of context (a short chat). Calibrated against measurements:
+# - GPU: an H100 80GB HBM3 (3.35 TB/s) decoded the gpt-oss-20b layout at 256-261 tok/s in the app
+#   (README, Performance); this formula without the factor gives 1,276 tok/s, so 0.2.
+# - RAM: the bandwidth is measured here, one thread reading a 64 MiB array (desktop.core.bandwidth);
+#   on this project's 2-core machine that read 23-28 GB/s, and llama.cpp decoded a 2-layer model
+#   of the 20b width (0.78 GB read per token) at 27.2 tok/s = 21 GB/s: factor 1 (more cores read
+#   faster than one thread, so on bigger machines the estimate is low rather than high).
+ESTIMATE_CONTEXT = 1024
+GPU_EFFICIENCY = 0.2
+
+
+def bytes_read_per_token(model: ModelShape, n_ctx: int = ESTIMATE_CONTEXT) -> tuple[list[int], int]:
+    """Bytes one decoded token reads: per repeating layer (weights + its KV cache), and the output head."""
+    kv = kv_layer_bytes(model, n_ctx)
+    experts = model.expert_layer_bytes or (0,) * model.n_layer
+    share = model.n_expert_used / model.n_expert if model.n_expert else 1.0
+    per_layer = [int(total - expert + expert * share) + kv_bytes
+                 for total, expert, kv_bytes in zip(model.layer_bytes, experts, kv, strict=True)]
+    row = model.input_bytes // model.n_vocab if model.n_vocab else 0  # one embedding row
+    return per_layer, model.output_bytes + row
+
+
+def estimate_tokens_per_s(model: ModelShape, p: Plan, *, ram_bandwidth: float | None,
+                          gpu_bandwidth: float | None) -> float | None:
+    """Decode speed by the formula above; None where it does not apply (embedding models, won't fit)
+    or a bandwidth it needs is unknown."""
+    if not model.has_kv_cache or p.verdict is Verdict.WONT_FIT:
+        return None
+    per_layer, head = bytes_read_per_token(model)
+    first_gpu_layer = model.n_layer + 1 - p.n_gpu_layers
+    gpu_bytes = sum(b for i, b in enumerate(per_layer) if i >= first_gpu_layer) + (head if p.n_gpu_layers else 0)
+    ram_bytes = sum(per_layer) + head - gpu_bytes
+    seconds = 0.0
+    if gpu_bytes:
+        if not gpu_bandwidth:
+            return None
+        seconds += gpu_bytes / (gpu_bandwidth * GPU_EFFICIENCY)
+    if ram_bytes:
+        if not ram_bandwidth:
+            return None
+        seconds += ram_bytes / ram_bandwidth
+    return 1.0 / seconds if seconds else None
+
+
 # --- shapes -----------------------------------------------------------------------------------
 
 def shape_from_gguf(path: Path | str) -> ModelShape:
@@ -286,6 +343,7 @@ def shape_from_gguf(path: Path | str) -> ModelShape:
 
     n_layer = hp("block_count")
     layer_bytes = [0] * n_layer
+    expert_bytes = [0] * n_layer
     input_bytes = output_bytes = 0
     shapes: dict[str, tuple[int, ...]] = {}
     for tensor in info.tensors:
@@ -293,6 +351,8 @@ def shape_from_gguf(path: Path | str) -> ModelShape:
         match = _LAYER.match(tensor.name)
         if match and int(match.group(1)) < n_layer:
             layer_bytes[int(match.group(1))] += tensor.nbytes
+            if "_exps." in tensor.name:  # ffn_{gate,up,down}_exps weights and biases: one slice per expert
+                expert_bytes[int(match.group(1))] += tensor.nbytes
         elif tensor.name.startswith(_INPUT_TENSORS):
             input_bytes += tensor.nbytes
         else:
@@ -318,6 +378,8 @@ def shape_from_gguf(path: Path | str) -> ModelShape:
         sliding_window=window,
         swa_layers=_swa_layers(arch, n_layer, window),
         has_kv_cache=arch not in _ENCODERS,
+        expert_layer_bytes=tuple(expert_bytes) if any(expert_bytes) else (),
+        n_expert=hp("expert_count"), n_expert_used=hp("expert_used_count"),
     )
 
 
@@ -360,6 +422,8 @@ def gpt_oss_shape(*, name: str = "gpt-oss-20b", n_layer: int = 24, n_embd: int =
     """
     f32 = GGMLQuantizationType.F32
     q_dim, kv_dim = n_head * head_dim, n_head_kv * head_dim
+    experts = 3 * _nbytes(n_embd * n_ff_exp * n_expert, expert_type) + 2 * _nbytes(n_ff_exp * n_expert, f32) \
+        + _nbytes(n_embd * n_expert, f32)  # gate, up, down experts and their biases
     layer = (
         _nbytes(n_embd, f32) * 2  # attn_norm, post_attention_norm
         + _nbytes(n_embd * q_dim, attn_type) + _nbytes(q_dim, f32)  # attn_q + bias
@@ -367,8 +431,7 @@ def gpt_oss_shape(*, name: str = "gpt-oss-20b", n_layer: int = 24, n_embd: int =
         + _nbytes(q_dim * n_embd, attn_type) + _nbytes(n_embd, f32)  # attn_output + bias
         + _nbytes(n_head, f32)  # attn_sinks
         + _nbytes(n_embd * n_expert, f32) + _nbytes(n_expert, f32)  # router + bias
-        + 3 * _nbytes(n_embd * n_ff_exp * n_expert, expert_type)  # gate, up, down experts
-        + 2 * _nbytes(n_ff_exp * n_expert, f32) + _nbytes(n_embd * n_expert, f32)  # expert biases
+        + experts
     )
     return ModelShape(
         name=name, architecture="gpt-oss", n_layer=n_layer, n_embd=n_embd, n_head=n_head, n_head_kv=n_head_kv,
@@ -377,6 +440,7 @@ def gpt_oss_shape(*, name: str = "gpt-oss-20b", n_layer: int = 24, n_embd: int =
         input_bytes=_nbytes(n_embd * n_vocab, embd_type),
         output_bytes=_nbytes(n_embd * n_vocab, output_type) + _nbytes(n_embd, f32),
         sliding_window=sliding_window, swa_layers=_swa_layers("gpt-oss", n_layer, sliding_window),
+        expert_layer_bytes=(experts,) * n_layer, n_expert=n_expert, n_expert_used=n_expert_used,
     )
 
 
@@ -392,7 +456,7 @@ class ShapeCache:
         stat = model_path.stat()
         key = f"{model_path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
         data = self._load()
-        if key in data:
+        if key in data and "expert_layer_bytes" in data[key]:  # older entries lack what the speed estimate needs
             try:
                 return ModelShape.from_json(data[key])
             except (TypeError, KeyError):
