@@ -116,10 +116,16 @@ class TurnResult:
     dropped_turns: int = 0
     sources: list[rag.Source] = field(default_factory=list)
     source_warnings: list[str] = field(default_factory=list)  # library or files that could not be used
+    tool_calls: list[harmony.ToolCall] = field(default_factory=list)
 
     @property
     def cancelled(self) -> bool:
         return self.stats.finish_reason == "cancelled"
+
+    @property
+    def finish_reason(self) -> str:
+        """stop | tool_calls | length | context | cancelled (OpenAI's names where they exist)."""
+        return self.stats.finish_reason
 
 
 class _Collector:
@@ -187,6 +193,9 @@ def run_turn(
     pending.extend(parser.finish())
     flush()
     collector.close()
+    result.tool_calls = list(parser.tool_calls)
+    if result.stats.finish_reason == "stop" and result.stats.stop_token == "<|call|>":
+        result.stats.finish_reason = "tool_calls"  # the model waits for the tool's answer
     return result
 
 

@@ -41,6 +41,15 @@ class Delta:
     text: str
 
 
+@dataclass(frozen=True)
+class ToolCall:
+    """A message addressed to a tool (`to=functions.get_weather`), complete once it closed."""
+
+    recipient: str  # e.g. "functions.get_weather"
+    arguments: str  # the message text, e.g. '{"city":"Paris"}'
+    content_type: str = ""  # from `<|constrain|>json`, when given
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 
@@ -115,6 +124,8 @@ _MARKER = re.compile(r"<\|([A-Za-z0-9_]{1,32})\|>")
 _PARTIAL_MARKER = re.compile(r"<(?:\|(?:[A-Za-z0-9_]{1,32}\|?)?)?\Z")
 _RECIPIENT_PREFIX = re.compile(r"\s*(?:t|to|to=\S*)?")
 _CHANNEL_NAME = re.compile(r"\s*([^\s<]*)")
+_RECIPIENT = re.compile(r"to=([^\s<]+)")
+_CONSTRAINT = re.compile(r"<\|constrain\|>\s*([^\s<]*)")
 _ROLE = "assistant"
 # Real headers ("assistant<|channel|>commentary to=functions.x <|constrain|>json") are short and
 # single-line; anything longer is content whose header the model skipped.
@@ -157,6 +168,9 @@ class StreamParser:
         self._channel = "final"
         self._channels_seen: set[str] = set()
         self._out: list[Delta] = []
+        self._call: tuple[str, str] | None = None  # (recipient, content type) of the open message
+        self._call_text: list[str] = []
+        self._tool_calls: list[ToolCall] = []
 
     @property
     def saw_final(self) -> bool:
@@ -166,6 +180,12 @@ class StreamParser:
     @property
     def channels_seen(self) -> frozenset[str]:
         return frozenset(self._channels_seen)
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        """Messages to a tool that have closed (by `<|call|>`, `<|end|>` or the end of the stream);
+        their text is also given out as commentary deltas."""
+        return tuple(self._tool_calls)
 
     def feed(self, chunk: str) -> list[Delta]:
         buf = self._tail + chunk
@@ -205,6 +225,8 @@ class StreamParser:
     def _emit(self, text: str) -> None:
         if not text:
             return
+        if self._call is not None:
+            self._call_text.append(text)
         if self._out and self._out[-1].channel == self._channel:
             self._out[-1] = Delta(self._channel, self._out[-1].text + text)
         else:
@@ -235,11 +257,13 @@ class StreamParser:
             if not self._in_header:
                 if name == "constrain":
                     return  # meaningless inside content
+                self._close_call()
                 self._open_header(marked=True)  # a new message without <|end|><|start|>
             self._marked = True
             self._header.append(f"<|{name}|>")
         elif name == "message":
             if self._in_header:
+                self._open_call("".join(self._header))
                 self._open_content(self._header_channel())
         # any other marker (unknown or reserved) is dropped
 
@@ -256,10 +280,26 @@ class StreamParser:
         self._header = []
         self._header_len = 0
 
+    def _open_call(self, header: str) -> None:
+        recipient = _RECIPIENT.search(header)
+        # `to=assistant` is gpt-oss-20b's malformed header for a message to the reader, not a call.
+        if recipient and recipient.group(1) != "assistant":
+            constraint = _CONSTRAINT.search(header)
+            self._call = (recipient.group(1), constraint.group(1) if constraint else "")
+            self._call_text = []
+
+    def _close_call(self) -> None:
+        if self._call is not None:
+            recipient, content_type = self._call
+            self._tool_calls.append(ToolCall(recipient, "".join(self._call_text), content_type))
+            self._call = None
+            self._call_text = []
+
     def _close_message(self) -> None:
         # Bare text in header position is content (see class doc); a cut-off real header is not.
         if self._in_header and not self._marked and "".join(self._header).strip():
             self._header_as_content()
+        self._close_call()
         self._in_header = True
         self._header = []
         self._header_len = 0

@@ -59,7 +59,8 @@ class GenerationStats:
     tokens: int = 0
     ttft_s: float = 0.0  # request to first token (prefill + first sampling)
     decode_s: float = 0.0  # first token to last token
-    finish_reason: str = "length"  # stop | length | cancelled | context
+    finish_reason: str = "length"  # stop | tool_calls | length | cancelled | context
+    stop_token: str = ""  # the end-of-generation token that stopped it ("<|return|>", "<|call|>")
 
     @property
     def tokens_per_s(self) -> float:
@@ -199,6 +200,7 @@ class ChatRuntime:
                 stats.decode_s = now - first_at
                 if llama.llama_vocab_is_eog(self._vocab, token):
                     stats.finish_reason = "stop"
+                    stats.stop_token = self._piece(token).decode("utf-8", errors="replace")
                     break
                 text = decoder.decode(self._piece(token))
                 if text:

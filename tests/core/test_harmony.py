@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from desktop.core.harmony import (
+    ToolCall,
     Delta,
     StreamParser,
     Turn,
@@ -439,3 +440,31 @@ def test_long_stream_one_char_at_a_time() -> None:
     out, parser = _run(list(stream))
     assert out == {"analysis": body, "final": body}
     assert parser.saw_final
+
+
+@pytest.mark.parametrize("stream", [
+    '<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
+    # gpt-oss also puts the recipient in the role part, and llama.cpp does not hand out <|call|>
+    ' to=functions.get_weather<|channel|>commentary<|constrain|>json<|message|>{"city":"Paris"}',
+])
+def test_tool_call_is_reported_at_every_split(stream: str) -> None:
+    for chunks in _chunkings(stream):
+        out, parser = _run(chunks)
+        assert parser.tool_calls == (ToolCall("functions.get_weather", '{"city":"Paris"}', "json"),), chunks
+        assert out == {"commentary": '{"city":"Paris"}'}
+
+
+def test_messages_to_the_reader_are_not_tool_calls() -> None:
+    stream = ("<|channel|>analysis<|message|>think<|end|><|start|>assistant<|channel|>commentary "
+              "to=assistant<|message|>Hello there<|end|><|start|>assistant<|channel|>final<|message|>Bye")
+    out, parser = _run([stream])
+    assert parser.tool_calls == ()
+    assert out == {"analysis": "think", "commentary": "Hello there", "final": "Bye"}
+
+
+def test_two_tool_calls_in_one_stream() -> None:
+    stream = ("<|channel|>commentary to=functions.a<|message|>{}<|call|>"
+              "<|start|>assistant to=functions.b<|channel|>commentary<|message|>[1]<|end|>")
+    _, parser = _run([stream])
+    assert [(c.recipient, c.arguments, c.content_type) for c in parser.tool_calls] == [
+        ("functions.a", "{}", ""), ("functions.b", "[1]", "")]

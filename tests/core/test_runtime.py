@@ -11,6 +11,9 @@ from desktop.core.chat import run_turn
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling
+from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
+    MALFORMED, MALFORMED_TRIGGER, PLAIN, TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss,
+)
 
 
 @pytest.fixture(scope="module")
@@ -87,16 +90,40 @@ def test_prompt_longer_than_context_is_a_clear_error(runtime: ChatRuntime) -> No
         list(runtime.stream(_prompt("word " * 5000), Sampling(max_tokens=10)))
 
 
-def test_run_turn_separates_channels_and_batches(runtime: ChatRuntime) -> None:
+@pytest.fixture(scope="module")
+def scripted_runtime(scripted_gpt_oss: Path):
+    rt = ChatRuntime(scripted_gpt_oss, LoadOptions(n_ctx=2048))
+    yield rt
+    rt.close()
+
+
+def test_run_turn_separates_channels_and_batches(scripted_runtime: ChatRuntime) -> None:
     batches: list[list[harmony.Delta]] = []
-    result = run_turn(runtime, _prompt("Hi"), Sampling(max_tokens=200, seed=1),
+    result = run_turn(scripted_runtime, _prompt("Hi"), Sampling(max_tokens=200, seed=1),
                       on_deltas=batches.append, flush_interval_s=10.0)
+    # Reasoning and answer land apart, markers and the end token nowhere, and the turn ends
+    # because the model said so.
+    assert (result.reasoning, result.answer, result.commentary) == (PLAIN.reasoning, PLAIN.answer, "")
+    assert result.finish_reason == "stop" and result.stats.stop_token == "<|return|>"
+    assert result.tool_calls == []
     # The first delta goes out at once (time to first token); with a 10 s interval everything
     # after it waits for the final flush: batching really batches.
-    assert len(batches) == 2
-    text = "".join(d.text for batch in batches for d in batch)
-    assert text == result.answer + result.reasoning + result.commentary
-    assert "<|" not in text
+    assert batches == [[harmony.Delta("analysis", "The user greets me.")],
+                       [harmony.Delta("analysis", " Answer briefly."), harmony.Delta("final", PLAIN.answer)]]
+
+
+@pytest.mark.parametrize(("question", "script", "finish"), [
+    (f"What is the{TOOL_TRIGGER} like?", TOOL_CALL, "tool_calls"),
+    (f"A{MALFORMED_TRIGGER}", MALFORMED, "stop"),
+])
+def test_run_turn_reports_tool_calls_and_tolerates_a_malformed_header(
+        scripted_runtime: ChatRuntime, question: str, script, finish: str) -> None:
+    result = run_turn(scripted_runtime, _prompt(question), Sampling(max_tokens=200, seed=1))
+    assert (result.reasoning, result.answer, result.commentary) == (
+        script.reasoning, script.answer, script.commentary)
+    assert result.finish_reason == finish
+    calls = [(c.recipient, c.arguments, c.content_type) for c in result.tool_calls]
+    assert calls == ([("functions.get_weather", '{"city":"Paris"}', "json")] if script is TOOL_CALL else [])
 
 
 @pytest.mark.parametrize(("kind", "expected"), [
