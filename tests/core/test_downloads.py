@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -108,12 +109,41 @@ def test_resume_after_the_process_is_killed(hub: FakeHub, payload: bytes, tmp_pa
         child.wait()
     kept = part.stat().st_size
     assert sidecar.exists() and kept < SIZE
+    assert downloads.lock_path(tmp_path / FILE).exists()  # the killed process left its lock file behind...
 
-    hub.throttle_s_per_chunk = 0.0
+    hub.throttle_s_per_chunk = 0.0  # ...and it does not block this download
     dest = download(resolve(REPO, FILE), tmp_path / FILE)
     assert dest.read_bytes() == payload
     last = hub.file_gets()[-1]
     assert last.range == f"bytes={kept}-" and last.served == SIZE - kept
+
+
+def test_a_second_download_of_the_same_file_is_refused_and_leaves_the_first_alone(
+        hub: FakeHub, payload: bytes, tmp_path: Path) -> None:
+    hub.stall_after_bytes, hub.stalls = 300_000, 1  # the first download holds still midway
+    dest = tmp_path / FILE
+    first: dict[str, Path] = {}
+    worker = threading.Thread(target=lambda: first.update(path=download(resolve(REPO, FILE), dest)))
+    worker.start()
+    part, sidecar = downloads.part_paths(dest)
+    try:
+        deadline = time.monotonic() + 60
+        while not (part.exists() and part.stat().st_size >= 300_000):
+            assert worker.is_alive() and time.monotonic() < deadline, "the first download never got going"
+            time.sleep(0.02)
+        kept = part.stat().st_size
+        assert downloads.busy(dest)
+        message = "tiny.gguf is already being downloaded by another window or command"
+        with pytest.raises(UserError, match=message):
+            download(resolve(REPO, FILE), dest)
+        with pytest.raises(UserError, match=message):
+            downloads.discard_partial(dest)  # "discard" from elsewhere must not pull the file away either
+        assert part.stat().st_size == kept and sidecar.exists()
+    finally:
+        hub.unstall.set()
+        worker.join()
+    assert first["path"].read_bytes() == payload
+    assert len(hub.file_gets()) == 1 and not downloads.busy(dest)
 
 
 def test_checksum_mismatch_refuses_and_removes_the_file(hub: FakeHub, tmp_path: Path) -> None:
