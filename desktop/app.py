@@ -17,6 +17,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.core.library.lite_server import serve
 
         return serve(args[1], int(args[2]))
+    from desktop.core.isolation.child import ARGUMENT as WORKER_ARGUMENT
+
+    if args[:1] == [WORKER_ARGUMENT] and len(args) == 3:  # untrusted files are read in it
+        from desktop.core.isolation.child import serve as serve_worker
+
+        return serve_worker(int(args[1]), int(args[2]))
     if not args or args == ["--debug"]:
         from desktop.ui.launch import launch_window
 

@@ -1,30 +1,31 @@
 """Run file readers on untrusted files in a child process with a time and memory cap per file.
 
 A parser bug can hang, eat all memory, or kill the process (a C library's abort or segfault).
-In the app that takes the user's window with it; in a test it takes pytest with it. Here each
-batch runs in a child with `RLIMIT_AS` set, the parent waits at most `timeout_s` per file, and
-a crash or hang is recorded against the file that was being read, after which a new child goes
-on with the rest of the batch. The parent only ever sees JSON lines.
+In a test that takes pytest with it. The reliability benches and tests run each reader here, in
+the same capped child the app reads documents in (`desktop.core.isolation`): `RLIMIT_AS` (or the
+app's memory watch where there is none), at most `timeout_s` per file, and a crash or hang
+recorded against the file that was being read, after which a new child goes on with the rest.
 
     outcomes = run_isolated([Task(path, "documents")], timeout_s=20, memory_mb=3072)
     outcome.status in {"ok", "error", "bug", "crash", "hang"}
 
 "ok": read fine. "error": refused with the app's own error type (a message for the user).
 "bug": any other exception (the app would show a raw exception text). "crash": the child died
-(signal or exit code). "hang": over `timeout_s`.
+(signal, exit code, or over its memory cap). "hang": over `timeout_s`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from desktop.core.isolation import ChildFailure, IsolatedWorker, JobRaised
+
+JOB = "desktop.bench.sandbox:run_task"
+
 
 @dataclass(frozen=True)
 class Task:
@@ -44,89 +45,34 @@ class Outcome:
 
 
 def run_isolated(tasks: list[Task], *, timeout_s: float = 20.0, memory_mb: int = 3072) -> list[Outcome]:
-    """Run every task; never raises because of what a file does to its reader."""
+    """Run every task, in order; never raises because of what a file does to its reader."""
     outcomes: list[Outcome] = []
-    pending = list(tasks)
-    while pending:
-        done, pending = _run_child(pending, timeout_s, memory_mb)
-        outcomes.extend(done)
+    with IsolatedWorker(memory_mb=memory_mb, timeout_s=timeout_s) as worker:
+        for task in tasks:
+            began = time.monotonic()
+            try:
+                status, message, seconds, peak = worker.run(JOB, asdict(task))
+            except ChildFailure as failure:
+                status = "hang" if failure.kind == "timeout" else "crash"
+                message = (f"no result after {timeout_s:.0f} s" if status == "hang"
+                           else f"{failure}: {failure.stderr_tail}")
+                seconds, peak = time.monotonic() - began, 0.0
+            except JobRaised as raised:  # run_task catches everything; this is its own bug
+                status, message, seconds, peak = "bug", str(raised), time.monotonic() - began, 0.0
+            outcomes.append(Outcome(task.path, task.worker, status, message[:500], seconds, peak))
     return outcomes
 
 
-def _run_child(tasks: list[Task], timeout_s: float, memory_mb: int) -> tuple[list[Outcome], list[Task]]:
-    """Run tasks until the end or the first crash/hang; return outcomes and what is left."""
-    child_env = {**os.environ, "GGML_NO_BACKTRACE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop.bench.sandbox", str(memory_mb)], stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env,
-        cwd=str(Path(__file__).resolve().parents[2]))
-    assert proc.stdin and proc.stdout and proc.stderr
-    proc.stdin.write("\n".join(json.dumps(asdict(t)) for t in tasks) + "\n")
-    proc.stdin.close()
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
-    stderr_tail: list[str] = []
-    threading.Thread(target=_tail, args=(proc.stderr, stderr_tail), daemon=True).start()
-    outcomes: list[Outcome] = []
-    index = 0
-    started = time.monotonic()  # the child's start-up counts against its first file
-    while index < len(tasks):
-        task = tasks[index]
-        try:
-            line = lines.get(timeout=max(0.0, started + timeout_s + 10 * (index == 0) - time.monotonic()))
-        except queue.Empty:
-            proc.kill()
-            proc.wait()
-            outcomes.append(Outcome(task.path, task.worker, "hang", f"no result after {timeout_s:.0f} s",
-                                    time.monotonic() - started))
-            return outcomes, tasks[index + 1:]
-        if line is None:  # the child died
-            code = proc.wait()
-            reason = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-            outcomes.append(Outcome(task.path, task.worker, "crash",
-                                    f"{reason}: {' '.join(stderr_tail)[-300:]}", time.monotonic() - started))
-            return outcomes, tasks[index + 1:]
-        message = json.loads(line)
-        if "start" in message:
-            started = time.monotonic()
-            continue
-        outcomes.append(Outcome(**message))
-        index += 1
-    proc.wait()
-    return outcomes, []
+# ── in the child ──────────────────────────────────────────────────────────────────────────
 
-
-def _pump(stream, lines: queue.Queue[str | None]) -> None:
-    for line in stream:
-        if line.startswith("{"):
-            lines.put(line)
-    lines.put(None)
-
-
-def _tail(stream, tail: list[str]) -> None:
-    for line in stream:
-        tail.append(line.strip())
-        del tail[:-5]
-
-
-# ── the child ───────────────────────────────────────────────────────────────────────────────
-
-def _child(memory_mb: int) -> None:
-    import resource
-
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    for raw in sys.stdin.read().splitlines():
-        task = Task(**json.loads(raw))
-        print(json.dumps({"start": task.path}), flush=True)
-        _reset_peak_rss()
-        began = time.monotonic()
-        if task.vanish:
-            threading.Thread(target=_vanish, args=(Path(task.path),), daemon=True).start()
-        status, message = _read(task)
-        print(json.dumps(asdict(Outcome(task.path, task.worker, status, message[:500],
-                                        round(time.monotonic() - began, 4), _peak_rss_mb()))),
-              flush=True)
+def run_task(fields: dict) -> tuple[str, str, float, float]:
+    task = Task(**fields)
+    _reset_peak_rss()
+    began = time.monotonic()
+    if task.vanish:
+        threading.Thread(target=_vanish, args=(Path(task.path),), daemon=True).start()
+    status, message = _read(task)
+    return status, message[:500], round(time.monotonic() - began, 4), _peak_rss_mb()
 
 
 def _read(task: Task) -> tuple[str, str]:
@@ -211,7 +157,3 @@ def _peak_rss_mb() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-if __name__ == "__main__":
-    _child(int(sys.argv[1]))

@@ -4,6 +4,8 @@ Unlike the library, attachments are not embedded or stored in Milvus: they belon
 chat. When the files fit in their share of the context they go into the question whole (as LM
 Studio does); when they do not, their chunks are ranked against the question with BM25 (exact
 words matter in the files people attach: error codes, names, clauses) and the best ones go in.
+Attached files are as untrusted as any: they are read in the capped reader child, so one that
+crashes or hangs its reader is one line in `problems`, not the end of the app.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from desktop.core.documents import DocumentError, chunk_document, load_document
+from desktop.core.documents import (
+    DocumentError, DocumentReader, ReaderBug, chunk_document, shared_reader,
+)
 from desktop.core.rag import Source
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -25,16 +29,20 @@ def _words(text: str) -> list[str]:
 
 
 def attachment_sources(paths: Sequence[str], question: str, count_tokens: Callable[[str], int],
-                       budget_tokens: int, top_k: int = 4, first_number: int = 1) -> tuple[list[Source], list[str]]:
-    """Sources for the question from the attached files, and one line per file that could not be read."""
+                       budget_tokens: int, top_k: int = 4, first_number: int = 1,
+                       reader: DocumentReader | None = None) -> tuple[list[Source], list[str]]:
+    """Sources for the question from the attached files, and one line per file that could not be read.
+
+    `reader`: the app's attachment reader by default (`shared_reader`)."""
+    reader = reader or shared_reader()
     documents, problems = [], []
     for path in paths:
         try:
-            documents.append(load_document(Path(path)))
+            documents.append(reader.read(Path(path)))
         except DocumentError as exc:
             problems.append(f"{Path(path).name}: {exc}")
-        except OSError as exc:
-            problems.append(f"{Path(path).name}: {exc.strerror or exc}")
+        except ReaderBug as exc:
+            problems.append(f"{Path(path).name}: could not read this file ({exc.type_name})")
     documents = [d for d in documents if d.text.strip()]
     if sum(count_tokens(d.text) for d in documents) <= budget_tokens:
         return [Source(first_number + i, str(d.path), None, d.text) for i, d in enumerate(documents)], problems

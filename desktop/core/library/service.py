@@ -6,7 +6,8 @@ called from any thread, also while an indexing run is going on: searches embed t
 their own small model instance, so a question never waits for a folder to finish indexing.
 
 Indexing one document, crash-safe: load and chunk it (a bad file stops here, recorded as an
-error), mark it `indexing`, delete any chunks it had, embed and insert in batches (cancel is
+error; files are read in a capped child process, `DocumentReader`, so a reader that crashes,
+hangs or runs out of memory costs that one file, not the app), mark it `indexing`, delete any chunks it had, embed and insert in batches (cancel is
 checked between batches), then mark it `indexed`. Searches only return chunks of documents marked
 `indexed`, so half-written documents are never cited, and the next run redoes them.
 
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core.documents import (
-    DocumentError, check_limits, chunk_document, document_kind, load_document,
+    DocumentError, DocumentReader, ReaderBug, check_limits, chunk_document, document_kind,
 )
 from desktop.core.embeddings import Embedder
 from desktop.core.errors import UserError
@@ -101,7 +102,8 @@ class AddReport:
 
 class Library:
     def __init__(self, uri: str, catalog_path: Path, embedding_model: str | Path | None, *,
-                 chunk_tokens: int = 256, chunk_overlap: int = 32) -> None:
+                 chunk_tokens: int = 256, chunk_overlap: int = 32,
+                 reader: DocumentReader | None = None) -> None:
         self.uri = uri
         self._catalog = Catalog(catalog_path)
         self._store: VectorStore | None = None
@@ -114,6 +116,9 @@ class Library:
         self._embedder_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._in_progress: str | None = None
+        # Its child starts with the first file read; a library that only searches never has one.
+        self._reader = reader or DocumentReader()
+        self._owns_reader = reader is None
 
     @classmethod
     def open(cls, ctx: AppContext, embedding_model: str | Path | None = None,
@@ -146,6 +151,8 @@ class Library:
             self._vector_store().load(collection_name(fingerprint))
 
     def close(self) -> None:
+        if self._owns_reader:
+            self._reader.close()
         for embedder in (self._doc_embedder, self._query_embedder):
             if embedder is not None:
                 embedder.close()
@@ -306,7 +313,7 @@ class Library:
                 run.skip_file()
                 return
             embedder = self._embedder("documents")
-            document = load_document(path)
+            document = self._reader.read(path)
             chunks = chunk_document(document, embedder.count_tokens,
                                     target_tokens=min(self._chunk_tokens, embedder.max_input_tokens),
                                     overlap_tokens=self._chunk_overlap,
@@ -325,10 +332,12 @@ class Library:
             run.skip_file()
             return
         except Exception as exc:  # a parser bug on a strange file must not stop the batch
-            # Parser exceptions can quote the file's bytes: the traceback only at debug level.
-            log.error("unexpected failure reading %s (%s)", key, type(exc).__name__)
+            # Parser exceptions can quote the file's bytes: the message only at debug level.
+            name = exc.type_name if isinstance(exc, ReaderBug) else type(exc).__name__
+            log.error("unexpected failure reading %s (%s)", key, name)
             log.debug("traceback for %s", key, exc_info=True)
-            self._fail(key, kind, f"could not read this file ({type(exc).__name__}: {exc})", old, report)
+            self._fail(key, kind, f"could not read this file ({exc})" if isinstance(exc, ReaderBug)
+                       else f"could not read this file ({name}: {exc})", old, report)
             run.skip_file()
             return
 
