@@ -5,17 +5,22 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import grpc
 import psutil
 import pytest
+from pymilvus import MilvusClient, MilvusException
+from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
 
 from desktop.bench.offline_proof import SECRET
 from desktop.cli import run_cli
 from desktop.context import AppContext
 from desktop.core.library import Library
+from desktop.core.library.store import collection_name
 from desktop.paths import AppPaths
 from desktop.ui.launch import _setup_logging
 from tests.fixtures.documents import write_docx, write_pdf
@@ -54,6 +59,48 @@ def test_milvus_lite_listens_on_loopback_only(tmp_path: Path, tiny_bert_gguf: Pa
         assert [c for c in ours if c.status == psutil.CONN_LISTEN] == []
         assert [c.laddr for c in listening if not _loopback(c.laddr.ip)] == []
         assert [c.raddr for c in ours + theirs if c.raddr and not _loopback(c.raddr.ip)] == []
+    finally:
+        library.close()
+
+
+def _what_a_stranger_gets(uri: str, collection: str) -> list[str]:
+    """Another local program speaking the Milvus protocol to the store's port, no secret: it
+    asks for the collections, the stored text, and to drop the collection."""
+    with grpc.insecure_channel(uri.removeprefix("http://")) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        answers = []
+        for call, request in (
+                (stub.ShowCollections, milvus_pb2.ShowCollectionsRequest()),
+                (stub.Query, milvus_pb2.QueryRequest(collection_name=collection, expr="doc_id >= 0",
+                                                     output_fields=["text"])),
+                (stub.DropCollection, milvus_pb2.DropCollectionRequest(collection_name=collection))):
+            try:
+                answers.append(str(call(request)))
+            except grpc.RpcError as exc:
+                answers.append(exc.code().name)
+    return answers
+
+
+def test_the_library_store_answers_this_app_alone(tmp_path: Path, tiny_bert_gguf: Path) -> None:
+    library = Library(str(tmp_path / "library.db"), tmp_path / "library.sqlite3", tiny_bert_gguf)
+    try:
+        docs = _docs(tmp_path / "docs")
+        library.add([docs])
+        collection = collection_name(library.model_fingerprint)
+        for restart in (False, True):
+            store = library._vector_store()
+            if restart:  # killed (as by the OS's out-of-memory killer): started again on next use
+                os.kill(store._server._process.pid, signal.SIGKILL)
+                store._server._process.wait(timeout=10)
+            assert SECRET in library.search(SECRET, top_k=1)[0].text
+            assert _what_a_stranger_gets(store._server.uri, collection) == ["UNAUTHENTICATED"] * 3
+            with pytest.raises(MilvusException):  # pymilvus, with no secret or a guessed one
+                MilvusClient(store._server.uri)
+            with pytest.raises(MilvusException):
+                MilvusClient(store._server.uri, token="root:Milvus")  # Milvus's default login
+        assert library.remove(docs / "manual.md") == [str(docs / "manual.md")]
+        assert "manual.md" not in {Path(h.path).name for h in library.search(SECRET, top_k=10)}
+        assert library.search(SECRET, top_k=1)  # the rest is all still there
     finally:
         library.close()
 

@@ -14,7 +14,8 @@ partitions, nothing unflushed in the memtable); every other request goes to Lite
 Results are Lite's, ties included: the tests serve two copies of a store, one with this path and
 one without, with deletes, re-inserted keys and unflushed rows.
 
-It replaces private functions of one exact Milvus Lite version and does nothing on any other.
+It replaces private functions of one exact Milvus Lite version (`lite_private.PINNED_VERSION`, the
+one the project pins) and does nothing on any other.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from desktop.core.library.lite_private import PINNED_VERSION, installed_version
+
 log = logging.getLogger(__name__)
 
-PATCHED_VERSION = "3.2.2"
 _CACHE_STATES = 4  # (segments, tombstones) states kept: one per collection in use, and spares
 
 _lock = threading.Lock()
@@ -40,14 +42,13 @@ _originals: dict[str, Any] = {}
 
 def install() -> bool:
     """Route Milvus Lite's plain searches through the cached-mask path; True when active."""
-    import milvus_lite
     from milvus_lite.engine import collection
 
     if _originals:
         return True
-    if milvus_lite.__version__ != PATCHED_VERSION:
+    if installed_version() != PINNED_VERSION:
         log.info("Milvus Lite %s: fast search path off (written for %s)",
-                 milvus_lite.__version__, PATCHED_VERSION)
+                 installed_version(), PINNED_VERSION)
         return False
     _originals["dense"] = collection.execute_search_with_index
     _originals["sparse"] = collection.Collection._search_sparse

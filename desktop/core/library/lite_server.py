@@ -10,13 +10,22 @@ bundle, which has no `python -m`). It connects back to a loopback socket the app
 (stdio is unusable in a windowed app on Windows), sends one JSON line, `{"port": N}` or
 `{"error": "..."}`, and serves until that connection closes: when the app closes the store,
 exits or is killed, the child closes the database cleanly and exits, so no server outlives the app.
+
+The store answers this app alone (`lite_private`): each start, the app makes a random secret and
+writes it to the child's stdin, the one channel no other program or user can read (a command
+line shows in `ps`; the loopback socket accepts anyone). The child proves it holds it in its
+first line on the socket, so another program that connects first cannot pose as the store, and
+its gRPC server refuses every call that does not carry it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -31,6 +40,9 @@ FAST_SEARCH_ENV = "GPT_OSS_DESKTOP_LITE_FAST_SEARCH"
 LOCK_WAIT_S = 5.0  # a server whose app just died may still be closing the database
 STOP_WAIT_S = 30.0  # closing waits for Lite's background compaction
 CONNECT_WAIT_S = 60.0  # from start to the first connection: interpreter and imports only
+HELLO_WAIT_S = 10.0  # the child's first line follows its connection at once
+HELLO_BYTES = 4096  # a stranger's first line is read this far at most
+SECRET_BYTES = 32
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +54,8 @@ class LiteServer:
         self.path = path
         deadline = time.monotonic() + LOCK_WAIT_S
         while True:
-            self._process, self._lifeline, answer = _spawn(path)
+            self.token = secrets.token_urlsafe(SECRET_BYTES)  # what the store asks every call for
+            self._process, self._lifeline, answer = _spawn(path, self.token)
             if "port" in answer:
                 self.uri = f"http://127.0.0.1:{answer['port']}"
                 self.fast_search = bool(answer.get("fast_search"))
@@ -73,28 +86,26 @@ def _command(path: str, port: int) -> list[str]:
     return [sys.executable, "-m", "desktop", ARGUMENT, path, str(port)]
 
 
-def _spawn(path: str) -> tuple[subprocess.Popen, socket.socket | None, dict]:
+def _spawn(path: str, secret: str) -> tuple[subprocess.Popen, socket.socket | None, dict]:
     """Start the child: the process, its connection (kept open; None if it failed) and its answer."""
     flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0
-    lifeline = None
+    lifeline, answer = None, {}
     with socket.create_server(("127.0.0.1", 0)) as listener:
         listener.settimeout(0.2)
         process = subprocess.Popen(_command(path, listener.getsockname()[1]),
-                                   stdin=subprocess.DEVNULL, creationflags=flags)
+                                   stdin=subprocess.PIPE, creationflags=flags)
+        try:
+            process.stdin.write(secret.encode("ascii") + b"\n")
+            process.stdin.close()
+        except OSError:  # it died at once; its exit code says so below
+            pass
         deadline = time.monotonic() + CONNECT_WAIT_S
         while lifeline is None and process.poll() is None and time.monotonic() < deadline:
             try:
-                lifeline, _ = listener.accept()
+                connection, _ = listener.accept()
             except TimeoutError:
                 continue
-    answer: dict = {}
-    if lifeline is not None:
-        lifeline.settimeout(None)  # opening a large library (log replay) may take a while
-        try:
-            with lifeline.makefile("rb") as reader:  # (closing it leaves the socket open)
-                answer = json.loads(reader.readline() or b"{}")
-        except (OSError, ValueError):
-            answer = {}
+            lifeline, answer = _hear_child(connection, secret)
     if "port" in answer:
         return process, lifeline, answer
     if lifeline is not None:
@@ -103,6 +114,30 @@ def _spawn(path: str) -> tuple[subprocess.Popen, socket.socket | None, dict]:
         process.kill()
     process.wait()
     return process, None, answer or {"error": f"its process exited with code {process.returncode}"}
+
+
+def _hear_child(connection: socket.socket, secret: str) -> tuple[socket.socket | None, dict]:
+    """(the connection, the child's answer) when it proves it holds the secret; else (None, {})."""
+    try:
+        with connection.makefile("rb") as reader:  # (closing it leaves the socket open)
+            connection.settimeout(HELLO_WAIT_S)
+            hello = json.loads(reader.readline(HELLO_BYTES) or b"{}")
+            if not (isinstance(hello, dict) and isinstance(hello.get("proof"), str)
+                    and hmac.compare_digest(hello["proof"], _proof(secret))):
+                log.warning("a program that is not the library's store connected to the app; ignored")
+                connection.close()
+                return None, {}
+            connection.settimeout(None)  # opening a large library (log replay) may take a while
+            answer = json.loads(reader.readline() or b"{}")
+    except (OSError, ValueError):
+        connection.close()
+        return None, {}
+    return connection, answer if isinstance(answer, dict) else {}
+
+
+def _proof(secret: str) -> str:
+    """What the child sends to show it holds the secret, without sending the secret itself."""
+    return hmac.new(secret.encode("ascii"), b"milvus-lite-child", hashlib.sha256).hexdigest()
 
 
 def _message(path: str, answer: dict) -> str:
@@ -120,15 +155,16 @@ def serve(path: str, app_port: int) -> int:
     # pymilvus asks for AllocTimestamp, which Lite does not implement; grpc logs each call as an
     # ERROR with a traceback although nothing is wrong.
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    secret = _read_secret()
     lifeline = socket.create_connection(("127.0.0.1", app_port))
-    from milvus_lite.adapter.grpc.server import start_server_in_thread
+    lifeline.sendall((json.dumps({"proof": _proof(secret)}) + "\n").encode("utf-8"))
     from milvus_lite.exceptions import DataDirLockedError
 
-    from desktop.core.library import lite_search
+    from desktop.core.library import lite_private, lite_search
 
     fast_search = os.environ.get(FAST_SEARCH_ENV) != "0" and lite_search.install()
     try:
-        server, db, port = start_server_in_thread(data_dir=path, host="127.0.0.1", port=0)
+        server, db, port = lite_private.start(path, secret)
     except DataDirLockedError as exc:
         return _answer(lifeline, {"error": str(exc), "locked": True}, 1)
     except Exception as exc:  # noqa: BLE001 - the app shows it; the child has no one else to tell
@@ -143,6 +179,21 @@ def serve(path: str, app_port: int) -> int:
         server.stop(grace=2).wait()
         db.close()
     return 0
+
+
+def _read_secret() -> str:
+    """The app's secret, one line on stdin (read from the descriptor itself: in a windowed
+    bundle `sys.stdin` may be None)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = os.read(0, 256)
+        if not chunk:
+            break
+        data += chunk
+    secret = data.decode("ascii").strip()
+    if len(secret) < SECRET_BYTES:
+        raise SystemExit("the library's store expects the app's secret on stdin")
+    return secret
 
 
 def _answer(lifeline: socket.socket, message: dict, code: int) -> int:

@@ -1,8 +1,8 @@
 """The vector store: one Milvus collection of chunks per embedding model, hybrid retrieval.
 
-Addressed by a Milvus URI: a path ending in `.db` is Milvus Lite, served by a child process
-(`lite_server`, the default); `http://host:19530` or a Zilliz Cloud URI is a shared server, with no
-other code change.
+Addressed by a Milvus URI: a path ending in `.db` is Milvus Lite, served by a child process to
+this app alone (`lite_server`, the default); `http://host:19530` or a Zilliz Cloud URI is a
+shared server, with no other code change.
 
 Each chunk row holds the dense vector, the text (analysed; a BM25 function derives the sparse
 vector from it, so keyword search needs no second model) and where it came from. Collections are
@@ -116,7 +116,10 @@ class VectorStore:
         if self.is_lite:
             self._server = LiteServer(self.uri)
         try:
-            self._client = MilvusClient(self._server.uri if self._server else self.uri)
+            if self._server is not None:  # its server answers the holder of this secret alone
+                self._client = MilvusClient(self._server.uri, token=self._server.token)
+            else:
+                self._client = MilvusClient(self.uri)
         except Exception as exc:
             self.close()
             raise UserError(f"Cannot reach the Milvus server at {self.uri}: {exc}") from exc
