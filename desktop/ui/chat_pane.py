@@ -30,6 +30,7 @@ from desktop.ui.message_widgets import AssistantMessage, UserMessage
 from desktop.ui.settings_hub import SettingsHub
 
 if TYPE_CHECKING:
+    from desktop.ui.download_jobs import DownloadJobs
     from desktop.ui.library_worker import DocumentList, LibraryService
 
 PARTIAL_SAVE_MS = 1000
@@ -114,9 +115,11 @@ class ChatPane(QWidget):
     sig_models_requested = Signal()  # the user wants the Models view
 
     def __init__(self, hub: SettingsHub, engine: ChatEngine, store: ConversationStore,
-                 library: LibraryService | None = None, parent: QWidget | None = None) -> None:
+                 library: LibraryService | None = None, parent: QWidget | None = None, *,
+                 downloads: DownloadJobs | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
+        self._downloads = downloads  # the window's downloads, shared with the Models view
         self._library = library
         self._indexed_documents = 0  # from the library thread's last document list
         # This conversation's own settings (files attached to it, its library switch), saved with it.
@@ -258,7 +261,7 @@ class ChatPane(QWidget):
     def _show_first_run(self) -> None:
         from desktop.ui.models_view import FirstRunView
 
-        self.first_run = FirstRunView(self._hub.ctx)
+        self.first_run = FirstRunView(self._hub.ctx, jobs=self._downloads)
         self.first_run.sig_model_chosen.connect(self.open_model)
         self.first_run.sig_open_file_requested.connect(self.choose_model_file)
         self.first_run.sig_show_models_requested.connect(self.sig_models_requested)
@@ -274,22 +277,18 @@ class ChatPane(QWidget):
 
     def refresh_models(self) -> None:
         """List the installed chat models (and the current one, wherever it lives)."""
-        from desktop.core.catalog import CHAT_ARCHITECTURES, Catalog
+        from desktop.core.catalog import Catalog
 
         paths = self._hub.ctx.paths
         current = self._hub.settings.model.chat_model_path
-        choices: dict[str, str] = {}
-        for model in Catalog(paths.models_dir, paths.cache_dir).installed():
-            if model.entry is None or model.entry.architecture in CHAT_ARCHITECTURES:
-                choices[str(model.path)] = model.name
-        if current and current not in choices:
-            choices[current] = Path(current).name
+        # One entry per file: a model linked into the models folder is the file it points to.
+        choices, selected = Catalog.for_window(paths.models_dir, paths.cache_dir).chat_choices(current)
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         for path, name in choices.items():
             self.model_picker.addItem(name, path)
-        if current:
-            self.model_picker.setCurrentIndex(self.model_picker.findData(current))
+        if selected:
+            self.model_picker.setCurrentIndex(self.model_picker.findData(selected))
         self.model_picker.setVisible(bool(choices))
         self.model_picker.blockSignals(False)
 

@@ -14,6 +14,7 @@ from desktop import __version__
 from desktop.core.conversations import ConversationStore, NotFoundError
 from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
+from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.library_pane import LibraryPane
 from desktop.ui.library_worker import LibraryService
 from desktop.ui.llm_worker import ChatEngine
@@ -36,7 +37,8 @@ class MainWindow(QMainWindow):
         apply_theme(hub.settings.appearance.theme)
         self.engine = ChatEngine(self)
         self.library_service = LibraryService(hub.ctx, self)
-        self.chat = ChatPane(hub, self.engine, self.store, self.library_service)
+        self.downloads = DownloadJobs(self)  # one per window: the first-run screen and Models view share it
+        self.chat = ChatPane(hub, self.engine, self.store, self.library_service, downloads=self.downloads)
         self.library = LibraryPane(hub.ctx, service=self.library_service)
         self._library_model = hub.settings.library.embedding_model_path
         self.settings_pane = SettingsPane(hub)
@@ -95,7 +97,7 @@ class MainWindow(QMainWindow):
             dialog = QDialog(self)
             dialog.setWindowTitle("Models")
             dialog.resize(900, 640)
-            view = ModelsView(self.hub.ctx, dialog)
+            view = ModelsView(self.hub.ctx, dialog, jobs=self.downloads)
             view.sig_model_chosen.connect(lambda path: (self.chat.open_model(path), dialog.accept()))
             view.sig_embedding_chosen.connect(lambda path: self.hub.update("library", embedding_model_path=path))
             view.sig_models_changed.connect(self.chat.refresh_models)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from PySide6.QtGui import QDropEvent
 from desktop.context import AppContext
 from desktop.core import downloads
 from desktop.core.catalog import CATALOG
-from desktop.ui.models_view import FirstRunView, ModelsView
+from desktop.ui.download_jobs import DownloadJobs
+from desktop.ui.models_view import FirstRunView, ModelsView, Notice
 from tests.fixtures.fake_hub import FakeHub, fake_hub, offline_hub_endpoint  # noqa: F401
 
 GPT_OSS = next(e for e in CATALOG if e.name == "gpt-oss-20b")
@@ -52,9 +54,11 @@ def test_shows_the_machine_and_a_fit_badge_per_model(view: ModelsView) -> None:
     assert "GiB" in view.machine_box.labels["RAM"].text()
     assert view.machine_box.labels["Backend"].text()
     assert set(view.rows) == {e.name for e in CATALOG}
-    label = badge_text(view, "gpt-oss-20b")
-    assert label in VERDICTS or label.startswith("partly offloaded (")
-    assert badge_text(view, "gpt-oss-20b-q4_k_m") == "fit unknown"  # size not fetched yet
+    for entry in CATALOG:  # offline, before anything is downloaded: a size and a verdict each
+        label = badge_text(view, entry.name)
+        assert label in VERDICTS or label.startswith("partly offloaded ("), (entry.name, label)
+        assert view.rows[entry.name].facts.text().startswith("about ")
+    assert "needs" in view.rows["gpt-oss-20b"].facts.text()
 
 
 def test_download_shows_progress_then_cancel_then_resume(qtbot, view: ModelsView, hub: FakeHub) -> None:
@@ -89,7 +93,9 @@ def test_offline_download_says_so(qtbot, view: ModelsView, offline_hub_endpoint:
     control = view.rows["gpt-oss-20b"].download
     control.button.click()
     qtbot.waitUntil(lambda: not control.running, timeout=20_000)
-    assert "offline" in control.status.text()
+    # A notice that stands out, not status text; the button offers the download again.
+    assert control.error.isVisible() and "offline" in control.error.label.text()
+    assert control.button.text() == "Download"
 
 
 def test_import_by_drop_then_remove_asks_first(qtbot, view: ModelsView, tiny_gpt_oss: Path) -> None:
@@ -133,3 +139,84 @@ def test_first_run_offers_the_recommended_model_and_a_file(qtbot, ctx: AppContex
     with qtbot.waitSignal(first.sig_model_chosen, timeout=20_000) as chosen:
         first.download.button.click()
     assert Path(chosen.args[0]).name == GPT_OSS.filename
+
+
+def test_first_run_says_size_memory_and_speed_before_any_download(qtbot, ctx: AppContext,
+                                                                   offline_hub_endpoint: str) -> None:  # noqa: F811
+    first = FirstRunView(ctx)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitUntil(lambda: "needs" in first.facts.text(), timeout=10_000)
+    facts = first.facts.text()
+    assert facts.startswith("about 12.1 GB (computed) · needs ")
+    assert " GB of RAM" in facts
+    if "won't fit" not in first.badge.text():
+        assert re.search(r"estimated ~[\d.]+ tok/s here$", facts), facts
+        assert "bandwidth" in first.facts.toolTip()  # the formula behind the estimate
+    assert not any(first.catalog.models_dir.glob("*.part"))  # nothing was downloaded to say so
+
+
+def test_first_run_and_models_view_share_one_download(qtbot, ctx: AppContext, hub: FakeHub) -> None:
+    hub.throttle_s_per_chunk = 0.03
+    jobs = DownloadJobs()
+    first = FirstRunView(ctx, jobs=jobs)
+    models = ModelsView(ctx, jobs=jobs)
+    for widget in (first, models):
+        qtbot.addWidget(widget)
+        widget.show()
+    in_view = models.rows["gpt-oss-20b"].download
+    first.download.button.click()
+    assert in_view.running and in_view.button.text() == "Cancel"  # the same download, shown in both
+    qtbot.waitUntil(lambda: in_view.bar.value() > 50, timeout=20_000)
+    in_view.button.click()  # clicking it here again must not start a second download: it cancels
+    qtbot.waitUntil(lambda: not first.download.running, timeout=20_000)
+    assert len(hub.file_gets()) == 1
+    assert first.download.button.text() == "Resume" == in_view.button.text()
+
+
+def test_installed_first_and_the_model_in_use_marked(qtbot, ctx: AppContext, tiny_gpt_oss: Path) -> None:
+    from desktop.core.catalog import Catalog
+
+    catalog = Catalog(ctx.paths.models_dir, ctx.paths.cache_dir)
+    linked = catalog.import_file(tiny_gpt_oss, link=True)
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(tiny_gpt_oss)))  # opened where it lives
+    widget = ModelsView(ctx)
+    qtbot.addWidget(widget)
+    order = [widget._list_layout.itemAt(i).widget() for i in range(widget._list_layout.count() - 1)]
+    assert order[0] is widget.rows[linked.name]
+    row = widget.rows[linked.name]
+    assert "in use" in row.tags.text() and not row.use_button.isEnabled() and row.use_button.text() == "In use"
+    assert all("in use" not in widget.rows[e.name].tags.text() for e in CATALOG)
+
+
+def test_close_button_closes_the_models_window(qtbot, ctx: AppContext) -> None:
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    view = ModelsView(ctx, dialog)
+    QVBoxLayout(dialog).addWidget(view)
+    dialog.show()
+    assert view.close_button.accessibleName()
+    view.close_button.click()
+    assert not dialog.isVisible()
+
+
+def test_checking_sizes_offline_is_a_notice(qtbot, view: ModelsView, offline_hub_endpoint: str) -> None:  # noqa: F811
+    view.refresh_button.click()
+    qtbot.waitUntil(lambda: view.refresh_button.isEnabled(), timeout=20_000)
+    assert view.notice.isVisible() and "offline" in view.notice.label.text()
+    assert view.notice._kind == Notice.ERROR
+    assert all(view.rows[e.name].facts.text().startswith("about ") for e in CATALOG)  # sizes kept
+
+
+def test_a_malformed_catalog_file_is_a_notice_over_the_built_in_catalog(qtbot, ctx: AppContext, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "catalog.json"
+    bad.write_text("[{", encoding="utf-8")
+    monkeypatch.setenv("GPT_OSS_DESKTOP_CATALOG", str(bad))
+    widget = ModelsView(ctx)
+    qtbot.addWidget(widget)
+    widget.show()
+    assert widget.notice.isVisible() and "catalog.json" in widget.notice.label.text()
+    assert set(widget.rows) == {e.name for e in CATALOG}
