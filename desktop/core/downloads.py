@@ -122,12 +122,14 @@ def owning(dest: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     path = lock_path(dest)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path, timeout=wait_s)  # a new instance per call: two callers in one process exclude each other
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise UserError(already_downloading_message(dest.name)) from None
+    except OSError as exc:  # a read-only or vanished models folder
+        raise UserError(f"Cannot write in {path.parent}: {exc.strerror or exc}.") from None
     try:
         yield
     finally:
@@ -141,6 +143,8 @@ def owning(dest: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
 
 def busy(dest: Path) -> bool:
     """Whether a download of `dest` is running now, in this process or another."""
+    if not dest.parent.is_dir():
+        return False
     try:
         with owning(dest, wait_s=0):
             return False
@@ -242,7 +246,10 @@ def download(remote: RemoteFile, dest: Path, *, cancel: CancelToken | None = Non
     dest.parent.mkdir(parents=True, exist_ok=True)
     with owning(dest):
         if dest.is_file() and dest.stat().st_size == remote.size:
-            return dest  # whoever held the lock before us finished it (it is renamed in only once verified)
+            # Whoever held the lock before us finished it (a download is renamed in only once verified).
+            if on_progress is not None:
+                on_progress(DownloadProgress(remote.size, remote.size, "Already downloaded"))
+            return dest
         return _download_owned(remote, dest, cancel, on_progress, disk_free)
 
 
@@ -332,7 +339,7 @@ def _fetch(remote: RemoteFile, writer: _PartWriter, cancel: CancelToken) -> None
             if tries_left == 0:
                 raise
             tries_left -= 1
-            log.warning("download of %s interrupted at %d bytes (%s); resuming", remote.filename, writer.position, exc)
+            log.info("download of %s interrupted at %d bytes (%s); resuming", remote.filename, writer.position, exc)
             if cancel.wait(RETRY_DELAY_S):
                 raise Cancelled() from None
             continue

@@ -89,6 +89,13 @@ def test_a_dropped_connection_resumes_with_a_range_request(hub: FakeHub, payload
     assert second.served == SIZE - resumed_at
 
 
+def test_a_connection_that_keeps_dropping_gives_up_with_a_message(hub: FakeHub, tmp_path: Path) -> None:
+    hub.drop_after_bytes, hub.drops = 0, 100
+    with pytest.raises(UserError, match="connection to the model hub was lost.*resume"):
+        download(resolve(REPO, FILE), tmp_path / FILE)
+    assert len(hub.file_gets()) == downloads.RETRIES + 1  # retried in place, then stopped: no endless loop
+
+
 def test_resume_after_the_process_is_killed(hub: FakeHub, payload: bytes, tmp_path: Path) -> None:
     hub.throttle_s_per_chunk = 0.05  # slow enough to kill it halfway
     script = (
