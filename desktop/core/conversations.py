@@ -57,6 +57,11 @@ _MIGRATIONS: tuple[str, ...] = (
         UNIQUE (conversation_id, position)
     );
     """,
+    # 2: the commentary channel (preambles, tool-call arguments) and how the turn ended.
+    """
+    ALTER TABLE messages ADD COLUMN commentary TEXT NOT NULL DEFAULT '';
+    ALTER TABLE messages ADD COLUMN finish_reason TEXT;
+    """,
 )
 
 # Kept apart from the migrations: it is only created where SQLite has FTS5, and can be added
@@ -107,6 +112,8 @@ class Message:
     status: Status = "complete"
     error: str | None = None
     created: float = 0.0
+    commentary: str = ""  # the assistant's commentary channel, kept apart from reasoning
+    finish_reason: str | None = None  # stop | tool_calls | length | context | cancelled
 
 
 @dataclass(frozen=True)
@@ -272,10 +279,11 @@ class ConversationStore:
                  _dumps(conv.settings) if conv.settings is not None else None))
             db.executemany(
                 "INSERT INTO messages(id, conversation_id, position, role, text, reasoning, effort,"
-                " model, stats, sources, status, error, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model, stats, sources, status, error, created, commentary, finish_reason)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(m.id, m.conversation_id, m.position, m.role, m.text, m.reasoning, m.effort, m.model,
-                  _dumps(m.stats), _dumps(m.sources), m.status, m.error, m.created)
+                  _dumps(m.stats), _dumps(m.sources), m.status, m.error, m.created, m.commentary,
+                  m.finish_reason)
                  for m in snapshot.messages])
         return self.get(conv.id)
 
@@ -310,17 +318,18 @@ class ConversationStore:
                                   effort=effort, model=model)
         return self.message(msg_id)
 
-    def update_partial(self, msg_id: int, text: str, reasoning: str) -> None:
+    def update_partial(self, msg_id: int, text: str, reasoning: str, commentary: str | None = None) -> None:
         """The streamed text so far. One small transaction, meant for about once a second; a
         message that was already finished is left alone (a late save must not undo a finish)."""
         with self._write() as db:
-            db.execute("UPDATE messages SET text = ?, reasoning = ? WHERE id = ? AND status = 'partial'",
-                       (text, reasoning, msg_id))
+            db.execute("UPDATE messages SET text = ?, reasoning = ?, commentary = COALESCE(?, commentary)"
+                       " WHERE id = ? AND status = 'partial'", (text, reasoning, commentary, msg_id))
 
     def finish_assistant_message(self, msg_id: int, text: str, reasoning: str,
                                  stats: Mapping[str, Any] | None = None,
                                  sources: Sequence[Mapping[str, Any]] | None = None,
-                                 status: Status = "complete", error: str | None = None) -> Message:
+                                 status: Status = "complete", error: str | None = None, *,
+                                 commentary: str | None = None, finish_reason: str | None = None) -> Message:
         if status not in FINAL_STATUSES:
             raise ValueError(f"a finished message's status is one of {FINAL_STATUSES}, not {status!r}")
         with self._write() as db:
@@ -329,9 +338,9 @@ class ConversationStore:
                 raise NotFoundError(f"no message with id {msg_id}")
             db.execute(
                 "UPDATE messages SET text = ?, reasoning = ?, stats = ?, sources = ?, status = ?,"
-                " error = ? WHERE id = ?",
+                " error = ?, commentary = COALESCE(?, commentary), finish_reason = ? WHERE id = ?",
                 (text, reasoning, _dumps(dict(stats or {})), _dumps([dict(s) for s in sources or []]),
-                 status, error, msg_id))
+                 status, error, commentary, finish_reason, msg_id))
             self._touch(db, row["conversation_id"])
         return self.message(msg_id)
 
@@ -472,7 +481,8 @@ def _message(row: sqlite3.Row) -> Message:
     return Message(id=row["id"], conversation_id=row["conversation_id"], position=row["position"],
                    role=row["role"], text=row["text"], reasoning=row["reasoning"], effort=row["effort"],
                    model=row["model"], stats=json.loads(row["stats"]), sources=json.loads(row["sources"]),
-                   status=row["status"], error=row["error"], created=row["created"])
+                   status=row["status"], error=row["error"], created=row["created"],
+                   commentary=row["commentary"], finish_reason=row["finish_reason"])
 
 
 def _like_snippet(text: str, word: str, marks: tuple[str, str], context: int = 60) -> str:

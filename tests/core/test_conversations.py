@@ -53,9 +53,51 @@ def _turn(store: ConversationStore, conv_id: int, question: str, answer: str) ->
 def test_file_is_wal_with_current_schema(store: ConversationStore, db_path: Path) -> None:
     raw = sqlite3.connect(db_path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
     raw.close()
     assert store.full_text
+
+
+def test_a_file_of_the_first_schema_opens_and_keeps_its_messages(db_path: Path) -> None:
+    from desktop.core.conversations import _MIGRATIONS, _split_sql
+
+    db_path.parent.mkdir(parents=True)
+    raw = sqlite3.connect(db_path)
+    for statement in _split_sql(_MIGRATIONS[0]):
+        raw.execute(statement)
+    raw.execute("INSERT INTO conversations(title, created, updated) VALUES ('old', 1, 1)")
+    raw.execute("INSERT INTO messages(conversation_id, position, role, text, reasoning, created)"
+                " VALUES (1, 0, 'assistant', 'an old answer', 'old thoughts', 1)")
+    raw.execute("PRAGMA user_version=1")
+    raw.commit()
+    raw.close()
+    with ConversationStore(db_path) as store:
+        [message] = store.messages(1)
+        assert (message.text, message.reasoning, message.commentary, message.finish_reason) == (
+            "an old answer", "old thoughts", "", None)
+        placeholder = store.start_assistant_message(1, "low", "m")
+        store.finish_assistant_message(placeholder.id, "new", "r", commentary="aside", finish_reason="stop")
+        assert store.message(placeholder.id).commentary == "aside"
+
+
+def test_commentary_and_finish_reason_are_kept_apart(store: ConversationStore) -> None:
+    conv = store.create()
+    store.add_user_message(conv.id, "weather?")
+    msg = store.start_assistant_message(conv.id, "medium", "m")
+    store.update_partial(msg.id, "", "thinking", "calling the tool")
+    partial = store.message(msg.id)
+    assert (partial.reasoning, partial.commentary, partial.status) == ("thinking", "calling the tool", "partial")
+    store.update_partial(msg.id, "", "thinking more")  # an older caller: commentary stays
+    assert store.message(msg.id).commentary == "calling the tool"
+    done = store.finish_assistant_message(msg.id, "", "thinking more", {"tokens": 9},
+                                          commentary='{"city":"Paris"}', finish_reason="tool_calls")
+    assert (done.commentary, done.finish_reason, done.status) == ('{"city":"Paris"}', "tool_calls", "complete")
+    store.update_partial(msg.id, "late", "late", "late")  # a late partial save must not undo it
+    assert store.message(msg.id).commentary == '{"city":"Paris"}'
+    snapshot = store.delete(conv.id)
+    store.restore(snapshot)
+    restored = store.messages(conv.id)[-1]
+    assert (restored.commentary, restored.finish_reason) == ('{"city":"Paris"}', "tool_calls")
 
 
 def test_newer_schema_is_refused(db_path: Path) -> None:
