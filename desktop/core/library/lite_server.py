@@ -6,16 +6,17 @@ of milliseconds at a time while a library was indexed. In a child process the wi
 waits for it, and a crash inside it cannot take the app down.
 
 The child is the app itself with a hidden first argument (so it also works in the frozen
-bundle, which has no `python -m`). It connects back to a loopback socket the app listens on
-(stdio is unusable in a windowed app on Windows), sends one JSON line, `{"port": N}` or
-`{"error": "..."}`, and serves until that connection closes: when the app closes the store,
-exits or is killed, the child closes the database cleanly and exits, so no server outlives the app.
+bundle, which has no `python -m`). It reads one line from its stdin, a pipe the app makes for
+it: a random secret, new at each start. It connects back to a loopback socket the app listens on
+(its output streams are not used: a windowed app on Windows may have none), sends a line that
+proves it holds the secret, then one JSON line, `{"port": N}` or `{"error": "..."}`, and serves
+until that connection closes: when the app closes the store, exits or is killed, the child
+closes the database cleanly and exits, so no server outlives the app.
 
-The store answers this app alone (`lite_private`): each start, the app makes a random secret and
-writes it to the child's stdin, the one channel no other program or user can read (a command
-line shows in `ps`; the loopback socket accepts anyone). The child proves it holds it in its
-first line on the socket, so another program that connects first cannot pose as the store, and
-its gRPC server refuses every call that does not carry it.
+The secret makes the store answer this app alone (`lite_private`): its gRPC server refuses any
+call without it, and a program that reaches the app's socket first cannot pose as the store.
+It travels on stdin because that is the one channel no other user can read: a command line
+shows in `ps`, and the loopback socket accepts anyone.
 """
 
 from __future__ import annotations
