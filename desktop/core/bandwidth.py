@@ -2,9 +2,9 @@
 
 RAM: one thread sums a 64 MiB array (larger than any CPU cache), best of five; about 20 ms.
 llama.cpp decodes with several threads, so this is a floor, not the machine's peak.
-VRAM: NVML's memory bus width and maximum memory clock, at two transfers per clock (how NVML
-reports GDDR and HBM clocks: an H100 80GB HBM3 gives 5120 bits x 2619 MHz x 2 = 3.35 TB/s,
-its data-sheet figure). Other GPUs (Vulkan, ROCm): unknown, so no estimate.
+VRAM: NVML's memory bus width and maximum memory clock, at two transfers per clock. Seen on an
+NVIDIA H200: 6016 bits x 3201 MHz x 2 = 4.81 TB/s, its data sheet's 4.8 TB/s. Other GPUs
+(Vulkan, ROCm): unknown, so no estimate.
 """
 
 from __future__ import annotations

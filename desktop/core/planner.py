@@ -284,7 +284,7 @@ def _pad(n: int) -> int:
 #     tok/s = 1 / (bytes read on the GPU / (GPU bandwidth x GPU_EFFICIENCY) + bytes read in RAM / RAM bandwidth)
 #
 # at ESTIMATE_CONTEXT tokens of context (a short chat). Calibrated against measurements:
-# - GPU: an H100 80GB HBM3 (3.35 TB/s) decoded the gpt-oss-20b layout at 256-261 tok/s in the app
+# - GPU: an H100 80GB HBM3 (3.35 TB/s on its data sheet) decoded the gpt-oss-20b layout at 256-261 tok/s in the app
 #   (README, Performance); this formula without the factor gives 1,276 tok/s, so 0.2.
 # - RAM: the bandwidth is measured here, one thread reading a 64 MiB array (desktop.core.bandwidth);
 #   on this project's 2-core machine that read 23-28 GB/s, and llama.cpp decoded a 2-layer model

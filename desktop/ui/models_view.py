@@ -34,8 +34,9 @@ from desktop.ui.download_jobs import DownloadJob, DownloadJobs
 from desktop.ui.tasks import run_in_background
 from desktop.ui.theme import is_dark
 
-# Badge colours per verdict; text stays readable on light and dark palettes.
-_BADGE = {"fits on GPU": "#2e7d32", "partly offloaded": "#b26a00", "CPU only": "#1565c0", "won't fit": "#c62828"}
+# Badge colours per verdict, per theme: at least 4.5:1 against the window in each.
+_BADGE = {"fits on GPU": "#2e7d32", "partly offloaded": "#8a5300", "CPU only": "#1565c0", "won't fit": "#c62828"}
+_BADGE_DARK = {"fits on GPU": "#81c784", "partly offloaded": "#ffb74d", "CPU only": "#90caf9", "won't fit": "#ef9a9a"}
 _CONTEXT = "ModelsView"
 
 
@@ -144,7 +145,9 @@ def set_badge(badge: QLabel, plan: Plan | None) -> None:
     badge.setAccessibleName(_tr("Fit: {label}").format(label=badge.text()))
     badge.setToolTip(plan.summary + ("\n" + "\n".join(plan.notes) if plan.notes else "") if plan else
                      _tr("Its size is not known: check sizes online."))
-    colour = _BADGE.get(plan.verdict.value, "#757575") if plan else "#757575"
+    colours = _BADGE_DARK if is_dark() else _BADGE
+    grey = "#b0b3b8" if is_dark() else "#5f6368"
+    colour = colours.get(plan.verdict.value, grey) if plan else grey
     badge.setStyleSheet(f"QLabel {{ color: {colour}; border: 1px solid {colour}; border-radius: 8px; "
                         "padding: 1px 8px; font-weight: 600; }")
 

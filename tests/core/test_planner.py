@@ -281,3 +281,25 @@ def test_a_gguf_header_gives_the_expert_bytes_the_estimate_needs(tmp_path: Path)
     assert 0 < shape.expert_layer_bytes[0] < shape.layer_bytes[0]
     cache = ShapeCache(tmp_path / "shapes.json")
     assert cache.get(tmp_path / "layout.gguf") == shape == cache.get(tmp_path / "layout.gguf")  # cached as read
+
+
+def test_gpu_bandwidth_from_the_driver(tmp_path: Path) -> None:
+    from desktop.core import bandwidth
+
+    class Nvml:  # answers as the driver of an NVIDIA H200 did: 6016-bit bus, 3201 MHz memory clock
+        NVML_CLOCK_MEM = 2
+
+        def __init__(self) -> None:
+            self.shut = False
+
+        def nvmlInit(self) -> None: ...
+        def nvmlShutdown(self) -> None: self.shut = True
+        def nvmlDeviceGetHandleByIndex(self, index: int) -> int: return index
+        def nvmlDeviceGetMemoryBusWidth(self, handle: int) -> int: return 6016
+        def nvmlDeviceGetMaxClockInfo(self, handle: int, clock: int) -> int: return 3201 if clock == 2 else 0
+
+    nvml = Nvml()
+    machine = probe(None, h100_server())
+    assert bandwidth.gpu_bandwidth(machine, lambda: nvml) == pytest.approx(4.81e12, rel=0.001) and nvml.shut
+    assert bandwidth.gpu_bandwidth(probe(None, cpu_laptop_16gb()), lambda: nvml) is None  # CPU-only build
+    assert bandwidth.ram_read_bandwidth() > 1e8  # measured: at least 100 MB/s on anything that runs this
