@@ -220,3 +220,39 @@ def test_a_malformed_catalog_file_is_a_notice_over_the_built_in_catalog(qtbot, c
     widget.show()
     assert widget.notice.isVisible() and "catalog.json" in widget.notice.label.text()
     assert set(widget.rows) == {e.name for e in CATALOG}
+
+
+def test_import_as_link_leaves_one_picker_entry_in_the_window(qtbot, tiny_gpt_oss: Path) -> None:
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings_hub import SettingsHub
+
+    ctx = AppContext.load()
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(tiny_gpt_oss), context_length=4096))
+    window = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.engine.model is not None, timeout=15_000)
+    assert window.chat.model_picker.count() == 1
+    window.open_models()
+    window.models_view.choose_import_mode = lambda path: "link"
+    with qtbot.waitSignal(window.models_view.sig_models_changed, timeout=10_000):
+        window.models_view.import_paths([tiny_gpt_oss])
+    picker = window.chat.model_picker
+    linked = ctx.paths.models_dir / tiny_gpt_oss.name
+    assert [picker.itemData(i) for i in range(picker.count())] == [str(linked)]  # one file, one entry
+    assert picker.currentData() == str(linked)
+    window.close()
+
+
+def test_the_window_gives_both_views_its_one_set_of_downloads(qtbot) -> None:
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings_hub import SettingsHub
+
+    window = MainWindow(SettingsHub(AppContext.load()))  # no chat model yet: the first-run screen shows
+    qtbot.addWidget(window)
+    assert window.chat.first_run is not None and window.chat.first_run.jobs is window.downloads
+    window.open_models()
+    assert window.models_view.jobs is window.downloads
+    entry = window.chat.first_run.entry
+    assert window.models_view.rows[entry.name].download.job is window.chat.first_run.download.job
+    window.close()
