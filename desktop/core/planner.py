@@ -281,17 +281,22 @@ def _pad(n: int) -> int:
 # weights of each layer except the experts the router did not pick (n_expert_used of n_expert),
 # and the output head. Memory bandwidth bounds the speed, so the estimate is
 #
-#     tok/s = 1 / (bytes read on the GPU / (GPU bandwidth x GPU_EFFICIENCY) + bytes read in RAM / RAM bandwidth)
+#     tok/s = 1 / (bytes read on the GPU / (GPU bandwidth x GPU_EFFICIENCY) + bytes read in RAM / RAM bandwidth
+#                  + PER_TOKEN_S)
 #
-# at ESTIMATE_CONTEXT tokens of context (a short chat). Calibrated against measurements:
-# - GPU: an H100 80GB HBM3 (3.35 TB/s on its data sheet) decoded the gpt-oss-20b layout at 256-261 tok/s in the app
-#   (README, Performance); this formula without the factor gives 1,276 tok/s, so 0.2.
+# where PER_TOKEN_S is the decode loop's own cost (sampling, bookkeeping), all at ESTIMATE_CONTEXT
+# tokens of context (a short chat). Calibrated against measurements (README, Performance):
+# - Per token: the 256 kB test model, whose weights take no time to read, decoded at 3,656-3,786
+#   tok/s on this project's 2-core machine: 0.27 ms a token.
+# - GPU: an H100 80GB HBM3 (3.35 TB/s on its data sheet) decoded the gpt-oss-20b layout at
+#   256-261 tok/s in the app: 3.88 ms a token, 3.61 ms of it reading 2.63 GB, so 0.22.
 # - RAM: the bandwidth is measured here, one thread reading a 64 MiB array (desktop.core.bandwidth);
-#   on this project's 2-core machine that read 23-28 GB/s, and llama.cpp decoded a 2-layer model
-#   of the 20b width (0.78 GB read per token) at 27.2 tok/s = 21 GB/s: factor 1 (more cores read
-#   faster than one thread, so on bigger machines the estimate is low rather than high).
+#   on the 2-core machine that read 23-28 GB/s, and llama.cpp decoded a 2-layer model of the 20b
+#   width (0.78 GB read per token) at 27.2 tok/s = 21 GB/s: factor 1 (more cores read faster than
+#   one thread, so on bigger machines the estimate is low rather than high).
 ESTIMATE_CONTEXT = 1024
-GPU_EFFICIENCY = 0.2
+GPU_EFFICIENCY = 0.22
+PER_TOKEN_S = 0.27e-3
 
 
 def bytes_read_per_token(model: ModelShape, n_ctx: int = ESTIMATE_CONTEXT) -> tuple[list[int], int]:
@@ -315,7 +320,7 @@ def estimate_tokens_per_s(model: ModelShape, p: Plan, *, ram_bandwidth: float | 
     first_gpu_layer = model.n_layer + 1 - p.n_gpu_layers
     gpu_bytes = sum(b for i, b in enumerate(per_layer) if i >= first_gpu_layer) + (head if p.n_gpu_layers else 0)
     ram_bytes = sum(per_layer) + head - gpu_bytes
-    seconds = 0.0
+    seconds = PER_TOKEN_S
     if gpu_bytes:
         if not gpu_bandwidth:
             return None
@@ -324,7 +329,7 @@ def estimate_tokens_per_s(model: ModelShape, p: Plan, *, ram_bandwidth: float | 
         if not ram_bandwidth:
             return None
         seconds += ram_bytes / ram_bandwidth
-    return 1.0 / seconds if seconds else None
+    return 1.0 / seconds
 
 
 # --- shapes -----------------------------------------------------------------------------------

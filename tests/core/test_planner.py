@@ -254,6 +254,14 @@ def test_the_speed_estimate_matches_what_was_measured() -> None:
     assert on_cpu is not None and 27.2 * 0.75 < on_cpu < 27.2 * 1.4
 
 
+def test_a_tiny_model_is_bound_by_the_loop_not_by_memory(tiny_gpt_oss: Path) -> None:
+    # The 256 kB test model decoded at 3,656-3,786 tok/s on the 2-core machine (README).
+    shape = shape_from_gguf(tiny_gpt_oss)
+    cpu = plan(shape, probe(None, cpu_laptop_16gb()), 4096)
+    estimate = planner.estimate_tokens_per_s(shape, cpu, ram_bandwidth=25e9, gpu_bandwidth=None)
+    assert estimate is not None and 3_656 * 0.75 < estimate < 3_786 * 1.25
+
+
 def test_a_partial_offload_is_between_cpu_and_gpu_speed() -> None:
     machine = probe(None, laptop_rtx_8gb())
     split = plan(GPT_OSS_20B, machine, 8192)
