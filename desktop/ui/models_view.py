@@ -125,7 +125,7 @@ def needs_text(plan: Plan) -> str:
 def speed_text(tokens_per_s: float | None) -> str:
     if tokens_per_s is None:
         return ""
-    rounded = f"{tokens_per_s:.0f}" if tokens_per_s >= 10 else f"{tokens_per_s:.1f}"
+    rounded = f"{tokens_per_s:,.0f}" if tokens_per_s >= 10 else f"{tokens_per_s:.1f}"
     return _tr("estimated ~{n} tok/s here").format(n=rounded)
 
 
@@ -335,8 +335,8 @@ class _ModelRow(QFrame):
             self.tr("in use") if in_use else "", self.tr("recommended") if entry and entry.recommended else "",
             self.tr("installed") if installed and not in_use else "") if t))
         self.tags.setAccessibleName(self.tr("Status of {title}").format(title=title))
-        if in_use:
-            self.tags.setStyleSheet("QLabel { font-weight: 600; }")
+        if in_use:  # the theme's focus-ring blue: 4.5:1 or better on either window colour
+            self.tags.setStyleSheet(f"QLabel {{ font-weight: 600; color: {'#8ab4ff' if is_dark() else '#1a5fd0'}; }}")
         top.addWidget(self.tags, 1)
         self.badge = fit_badge(None)
         top.addWidget(self.badge)
