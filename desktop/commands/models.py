@@ -13,11 +13,18 @@ from typing import Any, TextIO
 from desktop.context import AppContext
 from desktop.core import bandwidth, hardware
 from desktop.core.catalog import (
-    APPROXIMATE, CHAT, CHAT_ARCHITECTURES, COMPUTED, EMBEDDING, Catalog, CatalogEntry, InstalledModel,
+    APPROXIMATE,
+    CHAT,
+    CHAT_ARCHITECTURES,
+    COMPUTED,
+    EMBEDDING,
+    Catalog,
+    CatalogEntry,
+    InstalledModel,
 )
 from desktop.core.errors import UserError
 from desktop.core.hardware import Machine, format_bytes, format_gib
-from desktop.core.jobs import CancelToken, Cancelled, Progress
+from desktop.core.jobs import Cancelled, CancelToken, Progress
 from desktop.core.planner import ModelShape, estimate_tokens_per_s, plan_for_shape
 
 

@@ -55,19 +55,19 @@ def gpu_bandwidth(machine: Machine, nvml: Callable[[], Any] | None = None) -> fl
     try:
         module = (nvml or _pynvml)()
         module.nvmlInit()
-    except Exception as exc:  # no driver, no library: no estimate rather than a guess
+    except Exception as exc:  # noqa: BLE001 - no driver, no library (NVMLError_*): no estimate, not a guess
         log.debug("NVML unavailable for bandwidth: %s", exc)
         return None
     try:
         figures = [nvml_bandwidth(module, i) for i in range(len(machine.gpus))]
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - an old driver without these calls: no estimate
         log.debug("NVML bandwidth query failed: %s", exc)
         return None
     finally:
         try:
             module.nvmlShutdown()
-        except Exception:
-            pass
+        except Exception as exc:  # noqa: BLE001 - shutting down NVML cannot change the answer
+            log.debug("NVML shutdown failed: %s", exc)
     return None if not figures or None in figures else min(f for f in figures if f is not None)
 
 

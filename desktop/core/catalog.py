@@ -239,7 +239,7 @@ def _entry_from_json(item: dict[str, Any]) -> CatalogEntry:
         raise ValueError("'sha256' must be 64 hex digits or null")
     for flag in ("recommended", "tied_output"):
         if not isinstance(item.get(flag, False), bool):
-            raise ValueError(f"'{flag}' must be true or false")
+            raise TypeError(f"'{flag}' must be true or false")
     return CatalogEntry(
         name=text("name"), title=text("title", item.get("name")), kind=kind, repo_id=text("repo_id"),
         filename=filename, architecture=text("architecture"), description=str(item.get("description") or ""),

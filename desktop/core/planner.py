@@ -336,7 +336,9 @@ def estimate_tokens_per_s(model: ModelShape, p: Plan, *, ram_bandwidth: float | 
 
 def shape_from_gguf(path: Path | str) -> ModelShape:
     """Read a model's shape from its GGUF header (raises UserError for a bad file)."""
-    from desktop.core.gguf_check import inspect_gguf  # header reader with bounds; ~0.3 s for 20b
+    from desktop.core.gguf_check import (
+        inspect_gguf,  # header reader with bounds; ~0.3 s for 20b
+    )
 
     info = inspect_gguf(path)
     arch = info.architecture

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Signal
 from shiboken6 import isValid
 
 from desktop.core.catalog import Catalog, CatalogEntry
-from desktop.core.jobs import CancelToken, Cancelled, Progress
+from desktop.core.jobs import Cancelled, CancelToken, Progress
 from desktop.ui.tasks import ProgressRelay, run_in_background
 
 _CANCELLED = object()

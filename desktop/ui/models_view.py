@@ -16,20 +16,37 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFileDialog, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
-    QScrollArea, QVBoxLayout, QWidget,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
 )
 from shiboken6 import isValid
 
 from desktop.context import AppContext
 from desktop.core import bandwidth, hardware
 from desktop.core.catalog import (
-    APPROXIMATE, CHAT, CHAT_ARCHITECTURES, COMPUTED, EMBEDDING, Catalog, CatalogEntry, InstalledModel,
+    APPROXIMATE,
+    CHAT,
+    CHAT_ARCHITECTURES,
+    COMPUTED,
+    EMBEDDING,
+    Catalog,
+    CatalogEntry,
+    InstalledModel,
 )
 from desktop.core.errors import UserError
 from desktop.core.hardware import Machine, format_bytes, format_gib
 from desktop.core.jobs import Progress
-from desktop.core.planner import Plan, estimate_tokens_per_s, plan_for_shape
+from desktop.core.planner import ModelShape, Plan, estimate_tokens_per_s, plan_for_shape
 from desktop.ui.download_jobs import DownloadJob, DownloadJobs
 from desktop.ui.tasks import run_in_background
 from desktop.ui.theme import is_dark
@@ -70,7 +87,7 @@ def survey(ctx: AppContext, catalog: Catalog, probe: Callable[[], Machine]) -> S
     ram_bw = bandwidth.ram_read_bandwidth()
     gpu_bw = bandwidth.gpu_bandwidth(machine)
 
-    def fit(shape) -> Fit:  # noqa: ANN001 - a planner.ModelShape
+    def fit(shape: ModelShape) -> Fit:
         plan = plan_for_shape(shape, machine, ctx.settings.model)
         speed = estimate_tokens_per_s(shape, plan, ram_bandwidth=ram_bw, gpu_bandwidth=gpu_bw)
         return Fit(plan, speed)
@@ -177,7 +194,7 @@ class Notice(QFrame):
         self._style()
         self.setVisible(bool(text))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.ApplicationPaletteChange:  # the theme changed (not our own style sheet)
             self._style()
         super().changeEvent(event)
@@ -616,11 +633,11 @@ class ModelsView(QWidget):
         return "copy" if box.clickedButton() is copy else "link" if box.clickedButton() is link else None
 
     # -- drag and drop -------------------------------------------------------------------------
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.toLocalFile().lower().endswith(".gguf") for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+    def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()

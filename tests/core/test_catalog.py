@@ -10,8 +10,18 @@ from pathlib import Path
 import pytest
 
 from desktop.core.catalog import (
-    APPROXIMATE, CATALOG, CATALOG_ENV, CHAT, COMPUTED, EMBEDDING, HUB, Catalog, ShapeSpec, load_catalog,
-    read_catalog_file, scale_shape,
+    APPROXIMATE,
+    CATALOG,
+    CATALOG_ENV,
+    CHAT,
+    COMPUTED,
+    EMBEDDING,
+    HUB,
+    Catalog,
+    ShapeSpec,
+    load_catalog,
+    read_catalog_file,
+    scale_shape,
 )
 from desktop.core.errors import UserError
 from desktop.core.planner import gpt_oss_shape
@@ -166,14 +176,14 @@ def test_a_catalog_file_replaces_the_built_in_catalog(tmp_path: Path, monkeypatc
     ('[{"name": "x", "kind": "chat", "repo_id": "a/b", "architecture": "gpt-oss"}]', "'file'"),
     ('[{"name": "x", "kind": "vision", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss"}]', "'kind'"),
     ('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "../x.gguf", "architecture": "gpt-oss"}]', "folders"),
-    ('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss", '
-     '"sha256": "abc"}]', "64 hex"),
-    ('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss", '
-     '"size_bytes": -5}]', "positive"),
-    ('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss", '
-     '"shape": {"family": "gpt-oss", "n_layers": 3}}]', "unknown keys: n_layers"),
-    ('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss"},'
-     ' {"name": "x", "kind": "chat", "repo_id": "a/c", "file": "y.gguf", "architecture": "gpt-oss"}]', "same name"),
+    (('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss", '
+      '"sha256": "abc"}]'), "64 hex"),
+    (('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss", '
+      '"size_bytes": -5}]'), "positive"),
+    (('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss", '
+      '"shape": {"family": "gpt-oss", "n_layers": 3}}]'), "unknown keys: n_layers"),
+    (('[{"name": "x", "kind": "chat", "repo_id": "a/b", "file": "x.gguf", "architecture": "gpt-oss"},'
+      ' {"name": "x", "kind": "chat", "repo_id": "a/c", "file": "y.gguf", "architecture": "gpt-oss"}]'), "same name"),
 ])
 def test_a_malformed_catalog_file_is_one_clear_line(tmp_path: Path, content: str, reason: str) -> None:
     path = tmp_path / "catalog.json"

@@ -32,11 +32,26 @@ import pytest
 from desktop.core import planner
 from desktop.core.hardware import GIB, probe
 from desktop.core.planner import (
-    ModelShape, ShapeCache, Verdict, auto_plan, compute_bytes, gpt_oss_shape, kv_layer_bytes, plan,
-    plan_for_settings, shape_from_gguf,
+    ModelShape,
+    ShapeCache,
+    Verdict,
+    auto_plan,
+    compute_bytes,
+    gpt_oss_shape,
+    kv_layer_bytes,
+    plan,
+    plan_for_settings,
+    shape_from_gguf,
 )
 from desktop.settings import ModelSettings
-from tests.core.test_hardware import CPU, cpu_laptop_16gb, h100_server, laptop_rtx_8gb, mac, sources
+from tests.core.test_hardware import (
+    CPU,
+    cpu_laptop_16gb,
+    h100_server,
+    laptop_rtx_8gb,
+    mac,
+    sources,
+)
 
 GPT_OSS_20B = gpt_oss_shape()
 
