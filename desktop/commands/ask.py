@@ -1,25 +1,27 @@
-"""`gpt-oss-desktop ask "PROMPT"`: one question, answer streamed to stdout."""
+"""`gpt-oss-desktop ask "PROMPT"`: one question, answer streamed to stdout.
+
+The turn runs like the window's: a TurnSession on an EngineService with the in-process llama.cpp
+backend, so both save the same things the same way (`--chat`) and report the same channels.
+"""
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
-import time
+import threading
 from dataclasses import asdict, replace
 
 from desktop.context import AppContext
-from desktop.core import harmony, rag
-from desktop.core.chat import ChatRequest, plan_load, run_chat, sampling_from_settings
+from desktop.core import rag
+from desktop.core.chat import plan_load, sampling_from_settings
 from desktop.core.conversations import ConversationStore
 from desktop.core.errors import UserError
-from desktop.core.harmony import Delta
-from desktop.core.runtime import ChatRuntime
+from desktop.engine.backend import LlamaCppBackend
+from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished, ToolCallEvent
+from desktop.engine.service import EngineService
+from desktop.engine.turn import TurnSession
 from desktop.settings import EFFORTS
-
-
-PARTIAL_SAVE_S = 1.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,54 +54,84 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.seed is not None:
         sampling = replace(sampling, seed=args.seed)
 
-    options, _fit = plan_load(model_path, settings, ctx.paths)
-    runtime = ChatRuntime(model_path, options)
-    saved = _SavedChat(ctx, args.chat) if args.chat else None
-    history = saved.history() if saved else ()
-    library = None if args.no_library else _open_library(ctx)
-    retrieve = None
-    if library is not None:
-        top_k = settings.library.top_k
-        retrieve = lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))  # noqa: E731
-    request = ChatRequest((*history, harmony.Turn("user", args.prompt)), effort=effort,
-                          instructions=settings.reasoning.system_prompt, today=datetime.date.today(),
-                          keep_from=saved.keep_from if saved else 0, retrieve=retrieve)
-    printer = None if args.json else _printer(args.quiet)
-    if saved:
-        saved.start(args.prompt, effort, runtime.model_name)
+    load_plan = plan_load(model_path, settings, ctx.paths)
+    backend = LlamaCppBackend()
+    engine = EngineService(backend)
+    store: ConversationStore | None = None
+    conversation_id: int | None = None
+    library = None
     try:
-        result = run_chat(runtime, request, sampling, on_deltas=saved.follow(printer) if saved else printer)
-    except KeyboardInterrupt:
-        if saved:
-            saved.fail("stopped", status="cancelled")
-        raise
-    except Exception as exc:
-        if saved:
-            saved.fail(str(exc) or type(exc).__name__)
-        raise
+        model = backend.load(model_path, lambda: load_plan).result()
+        if args.chat:
+            store, conversation_id = _conversation(ctx, args.chat)
+        library = None if args.no_library else _open_library(ctx)
+        retrieve = None
+        if library is not None:
+            top_k = settings.library.top_k
+            retrieve = lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))  # noqa: E731
+        session = TurnSession(engine, store, conversation_id)
+        session.start(args.prompt, sampling, effort=effort, instructions=settings.reasoning.system_prompt,
+                      model=model.name, retrieve=retrieve,
+                      on_event=None if args.json else _Printer(args.quiet))
+        outcome = _wait(session)
     finally:
-        runtime.close()
+        engine.close()
         if library is not None:
             library.close()
-    for warning in result.source_warnings:
+        if store is not None:
+            store.close()
+    if isinstance(outcome, Failed):
+        raise UserError(outcome.message)
+    assert isinstance(outcome, Finished) and session.result is not None
+    result = session.result
+    for warning in result.source_warnings + ([session.save_error] if session.save_error else []):
         print(f"warning: {warning}", file=sys.stderr)
-    if saved:
-        saved.finish(result)
     if args.json:
         print(json.dumps({
             "answer": result.answer,
             "reasoning": result.reasoning,
+            "commentary": result.commentary,
+            "tool_calls": [asdict(call) for call in result.tool_calls],
+            "finish_reason": result.finish_reason,
+            "usage": {"prompt_tokens": result.stats.prompt_tokens, "completion_tokens": result.stats.tokens},
             "effort": effort,
             "prompt": result.prompt,
-            "model": str(runtime.info.path),
+            "model": str(model.path),
             "stats": {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 3)},
             "sources": [asdict(source) for source in result.sources],
-            **({"conversation_id": saved.conversation_id} if saved else {}),
+            **({"conversation_id": session.conversation_id} if store else {}),
         }, ensure_ascii=False))
     else:
         sys.stdout.write("\n")
         sys.stdout.flush()
     return 0
+
+
+def _wait(session: TurnSession) -> Event | None:
+    """Wait for the turn; Ctrl-C stops it (saved as stopped with its text) and is passed on."""
+    try:
+        while (outcome := session.wait(timeout=0.5)) is None:
+            pass
+    except KeyboardInterrupt:
+        session.cancel()
+        session.wait()
+        raise
+    if isinstance(outcome, Cancelled):  # only Ctrl-C cancels here
+        raise KeyboardInterrupt
+    return outcome
+
+
+def _conversation(ctx: AppContext, chat: str) -> tuple[ConversationStore, int]:
+    """`ask --chat new|ID`: the window's store; the turn is saved the way the window saves it."""
+    if chat != "new" and not chat.isdigit():
+        raise UserError(f"--chat takes 'new' or a conversation id, not {chat!r}.")
+    store = ConversationStore(ctx.paths.conversations_db)
+    try:
+        conversation_id = store.create().id if chat == "new" else store.get(int(chat)).id  # NotFoundError: a UserError
+    except BaseException:
+        store.close()
+        raise
+    return store, conversation_id
 
 
 def _open_library(ctx: AppContext):
@@ -121,68 +153,36 @@ def _open_library(ctx: AppContext):
     return library
 
 
-class _SavedChat:
-    """`ask --chat`: the same store and the same saving rhythm as the window."""
+class _Printer:
+    """Streams the answer to stdout; reasoning and commentary go to stderr, each under its label
+    once the other has been shown, so a reader (or a script reading stdout) never mixes them."""
 
-    def __init__(self, ctx: AppContext, chat: str) -> None:
-        self.store = ConversationStore(ctx.paths.conversations_db)
-        if chat == "new":
-            self.conversation_id = self.store.create().id
-        elif chat.isdigit():
-            self.conversation_id = self.store.get(int(chat)).id  # NotFoundError is a UserError
-        else:
-            raise UserError(f"--chat takes 'new' or a conversation id, not {chat!r}.")
-        self.messages = self.store.messages(self.conversation_id)
-        answers = [m for m in self.messages if m.role == "assistant"]
-        self.keep_from = int(answers[-1].stats.get("dropped_turns", 0) or 0) if answers else 0
-        self.message_id: int | None = None
-        self.answer = self.reasoning = ""
-        self._saved_at = 0.0
+    _LABELS = {"analysis": "[reasoning] ", "commentary": "[commentary] "}
 
-    def history(self) -> tuple[harmony.Turn, ...]:
-        return tuple(harmony.Turn(m.role, m.text) for m in self.messages)
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self._side_channel: str | None = None  # the stderr channel written last
+        self._lock = threading.Lock()
 
-    def start(self, question: str, effort: str, model: str) -> None:
-        self.store.add_user_message(self.conversation_id, question)
-        self.message_id = self.store.start_assistant_message(self.conversation_id, effort, model).id
-
-    def follow(self, printer):
-        def on_deltas(deltas: list[Delta]) -> None:
-            for delta in deltas:
-                if delta.channel == "final":
-                    self.answer += delta.text
-                else:
-                    self.reasoning += delta.text
-            if printer:
-                printer(deltas)
-            now = time.monotonic()
-            if now - self._saved_at >= PARTIAL_SAVE_S:  # a crash loses at most the last second
-                self.store.update_partial(self.message_id, self.answer, self.reasoning)
-                self._saved_at = now
-        return on_deltas
-
-    def finish(self, result) -> None:
-        stats = {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 2),
-                 "dropped_turns": result.dropped_turns}
-        self.store.finish_assistant_message(self.message_id, result.answer, result.reasoning, stats=stats,
-                                            sources=[asdict(s) for s in result.sources],
-                                            status="cancelled" if result.cancelled else "complete")
-        self.store.close()
-
-    def fail(self, error: str, status: str = "error") -> None:
-        if self.message_id is not None:
-            self.store.finish_assistant_message(self.message_id, self.answer, self.reasoning,
-                                                status=status, error=error if status == "error" else None)
-        self.store.close()
-
-
-def _printer(quiet: bool):
-    def show(deltas: list[Delta]) -> None:
-        for delta in deltas:
-            if delta.channel == "final":
-                sys.stdout.write(delta.text)
-                sys.stdout.flush()
-            elif not quiet:
-                sys.stderr.write(delta.text)
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            if isinstance(event, DeltaEvent):
+                self._delta(event.channel, event.text)
+            elif isinstance(event, ToolCallEvent) and not self.quiet:
+                call = event.call
+                sys.stderr.write(f"\n[tool call] {call.recipient} {call.arguments} (ask does not run tools)\n")
                 sys.stderr.flush()
-    return show
+
+    def _delta(self, channel: str, text: str) -> None:
+        if channel == "final":
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+        if self.quiet:
+            return
+        if channel != self._side_channel:
+            if self._side_channel is not None or channel != "analysis":
+                sys.stderr.write(("\n" if self._side_channel else "") + self._LABELS.get(channel, f"[{channel}] "))
+            self._side_channel = channel
+        sys.stderr.write(text)
+        sys.stderr.flush()

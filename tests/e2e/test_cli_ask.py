@@ -141,3 +141,97 @@ def test_ask_uses_the_library_unless_told_not_to(tiny_gpt_oss: Path, app_home: P
     plain = json.loads(_run("ask", "How often does defrost run?", "--model", str(tiny_gpt_oss),
                             "--max-tokens", "4", "--json", "--no-library", home=app_home).stdout)
     assert plain["sources"] == [] and "<source" not in plain["prompt"]
+
+
+# --- whole harmony turns, from the scripted model -------------------------------------------
+
+from tests.fixtures.scripted_chat_model import (  # noqa: E402,F401  (scripted_gpt_oss: session fixture)
+    MALFORMED, MALFORMED_TRIGGER, PLAIN, TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss,
+)
+
+
+@pytest.mark.parametrize(("question", "script", "finish", "calls"), [
+    ("Hello?", PLAIN, "stop", []),
+    (f"What is the{TOOL_TRIGGER} in Paris?", TOOL_CALL, "tool_calls",
+     [{"recipient": "functions.get_weather", "arguments": '{"city":"Paris"}', "content_type": "json"}]),
+    (f"Is this a{MALFORMED_TRIGGER}?", MALFORMED, "stop", []),
+], ids=["answer", "tool_call", "malformed_header"])
+def test_ask_json_reports_each_channel_of_a_whole_turn(scripted_gpt_oss: Path, app_home: Path, question: str,
+                                                       script, finish: str, calls: list) -> None:
+    out = _run("ask", question, "--model", str(scripted_gpt_oss), "--json", home=app_home)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (data["reasoning"], data["answer"], data["commentary"]) == (
+        script.reasoning, script.answer, script.commentary)
+    assert data["finish_reason"] == finish and data["stats"]["finish_reason"] == finish
+    assert data["tool_calls"] == calls
+    assert data["usage"]["completion_tokens"] == len(script.pieces) == data["stats"]["tokens"]
+    assert data["usage"]["prompt_tokens"] == data["stats"]["prompt_tokens"] > 0
+
+
+def test_ask_streams_commentary_apart_from_reasoning(scripted_gpt_oss: Path, app_home: Path) -> None:
+    out = _run("ask", f"A{MALFORMED_TRIGGER} here", "--model", str(scripted_gpt_oss), home=app_home)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == MALFORMED.answer + "\n"  # stdout holds the answer and nothing else
+    assert _ours(out.stderr) == [MALFORMED.reasoning, f"[commentary] {MALFORMED.commentary}"]
+    quiet = _run("ask", f"A{MALFORMED_TRIGGER} here", "--model", str(scripted_gpt_oss), "--quiet", home=app_home)
+    assert quiet.stdout == MALFORMED.answer + "\n" and _ours(quiet.stderr) == []
+
+
+def _ours(stderr: str) -> list[str]:
+    # llama.cpp itself logs a line about its SWA cache at load, whatever the log level asked.
+    return [line for line in stderr.splitlines() if not line.startswith("llama_kv_cache")]
+
+
+def test_ask_shows_the_tool_call_it_cannot_run(scripted_gpt_oss: Path, app_home: Path) -> None:
+    out = _run("ask", f"The{TOOL_TRIGGER}?", "--model", str(scripted_gpt_oss), home=app_home)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == "\n"  # no answer: the model waits for the tool
+    assert '[tool call] functions.get_weather {"city":"Paris"}' in out.stderr
+
+
+def test_ask_chat_saves_commentary_and_finish_reason(scripted_gpt_oss: Path, app_home: Path) -> None:
+    from desktop.core.conversations import ConversationStore
+
+    first = json.loads(_run("ask", f"A{MALFORMED_TRIGGER}", "--model", str(scripted_gpt_oss), "--chat", "new",
+                            "--json", home=app_home).stdout)
+    with ConversationStore(app_home / "data" / "conversations.sqlite3") as store:
+        saved = store.messages(first["conversation_id"])[-1]
+    assert (saved.text, saved.reasoning, saved.commentary, saved.finish_reason, saved.status) == (
+        MALFORMED.answer, MALFORMED.reasoning, MALFORMED.commentary, "stop", "complete")
+
+
+def test_ctrl_c_saves_the_answer_so_far_as_stopped(tiny_gpt_oss: Path, app_home: Path) -> None:
+    import signal
+    import time
+
+    from desktop.core.conversations import ConversationStore
+
+    settings = app_home / "config" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"model": {"context_length": 32768}}))
+    env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(app_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "desktop", "ask", "go on", "--model", str(tiny_gpt_oss),
+                             "--chat", "new", "--max-tokens", "30000", "--quiet"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db = app_home / "data" / "conversations.sqlite3"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (db.exists() and _streamed_text(db)):
+        time.sleep(0.05)
+    assert proc.poll() is None, "the answer finished before it could be stopped"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr
+    with ConversationStore(db) as store:
+        answer = store.messages(store.list()[0].id)[-1]
+    assert answer.status == "cancelled" and answer.finish_reason == "cancelled"
+    assert answer.text and stdout.startswith(answer.text)  # what was shown is what was kept
+    assert 0 < answer.stats["tokens"] < 30000
+
+
+def _streamed_text(db: Path) -> str:
+    from desktop.core.conversations import ConversationStore
+
+    with ConversationStore(db) as store:
+        conversations = store.list()
+        return store.messages(conversations[0].id)[-1].text if conversations else ""
