@@ -81,6 +81,19 @@ class GenerationStats:
 @dataclass
 class _KvState:
     tokens: list[int] = field(default_factory=list)  # tokens whose KV is in the context, in order
+    prompt_len: int = 0  # how many of them are the last prompt (the rest were generated)
+    # Tokens put back from a snapshot. llama.cpp saves only the last window of a sliding-window
+    # layer's cache, so a prompt that leaves the snapshot before its end cannot reuse any of it.
+    restored: int = 0
+
+
+@dataclass(frozen=True)
+class KvSnapshot:
+    """The KV cache of one prompt prefix (see ChatRuntime.snapshot_cache)."""
+
+    tokens: tuple[int, ...]
+    data: ctypes.Array  # llama.cpp's serialized sequence state
+    nbytes: int
 
 
 def _load_library():
@@ -184,6 +197,7 @@ class ChatRuntime:
         if not self._prefill(tokens, cancel, stats):
             stats.finish_reason = "cancelled"
             return
+        self._kv.prompt_len = len(tokens)
         sampler = self._make_sampler(sampling)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         llama = self._lib
@@ -222,6 +236,9 @@ class ChatRuntime:
         limit = min(len(cached), len(tokens) - 1)  # the last token is always decoded: it gives logits
         while keep < limit and cached[keep] == tokens[keep]:
             keep += 1
+        if keep < self._kv.restored:
+            keep = 0  # left a restored snapshot early: its sliding-window layers lack what we need
+        self._kv.restored = 0 if keep == 0 else self._kv.restored
         if keep < len(cached) and not self._llm._ctx.kv_cache_seq_rm(-1, keep, -1):
             self._llm._ctx.kv_cache_clear()
             keep = 0
@@ -300,6 +317,38 @@ class ChatRuntime:
     def reset_cache(self) -> None:
         self._llm._ctx.kv_cache_clear()
         self._kv.tokens.clear()
+        self._kv.prompt_len = self._kv.restored = 0
+
+    # -- KV cache snapshots: several conversations on one context ---------------------------
+    def snapshot_cache(self) -> KvSnapshot:
+        """A copy of what the KV cache holds now (llama.cpp's sequence state), to restore later.
+
+        Lets clients that alternate (two chats, the window and the API) each find their own
+        prefix again instead of re-reading their whole conversation after the other's turn.
+        The generated tokens are dropped first: the next prompt of a conversation continues the
+        last prompt, not the raw output, and a snapshot is only usable when continued at its end.
+        """
+        kept = min(self._kv.prompt_len, len(self._kv.tokens))
+        if kept < len(self._kv.tokens) and self._llm._ctx.kv_cache_seq_rm(-1, kept, -1):
+            del self._kv.tokens[kept:]
+        lib = self._lib
+        size = lib.llama_state_seq_get_size(self._ctx, 0)
+        buffer = (ctypes.c_uint8 * max(1, size))()
+        written = lib.llama_state_seq_get_data(self._ctx, buffer, size, 0)
+        return KvSnapshot(tuple(self._kv.tokens), buffer, written)
+
+    def restore_cache(self, snapshot: KvSnapshot) -> bool:
+        """Put a snapshot back; False (and an empty cache) when llama.cpp refuses it."""
+        self.reset_cache()
+        if not snapshot.tokens:
+            return True
+        read = self._lib.llama_state_seq_set_data(self._ctx, snapshot.data, snapshot.nbytes, 0)
+        if read == 0:
+            self.reset_cache()
+            return False
+        self._kv.tokens.extend(snapshot.tokens)
+        self._kv.prompt_len = self._kv.restored = len(snapshot.tokens)
+        return True
 
     def close(self) -> None:
         llm, self._llm = self._llm, None

@@ -20,6 +20,7 @@ from desktop.core.errors import UserError
 from desktop.core.harmony import Delta
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling
+from desktop.engine.kv_cache import ConversationCaches
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ class Job(Protocol):
     request: ChatRequest
     sampling: Sampling
     cancel: CancelToken
+    cache_key: str | None  # requests with one key share a prompt prefix (one conversation)
 
     def started(self) -> None: ...
     def deltas(self, batch: list[Delta], stats: GenerationStats) -> None: ...
@@ -73,6 +75,7 @@ class LlamaCppBackend:
         self._runtime: ChatRuntime | None = None
         self._counter: TokenCounter | None = None
         self.model: LoadedModel | None = None
+        self.caches = ConversationCaches()
         self._thread = threading.Thread(target=self._loop, name="llm", daemon=True)
         self._thread.start()
 
@@ -123,6 +126,7 @@ class LlamaCppBackend:
             future.set_result(self.model)
 
     def _unload(self) -> None:
+        self.caches.forget()
         runtime, self._runtime, self.model = self._runtime, None, None
         if runtime is not None:
             runtime.close()
@@ -134,6 +138,7 @@ class LlamaCppBackend:
         job.started()
         stats = GenerationStats()
         try:
+            self.caches.switch_to(self._runtime, job.cache_key)
             result = run_chat(self._runtime, job.request, job.sampling, job.cancel,
                               on_deltas=lambda batch: job.deltas(batch, GenerationStats(**vars(stats))),
                               stats=stats, counter=self._counter)

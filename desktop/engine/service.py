@@ -44,8 +44,9 @@ class RequestHandle:
     given to `submit` are called on the engine's thread (Qt clients re-emit them as signals)."""
 
     def __init__(self, service: EngineService, request_id: int, request: ChatRequest, sampling: Sampling,
-                 priority: Priority, on_event: EventCallback | None) -> None:
+                 priority: Priority, on_event: EventCallback | None, cache_key: str | None = None) -> None:
         self.id = request_id
+        self.cache_key = cache_key
         self.request = request
         self.sampling = sampling
         self.priority = priority
@@ -102,6 +103,7 @@ class _Job:
         self.request = handle.request
         self.sampling = handle.sampling
         self.cancel = handle.cancel_token
+        self.cache_key = handle.cache_key
 
     def started(self) -> None:
         self.handle._emit(Started(self.handle.id))
@@ -135,11 +137,13 @@ class EngineService:
         self._closed = False
 
     def submit(self, request: ChatRequest, sampling: Sampling, *, priority: Priority = Priority.INTERACTIVE,
-               on_event: EventCallback | None = None) -> RequestHandle:
+               on_event: EventCallback | None = None, cache_key: str | None = None) -> RequestHandle:
+        """Queue a request. `cache_key` names the conversation it continues (requests with one key
+        share a prompt prefix, which the backend may keep apart for them); None for one-offs."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the engine is closed")
-            handle = RequestHandle(self, next(self._ids), request, sampling, priority, on_event)
+            handle = RequestHandle(self, next(self._ids), request, sampling, priority, on_event, cache_key)
             ahead = len(self._running) + sum(1 for p, _, _ in self._waiting if p <= priority)
             heapq.heappush(self._waiting, (int(priority), next(self._order), handle))
         handle._emit(Queued(handle.id, ahead))

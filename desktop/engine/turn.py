@@ -92,7 +92,8 @@ class TurnSession:
             self.message_id = self.store.start_assistant_message(self.conversation_id, effort, model).id
         self._client = on_event
         self.status = "queued"
-        self.handle = self.engine.submit(request, sampling, priority=priority, on_event=self._on_event)
+        key = f"conversation:{self.conversation_id}" if self.conversation_id is not None else None
+        self.handle = self.engine.submit(request, sampling, priority=priority, on_event=self._on_event, cache_key=key)
         return self.handle
 
     def cancel(self) -> None:

@@ -150,3 +150,26 @@ def test_experts_can_stay_in_host_memory(tiny_gpt_oss: Path) -> None:
     finally:
         rt.close()
     assert llama_cpp.llama_cpp.llama_model_default_params is original  # the patch is undone
+
+
+def test_a_restored_cache_answers_like_the_live_one(runtime: ChatRuntime) -> None:
+    greedy = Sampling(temperature=0.0, max_tokens=12)
+    first = [harmony.Turn("user", "Long question about the heat pump. " * 40)]
+    runtime.reset_cache()
+    answer = "".join(runtime.stream(harmony.render_prompt(first), greedy))
+    follow_up = harmony.render_prompt([*first, harmony.Turn("assistant", answer), harmony.Turn("user", "More?")])
+    snapshot = runtime.snapshot_cache()
+    live = "".join(runtime.stream(follow_up, greedy))
+    list(runtime.stream(_prompt("Another conversation " * 30), greedy))  # someone else's turn
+    assert runtime.restore_cache(snapshot)
+    stats = GenerationStats()
+    restored = "".join(runtime.stream(follow_up, greedy, stats=stats))
+    assert restored == live and stats.reused_tokens == len(snapshot.tokens)
+    # A prompt that leaves the snapshot before its end reads everything again: llama.cpp keeps only
+    # the last window of the sliding-window layers in a snapshot, so reusing part of it is wrong.
+    runtime.restore_cache(snapshot)
+    edited = harmony.render_prompt([harmony.Turn("user", "Long question about the heat pump. " * 39)])
+    stats = GenerationStats()
+    after_restore = "".join(runtime.stream(edited, greedy, stats=stats))
+    runtime.reset_cache()
+    assert stats.reused_tokens == 0 and after_restore == "".join(runtime.stream(edited, greedy))
