@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from desktop.core.llama_build import load_llama_cpp
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling
 
 FILLER = "The quick brown fox jumps over the lazy dog while the clock ticks on the wall. "
@@ -48,7 +49,7 @@ def bench_prefill(model: str, options: LoadOptions, lengths: list[int], runs: in
 
 def bench_load(model: str, options: LoadOptions, runs: int = 3) -> dict[str, float]:
     """Alternating loads; the first of each is dropped so both read the file from the page cache."""
-    import llama_cpp
+    llama_cpp = load_llama_cpp()
 
     app_s, bare_s = [], []
     for i in range(runs + 1):

@@ -22,6 +22,7 @@ import numpy as np
 
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
+from desktop.core.llama_build import load_llama_cpp
 
 DEFAULT_CONTEXT = 512
 TEXTS_PER_CALL = 16  # texts per llama.cpp call; cancel is checked between calls
@@ -62,7 +63,7 @@ class Embedder:
     def __init__(self, model_path: str | Path, *, context: int = DEFAULT_CONTEXT,
                  threads: int | None = None, gpu_layers: int = 0,
                  prefixes: Prefixes | None = None) -> None:
-        import llama_cpp
+        llama_cpp = load_llama_cpp()
 
         path = Path(model_path).expanduser()
         if not path.is_file():

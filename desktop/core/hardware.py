@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.core.llama_build import load_llama_cpp
+
 log = logging.getLogger(__name__)
 
 GIB = 2**30
@@ -224,7 +226,7 @@ def _sysctl(name: str) -> str | None:
 
 def llama_backend() -> Backend:
     """Which GPU backend (if any) this llama-cpp-python build was compiled with."""
-    import llama_cpp
+    llama_cpp = load_llama_cpp()
 
     offload = bool(llama_cpp.llama_supports_gpu_offload())
     info = llama_cpp.llama_print_system_info()
@@ -257,7 +259,7 @@ def _safe_devices(src: Sources, notes: list[str]) -> list[tuple[str, str, int, i
 
 
 def _ggml() -> ctypes.CDLL:
-    import llama_cpp
+    llama_cpp = load_llama_cpp()
 
     lib_dir = Path(llama_cpp.__file__).parent / "lib"
     for name in ("libggml.so", "libggml.dylib", "ggml.dll"):
