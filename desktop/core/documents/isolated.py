@@ -62,6 +62,8 @@ class DocumentReader:
         except ChildFailure as failure:
             raise DocumentError(_sentence(failure, self._worker)) from None
         except JobRaised as raised:
+            if raised.type_name == "MemoryError":  # past the cap outside the loader itself
+                raise DocumentError(_sentence(ChildFailure("memory"), self._worker)) from None
             raise ReaderBug(raised.type_name, raised.message) from None
         if "refused" in reply:
             if reply.get("memory"):
@@ -74,6 +76,12 @@ class DocumentReader:
 
     def close(self) -> None:
         self._worker.close()
+
+    def __enter__(self) -> DocumentReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _sentence(failure: ChildFailure, worker: IsolatedWorker) -> str:

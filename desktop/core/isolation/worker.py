@@ -129,7 +129,9 @@ class IsolatedWorker:
 
     def _start(self) -> _Child:
         token = secrets.token_hex(32)
-        env = {**os.environ, TOKEN_ENV: token, "GGML_NO_BACKTRACE": "1"}
+        # One malloc arena: under RLIMIT_AS each extra arena's 64 MB reservation counts against
+        # the cap; one job at a time gains nothing from more.
+        env = {**os.environ, TOKEN_ENV: token, "GGML_NO_BACKTRACE": "1", "MALLOC_ARENA_MAX": "1"}
         flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0
         with socket.create_server(("127.0.0.1", 0)) as listener:
             listener.settimeout(0.2)
