@@ -23,6 +23,7 @@ from typing import Any
 from desktop.core import harmony, rag
 from desktop.core.chat import ChatRequest, TurnResult
 from desktop.core.conversations import ConversationStore
+from desktop.core.errors import UserError
 from desktop.core.harmony import ToolCall
 from desktop.core.runtime import GenerationStats, Sampling
 from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished, Started, ToolCallEvent
@@ -105,22 +106,27 @@ class TurnSession:
 
     # -- events (the engine's thread) ---------------------------------------------------------
     def _on_event(self, event: Event) -> None:
-        with self._lock:
-            if isinstance(event, Started):
-                self.status = "running"
-            elif isinstance(event, DeltaEvent):
-                self._add(event)
-            elif isinstance(event, ToolCallEvent):
-                self.tool_calls.append(event.call)
-            elif isinstance(event, Finished):
-                self._finish(event.result, "complete")
-            elif isinstance(event, Cancelled):
-                self._finish(event.result, "cancelled")
-            elif isinstance(event, Failed):
-                self.error = event.message
-                self._finish(None, "error")
-        if self._client is not None:
-            self._client(event)
+        try:
+            with self._lock:
+                self._record(event)
+        finally:  # whatever happened to the saving, the client hears how the turn went
+            if self._client is not None:
+                self._client(event)
+
+    def _record(self, event: Event) -> None:
+        if isinstance(event, Started):
+            self.status = "running"
+        elif isinstance(event, DeltaEvent):
+            self._add(event)
+        elif isinstance(event, ToolCallEvent):
+            self.tool_calls.append(event.call)
+        elif isinstance(event, Finished):
+            self._finish(event.result, "complete")
+        elif isinstance(event, Cancelled):
+            self._finish(event.result, "cancelled")
+        elif isinstance(event, Failed):
+            self.error = event.message
+            self._finish(None, "error")
 
     def _add(self, event: DeltaEvent) -> None:
         if event.channel == "final":
@@ -154,7 +160,7 @@ class TurnSession:
             return
         try:
             write(self.store, self.message_id)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, UserError) as exc:  # UserError: the chat was deleted meanwhile
             # The turn goes on; the client says the answer could not be saved.
             log.warning("saving answer %s failed: %s", self.message_id, exc)
             self.save_error = f"the answer could not be saved: {exc}"

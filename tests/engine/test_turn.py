@@ -189,3 +189,23 @@ def test_a_turn_without_a_store_runs_the_same_lifecycle(scripted_engine: EngineS
     assert (session.status, session.reasoning, session.answer) == ("complete", PLAIN.reasoning, PLAIN.answer)
     with pytest.raises(RuntimeError):
         session.start("twice", Sampling())
+
+
+def test_deleting_the_chat_while_it_answers_loses_nothing_else(engine: EngineService,
+                                                                store: ConversationStore) -> None:
+    doomed, kept = store.create().id, store.create().id
+    store.add_user_message(kept, "keep me")
+    session = TurnSession(engine, store, doomed, partial_save_s=0.0)
+    heard: list[Event] = []
+
+    def delete_mid_stream(event: Event) -> None:
+        heard.append(event)
+        if isinstance(event, DeltaEvent) and len(heard) == 3:
+            store.delete(doomed)
+
+    session.start("stream on", Sampling(max_tokens=200, seed=7), on_event=delete_mid_stream)
+    assert isinstance(session.wait(timeout=60), Finished)
+    assert isinstance(heard[-1], Finished)  # the client still hears the end
+    assert session.save_error and "no message" in session.save_error
+    assert [c.id for c in store.list()] == [kept]
+    assert [m.text for m in store.messages(kept)] == ["keep me"]
