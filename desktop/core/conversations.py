@@ -504,8 +504,12 @@ def _message_markdown(msg: Message) -> list[str]:
         seconds = msg.stats.get("reasoning_s")
         label = f"Thought for {seconds:.0f} s" if isinstance(seconds, (int, float)) else "Reasoning"
         out += [f"> **{label}**", ">"] + [f"> {line}".rstrip() for line in msg.reasoning.splitlines()] + [""]
+    if msg.commentary:
+        out += ["> **Commentary**", ">"] + [f"> {line}".rstrip() for line in msg.commentary.splitlines()] + [""]
     if msg.text:
         out += [msg.text, ""]
+    if msg.finish_reason == "tool_calls":
+        out += ["*(asked for a tool; no tool ran)*", ""]
     if msg.status == "error":
         out += [f"*(error: {msg.error or 'unknown'})*", ""]
     elif msg.status in _STATUS_NOTES:

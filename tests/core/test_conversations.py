@@ -395,3 +395,17 @@ def test_kill_9_mid_stream_loses_no_earlier_message(db_path: Path) -> None:
     words = interrupted.text.split()
     assert len(words) >= saved and set(words) == {"tok"}
     assert interrupted.reasoning.split() == ["think"] * len(words)
+
+
+def test_export_keeps_commentary_apart(store: ConversationStore) -> None:
+    conv = store.create()
+    store.add_user_message(conv.id, "weather in Paris?")
+    msg = store.start_assistant_message(conv.id, "low", "m")
+    store.finish_assistant_message(msg.id, "", "They want the weather.", {"reasoning_s": 1.0},
+                                   commentary='{"city":"Paris"}', finish_reason="tool_calls")
+    md = store.export_markdown(conv.id)
+    assert "> **Thought for 1 s**\n>\n> They want the weather.\n" in md
+    assert '> **Commentary**\n>\n> {"city":"Paris"}\n' in md
+    assert "*(asked for a tool; no tool ran)*" in md
+    exported = json.loads(store.export_json(conv.id))["messages"][-1]
+    assert (exported["commentary"], exported["finish_reason"]) == ('{"city":"Paris"}', "tool_calls")
