@@ -16,7 +16,7 @@ import pytest
 from pymilvus import MilvusClient, MilvusException
 from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
 
-from desktop.bench.offline_proof import SECRET
+from tests.harness.offline_proof import SECRET
 from desktop.cli import run_cli
 from desktop.context import AppContext
 from desktop.core.library import Library
@@ -165,20 +165,17 @@ def test_a_cli_session_writes_nothing_outside_the_data_folder(tmp_path: Path, ti
 
 
 def test_a_parser_failure_logs_no_document_text_unless_debugging(tmp_path: Path, tiny_bert_gguf: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch,
                                                                  caplog: pytest.LogCaptureFixture) -> None:
-    from desktop.core.library import service
+    from desktop.core.documents import DocumentReader
 
-    def broken(path: Path):  # a parser bug whose message quotes the file, as html.parser's did
-        raise AssertionError(f"expected name token at {path.read_text()[:40]!r}")
-
-    monkeypatch.setattr(service, "load_document", broken)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text(f"{SECRET} and more")
     for level, leaks in ((logging.INFO, False), (logging.DEBUG, True)):
         caplog.clear()
-        with caplog.at_level(level), Library(str(tmp_path / f"{level}.db"), tmp_path / f"{level}.sqlite3",
-                                             tiny_bert_gguf) as library:
+        # A reader whose bug quotes the file, run in the real reader child.
+        with (caplog.at_level(level), DocumentReader(job="tests.core.isolation_jobs:quote_and_raise") as reader,
+              Library(str(tmp_path / f"{level}.db"), tmp_path / f"{level}.sqlite3", tiny_bert_gguf,
+                      reader=reader) as library):
             report = library.add([tmp_path / "docs"])
         assert len(report.failed) == 1
         assert "unexpected failure reading" in caplog.text

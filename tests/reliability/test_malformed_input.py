@@ -1,7 +1,8 @@
 """Hostile documents and GGUF files: every one gets a per-file message; none crashes or hangs.
 
-Readers run in child processes (desktop.bench.sandbox) with a memory cap and a per-file time
-limit, so a crash or a hang is recorded against its file instead of taking pytest down.
+Readers run in child processes (desktop.bench.sandbox, on the app's own capped reader child) with
+a memory cap and a per-file time limit, so a crash or a hang is recorded against its file instead
+of taking pytest down.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop.bench.sandbox import Outcome, Task, run_isolated
+from desktop.core.documents import DocumentError, DocumentReader
 from desktop.core.library.scan import scan
 from tests.fixtures.chat_models import write_tiny_gpt_oss
 from tests.reliability.hostile_corpus import write_hostile_documents
@@ -65,6 +67,24 @@ def test_bombs_are_refused_before_they_take_memory(corpus, document_outcomes) ->
     # Each file's peak RSS includes the interpreter and the parsers (~150-250 MB); a bomb
     # that inflated would add its 200-300 MB on top.
     assert max(o.peak_rss_mb for o in bombs) < 450, [(Path(o.path).name, o.peak_rss_mb) for o in bombs]
+
+
+def test_the_apps_reader_reads_the_whole_corpus_in_one_child(corpus: dict[Path, str]) -> None:
+    """The reader the library and chat attachments use, under the same caps: every hostile file
+    is read or refused with a sentence (never a parser bug, never a dead or hung reader), and one
+    child reads them all."""
+    verdicts: dict[str, str] = {}
+    with DocumentReader(memory_mb=MEMORY_MB, time_limit_s=HANG_S) as reader:
+        for path in corpus:
+            try:
+                reader.read(path)
+                verdicts[path.name] = "read"
+            except DocumentError as exc:
+                verdicts[path.name] = str(exc)
+        assert reader.children_started == 1
+    assert len(verdicts) == len(corpus)
+    assert [(name, v) for name, v in verdicts.items() if v.startswith("could not be read: the reader")] == []
+    assert sum(v != "read" for v in verdicts.values()) >= 150
 
 
 def test_scan_terminates_on_symlink_loops_and_skips_special_files(corpus: dict[Path, str]) -> None:

@@ -1,7 +1,7 @@
 """The CLI flows in a network namespace: they pass and reach nothing but loopback.
 
 The full proof (the window too, and an explicit download that must say it is offline) is
-`python -m desktop.bench.offline_proof`; this is its quick mode. Needs root and unshare(1)
+`python -m tests.harness.offline_proof`; this is its quick mode. Needs root and unshare(1)
 (Linux network and mount namespaces), as in the CI container.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from desktop.bench.offline_proof import run_offline_proof
+from tests.harness.offline_proof import run_offline_proof
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psutil
 
-from desktop.bench.bench_models import given_or_tiny
+from tests.harness.bench_models import given_or_tiny
 from desktop.bench.library import nearest_rank
 from desktop.context import AppContext
 from desktop.paths import AppPaths

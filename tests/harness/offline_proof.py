@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from desktop.bench.bench_models import given_or_tiny
+from tests.harness.bench_models import given_or_tiny
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "zebra-quasar-4471"  # in the documents and the questions; must never reach a log
@@ -215,7 +215,7 @@ def run_offline_proof(args: argparse.Namespace) -> dict:
                                                "ask (library, new chat)", "chats list"}]
     (work / "flows.json").write_text(json.dumps(flows))
     started = time.monotonic()
-    inner = subprocess.run(["unshare", "--net", "--mount", sys.executable, "-m", "desktop.bench.offline_proof",
+    inner = subprocess.run(["unshare", "--net", "--mount", sys.executable, "-m", "tests.harness.offline_proof",
                             "--inner", str(work), *(["--no-route"] if args.no_route else [])],
                            cwd=ROOT, capture_output=True, text=True, timeout=3600)
     if inner.returncode != 0:
