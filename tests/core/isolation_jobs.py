@@ -24,3 +24,10 @@ def refuse(message: str) -> None:
 
 def sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def quote_and_raise(path: str) -> None:
+    """A reader bug whose message quotes the file, as html.parser's once did."""
+    from pathlib import Path
+
+    raise AssertionError(f"expected name token at {Path(path).read_text()[:40]!r}")

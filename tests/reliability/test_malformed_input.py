@@ -78,9 +78,9 @@ def test_the_apps_reader_reads_the_whole_corpus_in_one_child(corpus: dict[Path, 
         for path in corpus:
             try:
                 reader.read(path)
-                verdicts[path.name] = "read"
+                verdicts[str(path)] = "read"
             except DocumentError as exc:
-                verdicts[path.name] = str(exc)
+                verdicts[str(path)] = str(exc)
         assert reader.children_started == 1
     assert len(verdicts) == len(corpus)
     assert [(name, v) for name, v in verdicts.items() if v.startswith("could not be read: the reader")] == []
