@@ -17,7 +17,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from desktop.core.documents import (
-    DocumentError, DocumentReader, ReaderBug, chunk_document, shared_reader,
+    DocumentError,
+    DocumentReader,
+    ReaderBug,
+    chunk_document,
+    shared_reader,
 )
 from desktop.core.rag import Source
 

@@ -6,7 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop.core.documents.model import (
-    MAX_CONTAINER_BYTES, MAX_TEXT_FILE_BYTES, Document, DocumentError, check_size,
+    MAX_CONTAINER_BYTES,
+    MAX_TEXT_FILE_BYTES,
+    Document,
+    DocumentError,
+    check_size,
 )
 
 CODE_SUFFIXES = frozenset(

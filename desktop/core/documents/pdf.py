@@ -13,7 +13,13 @@ import zlib
 from pathlib import Path
 
 from desktop.core.documents.model import (
-    MAX_CONTAINER_BYTES, MAX_UNCOMPRESSED_BYTES, MIB, Document, DocumentError, TextBuilder, check_size,
+    MAX_CONTAINER_BYTES,
+    MAX_UNCOMPRESSED_BYTES,
+    MIB,
+    Document,
+    DocumentError,
+    TextBuilder,
+    check_size,
 )
 
 # PDF bombs: a 200 KB file whose Flate content stream inflates to 200 MB of text operators made

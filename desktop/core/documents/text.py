@@ -6,7 +6,11 @@ import codecs
 from pathlib import Path
 
 from desktop.core.documents.model import (
-    MAX_TEXT_FILE_BYTES, Document, DocumentError, Segment, check_size,
+    MAX_TEXT_FILE_BYTES,
+    Document,
+    DocumentError,
+    Segment,
+    check_size,
 )
 
 _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE,

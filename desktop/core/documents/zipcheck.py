@@ -6,7 +6,11 @@ import zipfile
 from pathlib import Path
 
 from desktop.core.documents.model import (
-    MAX_CONTAINER_BYTES, MAX_UNCOMPRESSED_BYTES, MIB, DocumentError, check_size,
+    MAX_CONTAINER_BYTES,
+    MAX_UNCOMPRESSED_BYTES,
+    MIB,
+    DocumentError,
+    check_size,
 )
 
 MAX_MEMBERS = 20_000

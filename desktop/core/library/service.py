@@ -33,13 +33,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.core.documents import (
-    DocumentError, DocumentReader, ReaderBug, check_limits, chunk_document, document_kind,
+    DocumentError,
+    DocumentReader,
+    ReaderBug,
+    check_limits,
+    chunk_document,
+    document_kind,
 )
 from desktop.core.embeddings import Embedder
 from desktop.core.errors import UserError
-from desktop.core.jobs import CancelToken, Cancelled, Progress, ProgressCallback
+from desktop.core.jobs import Cancelled, CancelToken, Progress, ProgressCallback
 from desktop.core.library.catalog import (
-    ERROR, INDEXED, INDEXING, SKIPPED, Catalog, DocumentRecord, doc_id_for,
+    ERROR,
+    INDEXED,
+    INDEXING,
+    SKIPPED,
+    Catalog,
+    DocumentRecord,
+    doc_id_for,
 )
 from desktop.core.library.scan import ScanResult, absolute, scan
 from desktop.core.library.store import ChunkRow, VectorStore, collection_name
