@@ -13,11 +13,15 @@ import time
 from types import SimpleNamespace
 from dataclasses import dataclass
 
+from desktop.bench.progress import BenchProgress
 from desktop.core import harmony
 from desktop.core.chat import ChatRequest
 from desktop.core.runtime import ChatRuntime, LoadOptions, Sampling, reference_decode
 
 PROMPT_TEXT = "Write a long, detailed essay about the history of mechanical clocks."
+# llama-cpp-python's streaming completion slows as the answer grows (it re-detokenizes all of it
+# after every token); it is shown for comparison only, so it gets this much time at most.
+CREATE_COMPLETION_CAP_S = 60.0
 
 
 @dataclass
@@ -34,7 +38,7 @@ class DecodeFigures:
         return self.app_tokens_per_s / self.llama_tokens_per_s if self.llama_tokens_per_s else 0.0
 
 
-def _app_run(engine, app, request: ChatRequest, sampling: Sampling) -> float:
+def _app_run(engine, app, request: ChatRequest, sampling: Sampling, progress: BenchProgress) -> float:
     done: list = []
     engine.sig_finished.connect(done.append)
     engine.sig_failed.connect(done.append)
@@ -42,6 +46,7 @@ def _app_run(engine, app, request: ChatRequest, sampling: Sampling) -> float:
     while not done:
         app.processEvents()
         time.sleep(0.001)
+        progress.check()
     engine.sig_finished.disconnect(done.append)
     engine.sig_failed.disconnect(done.append)
     result = done[0]
@@ -57,7 +62,7 @@ class _ThreadEngine:
     def __init__(self, model: str, options: LoadOptions) -> None:
         self.runtime = ChatRuntime(model, options)
 
-    def run(self, request: ChatRequest, sampling: Sampling) -> float:
+    def run(self, request: ChatRequest, sampling: Sampling, progress: BenchProgress) -> float:
         import queue
         import threading
 
@@ -72,7 +77,7 @@ class _ThreadEngine:
             try:
                 deltas.get(timeout=0.01)
             except queue.Empty:
-                pass
+                progress.check()
         worker.join()
         return results[0].stats.tokens_per_s
 
@@ -80,12 +85,14 @@ class _ThreadEngine:
         self.runtime.close()
 
 
-def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling) -> float:
-    """llama-cpp-python's high-level streaming, shown for comparison (the app does not use it)."""
+def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling, cap_s: float) -> tuple[float, int]:
+    """llama-cpp-python's high-level streaming, shown for comparison (the app does not use it):
+    (tokens/s, tokens streamed), stopped after `cap_s` seconds."""
     llm = runtime._llm
     llm.reset()
     first = last = 0.0
     n = 0
+    deadline = time.perf_counter() + cap_s
     for _chunk in llm.create_completion(prompt, max_tokens=sampling.max_tokens, stream=True,
                                         temperature=sampling.temperature, top_k=sampling.top_k,
                                         top_p=sampling.top_p, min_p=sampling.min_p, seed=sampling.seed):
@@ -93,9 +100,11 @@ def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling
         if n == 0:
             first = last
         n += 1
+        if last > deadline:
+            break
     llm.reset()
     runtime.reset_cache()
-    return (n - 1) / (last - first) if n > 1 and last > first else 0.0
+    return ((n - 1) / (last - first) if n > 1 and last > first else 0.0), n
 
 
 def _qt_engine(model: str, options: LoadOptions):
@@ -122,20 +131,30 @@ def _qt_engine(model: str, options: LoadOptions):
 
 
 def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
-                 with_create_completion: bool = True) -> DecodeFigures:
+                 with_create_completion: bool = True, progress: BenchProgress | None = None) -> DecodeFigures:
+    progress = progress or BenchProgress("decode")
     request = ChatRequest((harmony.Turn("user", PROMPT_TEXT),), effort="medium")
     prompt = harmony.render_prompt(request.turns, effort=request.effort, today=request.today)
     # Fixed seed and a large top-k: both paths sample the same distribution with the same chain.
     sampling = Sampling(max_tokens=tokens, seed=1234, temperature=1.0, top_k=40)
+    progress.note(f"loading {model} twice (the app's engine and the reference loop)")
     engine, app = _qt_engine(model, options)
     threaded = _ThreadEngine(model, options) if engine is None else None
     reference = ChatRuntime(model, options)
     try:
         app_speeds, loop_speeds = [], []
-        for _ in range(runs):
-            app_speeds.append(_app_run(engine, app, request, sampling) if engine else threaded.run(request, sampling))
+        for run in range(1, runs + 1):
+            app_speeds.append(_app_run(engine, app, request, sampling, progress) if engine
+                              else threaded.run(request, sampling, progress))
+            progress.note(f"run {run}/{runs}: app {app_speeds[-1]:.1f} tok/s")
             loop_speeds.append(reference_decode(reference, prompt, sampling).tokens_per_s)
-        cc = _create_completion_run(reference, prompt, sampling) if with_create_completion else None
+            progress.note(f"run {run}/{runs}: llama.cpp loop {loop_speeds[-1]:.1f} tok/s")
+        cc = None
+        if with_create_completion:
+            cap_s = min(CREATE_COMPLETION_CAP_S, progress.remaining_s)
+            cc, streamed = _create_completion_run(reference, prompt, sampling, cap_s)
+            progress.note(f"create_completion(stream=True): {cc:.1f} tok/s over {streamed} tokens"
+                          + (f" (stopped at the {cap_s:.0f} s cap)" if streamed < tokens else ""))
     finally:
         reference.close()
         if engine:

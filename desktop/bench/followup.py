@@ -7,6 +7,7 @@ thousand tokens of history). With the cache kept, turn 10 only reads its new que
 
 from __future__ import annotations
 
+from desktop.bench.progress import BenchProgress
 from desktop.core import harmony
 from desktop.core.chat import ChatRequest, build_prompt, run_turn
 from desktop.core.runtime import ChatRuntime, LoadOptions, Sampling
@@ -15,7 +16,10 @@ QUESTION = ("Here is another paragraph of notes about the project, with details 
             "testing, packaging and performance that the assistant should keep in mind. ") * 2
 
 
-def bench_followup(model: str, options: LoadOptions, turns: int = 10, answer_tokens: int = 32) -> dict[str, float]:
+def bench_followup(model: str, options: LoadOptions, turns: int = 10, answer_tokens: int = 32,
+                   progress: BenchProgress | None = None) -> dict[str, float]:
+    progress = progress or BenchProgress("followup")
+    progress.note(f"loading {model}")
     runtime = ChatRuntime(model, options)
     sampling = Sampling(max_tokens=answer_tokens, seed=7)
     history: list[harmony.Turn] = []
@@ -30,8 +34,10 @@ def bench_followup(model: str, options: LoadOptions, turns: int = 10, answer_tok
             ttft_ms.append(result.stats.ttft_s * 1000)
             history = [*request.turns, harmony.Turn("assistant", result.answer)]
             prompt_tokens = result.stats.prompt_tokens
+            progress.note(f"turn {i + 1}/{turns}: {prompt_tokens} prompt tokens, {ttft_ms[-1]:.0f} ms to the first token")
         runtime.reset_cache()  # the last turn again, reading the whole history
         cold = run_turn(runtime, plan.prompt, sampling)
+        progress.note(f"last turn without reuse: {cold.stats.ttft_s * 1000:.0f} ms")
     finally:
         runtime.close()
     return {

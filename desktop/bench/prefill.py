@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import time
 
+from desktop.bench.progress import BenchProgress
 from desktop.core.llama_build import load_llama_cpp
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling
 
@@ -24,7 +25,10 @@ def _prompt_of(runtime: ChatRuntime, tokens: int) -> str:
     return head + " ".join(words) + tail
 
 
-def bench_prefill(model: str, options: LoadOptions, lengths: list[int], runs: int = 3) -> dict[str, dict]:
+def bench_prefill(model: str, options: LoadOptions, lengths: list[int], runs: int = 3,
+                  progress: BenchProgress | None = None) -> dict[str, dict]:
+    progress = progress or BenchProgress("prefill")
+    progress.note(f"loading {model}")
     runtime = ChatRuntime(model, options)
     figures: dict[str, dict] = {}
     try:
@@ -39,6 +43,7 @@ def bench_prefill(model: str, options: LoadOptions, lengths: list[int], runs: in
                 for _piece in runtime.stream(prompt, Sampling(max_tokens=1), stats=stats):
                     pass
                 ttfts.append(stats.ttft_s)
+                progress.note(f"{stats.prompt_tokens} tokens: {stats.ttft_s * 1000:.1f} ms to the first token")
             ttft = statistics.median(ttfts)
             figures[str(length)] = {"prompt_tokens": stats.prompt_tokens, "ttft_ms": round(ttft * 1000, 1),
                                     "prefill_tokens_per_s": round(stats.prompt_tokens / ttft, 1)}
@@ -47,8 +52,10 @@ def bench_prefill(model: str, options: LoadOptions, lengths: list[int], runs: in
     return figures
 
 
-def bench_load(model: str, options: LoadOptions, runs: int = 3) -> dict[str, float]:
+def bench_load(model: str, options: LoadOptions, runs: int = 3,
+               progress: BenchProgress | None = None) -> dict[str, float]:
     """Alternating loads; the first of each is dropped so both read the file from the page cache."""
+    progress = progress or BenchProgress("load")
     llama_cpp = load_llama_cpp()
 
     app_s, bare_s = [], []
@@ -62,6 +69,7 @@ def bench_load(model: str, options: LoadOptions, runs: int = 3) -> dict[str, flo
                         flash_attn=options.flash_attn if options.flash_attn is not None else options.n_gpu_layers != 0,
                         verbose=False).close()
         bare = time.perf_counter() - started
+        progress.note(f"round {i}/{runs}{' (warm-up, dropped)' if i == 0 else ''}: app {app:.2f} s, Llama() {bare:.2f} s")
         if i:
             app_s.append(app)
             bare_s.append(bare)

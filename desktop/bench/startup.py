@@ -1,4 +1,10 @@
-"""Cold start of the window: process start to the event loop running with the window shown."""
+"""Cold start of the window: process start to the event loop running with the window shown.
+
+`display=True` measures on a real X display (Xvfb will do) from launch to the first expose event
+of the app's window, taken through the app's own launcher, side by side with a bare PySide6
+window: runs alternate, medians reported. The time comes from the child's expose event (an event
+filter on the application), not from polling the display.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from desktop.bench.progress import BenchProgress
+from desktop.core.errors import UserError
 
 # Runs in a fresh interpreter: imports, QApplication, the window, then quits from the event loop
 # (so "interactive" means the first event-loop turn after show()).
@@ -25,6 +34,59 @@ QTimer.singleShot(0, app.quit)
 app.exec()
 window.engine.shutdown()
 """
+
+
+# The expose watch: prints the monotonic clock (one clock for every process on Linux) and exits.
+_EXPOSE_WATCH = """
+import os, sys, time
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+class _Watch(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Expose and obj.isWindowType() and obj.isExposed():
+            sys.stdout.write(repr(time.monotonic()) + "\\n")
+            sys.stdout.flush()
+            os._exit(0)
+        return False
+_watch = _Watch()
+app.installEventFilter(_watch)
+"""
+_APP_WINDOW = _EXPOSE_WATCH + """
+from desktop.ui.launch import launch_window
+launch_window()
+"""
+_BARE_WINDOW = _EXPOSE_WATCH + """
+from PySide6.QtWidgets import QMainWindow
+window = QMainWindow()
+window.resize(1100, 720)
+window.show()
+app.exec()
+"""
+
+
+def _time_to_expose(script: str, env: dict[str, str]) -> float:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise UserError(f"the window did not show: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+    return float(done.stdout.split()[-1]) - started
+
+
+def bench_startup_display(runs: int, progress: BenchProgress) -> dict[str, float]:
+    if not os.environ.get("DISPLAY"):
+        raise UserError("bench startup --display needs an X display, e.g. `Xvfb :99 &` then DISPLAY=:99.")
+    app_s, bare_s = [], []
+    for run in range(1, runs + 1):
+        with tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "GPT_OSS_DESKTOP_HOME": home, "QT_QPA_PLATFORM": "xcb"}
+            bare_s.append(_time_to_expose(_BARE_WINDOW, env))
+            app_s.append(_time_to_expose(_APP_WINDOW, env))
+        progress.note(f"run {run}/{runs}: app window {app_s[-1]:.3f} s, bare PySide6 window {bare_s[-1]:.3f} s")
+    app, bare = statistics.median(app_s), statistics.median(bare_s)
+    return {"app_expose_s_median": round(app, 3), "bare_expose_s_median": round(bare, 3),
+            "ratio": round(app / bare, 2), "runs": runs,
+            "bytecode_cached": not os.environ.get("PYTHONDONTWRITEBYTECODE")}
 
 
 def bench_startup(runs: int) -> dict[str, float]:

@@ -7,6 +7,7 @@ import json
 import shutil
 from dataclasses import replace
 
+from desktop.bench.progress import DEFAULT_LIMIT_S, BenchProgress
 from desktop.context import AppContext
 from desktop.core.chat import load_options_from_settings
 from desktop.core.errors import UserError
@@ -83,8 +84,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     startup = parts.add_parser("startup", help="cold start of the window (no model)")
     startup.add_argument("--runs", type=int, default=5)
+    startup.add_argument("--display", action="store_true",
+                         help="a real X display: launch to the first expose of the app's window vs a bare PySide6 window")
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=_startup)
+
+    for sub in parts.choices.values():
+        sub.add_argument("--time-limit", type=float, default=DEFAULT_LIMIT_S, metavar="SECONDS",
+                         help="stop with a message past this many seconds (default %(default)s); progress goes to stderr")
+
+
+def _progress(args: argparse.Namespace) -> BenchProgress:
+    if args.time_limit <= 0:
+        raise UserError("--time-limit must be a positive number of seconds.")
+    return BenchProgress(args.part, args.time_limit)
 
 
 def _options(args: argparse.Namespace, ctx: AppContext):
@@ -109,7 +122,7 @@ def _prefill(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.prefill import bench_prefill
 
     lengths = [int(n) for n in args.lengths.split(",") if n.strip()]
-    figures = bench_prefill(args.model, _options(args, ctx), lengths, args.runs)
+    figures = bench_prefill(args.model, _options(args, ctx), lengths, args.runs, _progress(args))
     if args.json:
         print(json.dumps({"prefill": figures}))
     else:
@@ -122,7 +135,7 @@ def _prefill(args: argparse.Namespace, ctx: AppContext) -> int:
 def _load(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.prefill import bench_load
 
-    _print("load", bench_load(args.model, _options(args, ctx), args.runs), args.json)
+    _print("load", bench_load(args.model, _options(args, ctx), args.runs, _progress(args)), args.json)
     return 0
 
 
@@ -147,7 +160,7 @@ def _followup(args: argparse.Namespace, ctx: AppContext) -> int:
 
     if args.turns < 2:
         raise UserError("--turns must be at least 2.")
-    _print("followup", bench_followup(args.model, _options(args, ctx), args.turns), args.json)
+    _print("followup", bench_followup(args.model, _options(args, ctx), args.turns, progress=_progress(args)), args.json)
     return 0
 
 
@@ -171,7 +184,10 @@ def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.tokens < 2 or args.runs < 1:
         raise UserError("--tokens must be at least 2 and --runs at least 1.")
     options = _options(args, ctx)
-    figures = bench_decode(args.model, options, args.tokens, args.runs)
+    progress = _progress(args)
+    figures = bench_decode(args.model, options, args.tokens, args.runs, progress=progress)
+    if args.llama_bench:
+        progress.note(f"llama-bench tg{args.tokens} ({args.llama_bench})")
     reference = (llama_bench_decode(args.llama_bench, args.model, options.n_gpu_layers, args.tokens)
                  if args.llama_bench else None)
     result = {
@@ -203,8 +219,13 @@ def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _startup(args: argparse.Namespace, ctx: AppContext) -> int:
-    from desktop.bench.startup import bench_startup
+    from desktop.bench.startup import bench_startup, bench_startup_display
 
+    if args.runs < 1:
+        raise UserError("--runs must be at least 1.")
+    if args.display:
+        _print("startup", bench_startup_display(args.runs, _progress(args)), args.json)
+        return 0
     result = bench_startup(args.runs)
     if args.json:
         print(json.dumps({"startup": result}))

@@ -54,3 +54,19 @@ def test_store_bench_reports_scale_figures(app_home: Path) -> None:
     assert store["exact_id_found_by_bm25"]  # a reference code in one chunk of 2,500 is found by keyword
     assert store["reopen_and_load_s"] > 0 and store["disk_mb"] > 0
     assert 0 < store["dense_search_ms_p50"] <= store["dense_search_ms_p95"]
+
+
+def test_decode_bench_shows_progress_and_stops_at_its_time_limit(tiny_gpt_oss: Path, app_home: Path) -> None:
+    env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(app_home), "QT_QPA_PLATFORM": "offscreen"}
+    command = [sys.executable, "-m", "desktop", "bench", "decode", "--model", str(tiny_gpt_oss), "--tokens", "24"]
+    shown = subprocess.run([*command, "--runs", "2"], capture_output=True, text=True, env=env, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    steps = [line for line in shown.stderr.splitlines() if line.startswith("[bench decode")]
+    assert any("run 1/2: app" in line for line in steps) and any("run 2/2: llama.cpp loop" in line for line in steps)
+    assert any("create_completion" in line for line in steps)
+    # A limit far below one run: the bench stops between steps with one line, not a traceback.
+    stopped = subprocess.run([*command, "--runs", "50", "--time-limit", "0.5"], capture_output=True, text=True,
+                             env=env, timeout=300)
+    assert stopped.returncode == 1
+    assert "ran past its time limit" in stopped.stderr
+    assert "Traceback" not in stopped.stderr and stopped.stdout == ""
