@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from types import SimpleNamespace
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from desktop.bench.progress import BenchProgress
 from desktop.core import harmony

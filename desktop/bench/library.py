@@ -4,13 +4,14 @@ throughput of the same model, and search latency (hybrid, dense, BM25) at the li
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from desktop.bench.progress import BenchProgress
 from desktop.context import AppContext
 from desktop.core.documents import load_document
 from desktop.core.documents.chunker import chunk_document
@@ -45,7 +46,9 @@ def corpus_home(embedding_model: str, documents: int, paragraphs: int,
         yield ctx, corpus
 
 
-def bench_library(embedding_model: str, documents: int, paragraphs: int, queries: int) -> dict[str, float]:
+def bench_library(embedding_model: str, documents: int, paragraphs: int, queries: int,
+                  progress: BenchProgress | None = None) -> dict[str, float]:
+    progress = progress or BenchProgress("library")
     rng = random.Random(7)
     with corpus_home(embedding_model, documents, paragraphs, rng) as (ctx, corpus):
 
@@ -59,10 +62,12 @@ def bench_library(embedding_model: str, documents: int, paragraphs: int, queries
         embedder.embed_documents(chunks)
         raw_s = time.perf_counter() - started
         embedder.close()
+        progress.note(f"raw embedding of {len(chunks)} chunks: {raw_s:.1f} s; now indexing through the library")
 
         library = Library.open(ctx)
         try:
             report = library.add([corpus])
+            progress.note(f"indexed {documents} documents; {queries} questions follow")
             latencies: dict[str, list[float]] = {"hybrid": [], "dense": [], "bm25": []}
             library.search("warm up", top_k=3)
             for _ in range(queries):

@@ -21,6 +21,7 @@ import numpy as np
 import psutil
 
 from desktop.bench.library import search_percentiles
+from desktop.bench.progress import BenchProgress
 from desktop.core.library.lite_server import FAST_SEARCH_ENV
 from desktop.core.library.store import ChunkRow, VectorStore
 
@@ -62,7 +63,8 @@ def _latencies(store: VectorStore, name: str, texts: list[str], vectors: np.ndar
     return search_percentiles(times)
 
 
-def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
+def bench_store_scale(chunks: int, dim: int, queries: int, progress: BenchProgress | None = None) -> dict[str, float]:
+    progress = progress or BenchProgress("store")
     nrng = np.random.default_rng(11)
     words = _Words(random.Random(11))
     name = "chunks_scale"
@@ -78,6 +80,8 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
                              words.take(60) + f" Reference ID-{first + i:07d}.")
                     for i in range(count)]
             store.insert(name, rows, _unit(nrng, count, dim))
+            if (first // BATCH) % 10 == 9 or first + count == chunks:
+                progress.note(f"inserted {first + count:,} of {chunks:,} chunks")
         store.flush(name)
         insert_s = time.perf_counter() - started
         query_vectors = _unit(nrng, queries, dim)
@@ -85,6 +89,7 @@ def bench_store_scale(chunks: int, dim: int, queries: int) -> dict[str, float]:
         warm = _latencies(store, name, texts, query_vectors)
         found = store.search(name, None, f"ID-{chunks // 2:07d}", 3)
         store.close()
+        progress.note(f"searched {queries} questions; reopening the store")
 
         started = time.perf_counter()
         store = VectorStore(uri)

@@ -142,7 +142,8 @@ def _load(args: argparse.Namespace, ctx: AppContext) -> int:
 def _library(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.library import bench_library
 
-    _print("library", bench_library(args.embedding_model, args.documents, args.paragraphs, args.queries), args.json)
+    _print("library", bench_library(args.embedding_model, args.documents, args.paragraphs, args.queries,
+                                             _progress(args)), args.json)
     return 0
 
 
@@ -151,7 +152,7 @@ def _store(args: argparse.Namespace, ctx: AppContext) -> int:
 
     if args.chunks < 1 or args.queries < 1:
         raise UserError("--chunks and --queries must be at least 1.")
-    _print("store", bench_store_scale(args.chunks, args.dim, args.queries), args.json)
+    _print("store", bench_store_scale(args.chunks, args.dim, args.queries, _progress(args)), args.json)
     return 0
 
 
@@ -167,14 +168,20 @@ def _followup(args: argparse.Namespace, ctx: AppContext) -> int:
 def _ui(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.ui_stall import bench_ui_stall
 
+    progress = _progress(args)
+    progress.note(f"streaming {args.tokens} tokens into the window")
     _print("ui", bench_ui_stall(args.model, args.tokens, ctx), args.json)
+    progress.check()
     return 0
 
 
 def _ui_indexing(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.ui_stall import bench_ui_indexing
 
+    progress = _progress(args)
+    progress.note(f"indexing {args.documents} generated documents through the Library pane")
     _print("ui-indexing", bench_ui_indexing(args.embedding_model, args.documents), args.json)
+    progress.check()
     return 0
 
 
@@ -226,6 +233,7 @@ def _startup(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.display:
         _print("startup", bench_startup_display(args.runs, _progress(args)), args.json)
         return 0
+    _progress(args).note(f"{args.runs} cold starts of the window (offscreen)")
     result = bench_startup(args.runs)
     if args.json:
         print(json.dumps({"startup": result}))
