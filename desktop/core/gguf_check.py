@@ -27,6 +27,7 @@ MAX_STRING = 64 * 1024 * 1024
 MAX_ARRAY = 16 * 1024 * 1024
 MAX_DIMS = 8
 MAX_NESTING = 8  # arrays of arrays: llama.cpp reads none; a deep chain overflowed Python's stack
+_U64 = struct.Struct("<Q")
 
 # GGUF value type ids -> struct format of scalar values.
 _SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
@@ -110,6 +111,27 @@ class _Reader:
             return ""
         return self.take(length).decode("utf-8", errors="replace")
 
+    def _strings(self, count: int, unique: bool) -> None:
+        """Walk an array of `count` strings (a 201k-token vocabulary, 446k merges): one tight loop,
+        since every model load pays for it before llama.cpp is allowed to see the file."""
+        data, pos, size = self._data, self._pos, self._size
+        length_at = _U64.unpack_from
+        seen: set[bytes] = set()
+        for _ in range(count):
+            if pos + 8 > size:
+                raise _Truncated()
+            (length,) = length_at(data, pos)
+            start, pos = pos + 8, pos + 8 + length
+            if pos > size:
+                raise _Truncated()
+            if unique:
+                # llama.cpp GGML_ASSERTs (kills the process) on a vocabulary with a repeated token.
+                token = data[start:pos]
+                if token in seen:
+                    raise ValueError(f"its vocabulary lists the token {token!r} twice")
+                seen.add(token)
+        self._pos = pos
+
     def value(self, vtype: int, keep: bool, depth: int = 0, unique: bool = False) -> object:
         if depth > MAX_NESTING:
             raise ValueError(f"metadata arrays nested over {MAX_NESTING} deep")
@@ -124,17 +146,8 @@ class _Reader:
                 raise ValueError(f"a metadata array claims {count:,} items")
             if item_type in _SCALARS:
                 self.skip(count * struct.calcsize(_SCALARS[item_type]))
-            elif item_type == _STRING and unique:
-                # llama.cpp GGML_ASSERTs (kills the process) on a vocabulary with a repeated token.
-                seen: set[bytes] = set()
-                for _ in range(count):
-                    token = self.take(int(self.scalar("Q")))
-                    if token in seen:
-                        raise ValueError(f"its vocabulary lists the token {token!r} twice")
-                    seen.add(token)
             elif item_type == _STRING:
-                for _ in range(count):
-                    self.skip(int(self.scalar("Q")))
+                self._strings(count, unique)
             else:
                 for _ in range(count):
                     self.value(item_type, keep=False, depth=depth + 1)
