@@ -129,7 +129,7 @@ def _reader_children() -> list[psutil.Process]:
     return [p for p in psutil.Process().children() if ARGUMENT in p.cmdline()]
 
 
-def test_the_librarys_reader_child_starts_with_the_first_file_and_ends_with_the_library(
+def test_the_librarys_reader_child_starts_with_indexing_and_ends_with_the_library(
         tmp_path: Path, tiny_bert_gguf: Path) -> None:
     write_corpus(tmp_path / "docs", {name: TOPICS[name] for name in list(TOPICS)[:3]})
     library = Library(str(tmp_path / "library.db"), tmp_path / "library.sqlite3", tiny_bert_gguf)

@@ -27,6 +27,8 @@ TIME_LIMIT_S = 60.0
 # The largest text a loader lets through, as UTF-8 (up to 4 bytes a character), plus segments.
 MAX_REPLY_BYTES = 4 * MAX_TEXT_CHARS + 64 * MIB
 READ_JOB = "desktop.core.documents.isolated:read_in_child"
+# Imported by a new child before its first file: PDFium is the slowest of the parsers to load.
+PRELOAD = "desktop.core.documents.formats,pypdfium2"
 
 
 class ReaderBug(Exception):
@@ -44,8 +46,14 @@ class DocumentReader:
     def __init__(self, *, memory_mb: int = MEMORY_MB, time_limit_s: float = TIME_LIMIT_S,
                  job: str = READ_JOB) -> None:
         self._worker = IsolatedWorker(memory_mb=memory_mb, timeout_s=time_limit_s,
-                                      max_reply_bytes=MAX_REPLY_BYTES)
+                                      max_reply_bytes=MAX_REPLY_BYTES,
+                                      preload=f"{job.partition(':')[0]},{PRELOAD}")
         self._job = job
+
+    def prestart(self) -> None:
+        """Start the child in the background (e.g. as a batch begins), so the first file does
+        not wait for the interpreter and the parsers to load."""
+        self._worker.prestart()
 
     @property
     def children_started(self) -> int:

@@ -21,6 +21,7 @@ from desktop.core.isolation import wire
 
 ARGUMENT = "--isolated-worker"
 TOKEN_ENV = "GPT_OSS_DESKTOP_WORKER_TOKEN"
+PRELOAD_ENV = "GPT_OSS_DESKTOP_WORKER_PRELOAD"
 # Exit codes that say why the child ended itself; the app turns them into the file's error.
 EXIT_MEMORY = 86
 EXIT_TIMEOUT = 87
@@ -36,6 +37,7 @@ def serve(port: int, memory_mb: int) -> int:
     try:
         sock = wire.no_delay(socket.create_connection(("127.0.0.1", port)))
         wire.send(sock, {"token": token, "pid": os.getpid(), "capped": capped})
+        _preload(os.environ.pop(PRELOAD_ENV, ""))
         deadline = _Deadline()
         while True:
             request = wire.receive_blocking(sock)
@@ -66,6 +68,15 @@ def cap_memory(memory_mb: int) -> bool:
     except (ValueError, OSError):
         return False
     return True
+
+
+def _preload(modules: str) -> None:
+    # While the app does other work; a module that fails to import fails its first job instead.
+    for module in filter(None, modules.split(",")):
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001, S110 - reported by the job that needs it
+            pass
 
 
 def _run(job: str, args: list[Any]) -> dict[str, Any]:

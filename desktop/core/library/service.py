@@ -246,6 +246,7 @@ class Library:
         cancel = cancel or CancelToken()
         with self._write_lock:
             started = time.monotonic()
+            self._reader.prestart()  # the reader starts while the store opens and the folder is scanned
             self._vector_store()  # fail before touching the catalog if the store cannot open
             found = scan(paths)
             if watch:
