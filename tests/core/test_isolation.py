@@ -66,3 +66,21 @@ def test_the_child_does_not_outlive_an_app_that_was_killed(busy: bool) -> None:
     assert app.wait(timeout=60) == 0
     gone, alive = psutil.wait_procs([child], timeout=60)
     assert alive == [], "the worker child outlived the app"
+
+
+def test_where_the_os_cannot_cap_a_child_its_memory_is_watched() -> None:
+    # macOS and Windows: no RLIMIT_AS, so the app looks at the child's memory and ends it over
+    # the cap. The same watch, on a real process holding 300 MB.
+    from desktop.core.isolation.worker import MemoryWatch
+
+    holder = subprocess.Popen([sys.executable, "-c", "x = bytearray(300 << 20); x[::4096] = b'1' * len(x[::4096]); "
+                               "print(1, flush=True); input()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"1"
+        assert MemoryWatch(holder.pid, 200, enforce=True).over()
+        assert not MemoryWatch(holder.pid, 4096, enforce=True).over()
+        linux = MemoryWatch(holder.pid, 200, enforce=False)  # Linux: the rlimit does the refusing
+        assert not linux.over() and linux.near_cap()
+    finally:
+        holder.kill()
+        holder.wait()

@@ -59,6 +59,7 @@ class JobRaised(Exception):
 @dataclass
 class _Child:
     process: subprocess.Popen
+    pid: int  # the worker's own: a one-file bundle's bootloader runs Python in a process of its own
     sock: socket.socket
     capped: bool  # the child capped its own memory (Linux)
     stderr_tail: collections.deque[str]
@@ -81,7 +82,7 @@ class IsolatedWorker:
     def pid(self) -> int | None:
         """The running child's process id (None before the first job and after a failure)."""
         child = self._child
-        return child.process.pid if child is not None else None
+        return child.pid if child is not None else None
 
     def prestart(self) -> None:
         """Start the child in the background now, so that the first job does not wait for it
@@ -170,11 +171,11 @@ class IsolatedWorker:
                 except TimeoutError:
                     continue
                 hello = _hello(sock, deadline)
-                if (isinstance(hello, dict) and hello.get("pid") == process.pid
+                if (isinstance(hello, dict) and isinstance(hello.get("pid"), int)
                         and hmac.compare_digest(str(hello.get("token", "")), token)):
                     sock.settimeout(None)
                     wire.no_delay(sock)
-                    return _Child(process, sock, bool(hello.get("capped")), tail)
+                    return _Child(process, hello["pid"], sock, bool(hello.get("capped")), tail)
                 sock.close()  # not our child: someone else found the port
         if process.poll() is None:
             process.kill()
@@ -186,7 +187,7 @@ class IsolatedWorker:
 
     def _receive(self, child: _Child) -> Any:
         deadline = time.monotonic() + self.timeout_s
-        watch = _MemoryWatch(child.process.pid, self.memory_mb)
+        watch = MemoryWatch(child.pid, self.memory_mb, enforce=not child.capped)
         header = self._read(child, wire.HEADER.size, deadline, watch)
         size = wire.HEADER.unpack(header)[0]
         if size > self.max_reply_bytes:
@@ -197,7 +198,7 @@ class IsolatedWorker:
         except (UnicodeDecodeError, ValueError):
             raise ChildFailure("crash", "a malformed reply") from None
 
-    def _read(self, child: _Child, size: int, deadline: float, watch: _MemoryWatch) -> bytearray:
+    def _read(self, child: _Child, size: int, deadline: float, watch: MemoryWatch) -> bytearray:
         buffer = bytearray(size)
         view = memoryview(buffer)
         got = 0
@@ -221,7 +222,7 @@ class IsolatedWorker:
             got += count
         return buffer
 
-    def _death(self, child: _Child, watch: _MemoryWatch | None = None) -> ChildFailure:
+    def _death(self, child: _Child, watch: MemoryWatch | None = None) -> ChildFailure:
         try:
             code = child.process.wait(timeout=5)
         except subprocess.TimeoutExpired:  # closed its socket but lives on: not ours to guess
@@ -242,6 +243,8 @@ class IsolatedWorker:
         return ChildFailure("crash", f"exit code {code}", tail)
 
     def _kill(self, child: _Child) -> None:
+        if child.pid != child.process.pid:
+            _kill_pid(child.pid)
         child.process.kill()
         child.process.wait()
 
@@ -253,17 +256,18 @@ class IsolatedWorker:
                 self._kill(child)
 
 
-class _MemoryWatch:
+class MemoryWatch:
     """The app's view of the child's memory while a job runs.
 
     Linux: the child's RLIMIT_AS makes allocations fail at the cap, so this only helps tell an
-    abort from running out of memory. macOS and Windows have no such cap: there the child is
-    killed once its memory passes it (resident memory on macOS, committed memory on Windows),
-    looked at every `POLL_S`, so a very fast allocation can overshoot for a moment.
+    abort from running out of memory. macOS and Windows have no such cap (`enforce`): there the
+    child is killed once its memory passes it (resident memory on macOS, committed memory on
+    Windows), looked at every `POLL_S`, so a very fast allocation can overshoot for a moment.
     """
 
-    def __init__(self, pid: int, memory_mb: int) -> None:
+    def __init__(self, pid: int, memory_mb: int, *, enforce: bool) -> None:
         self._cap = memory_mb * MIB
+        self._enforce = enforce
         self._peak = 0
         try:
             import psutil
@@ -281,7 +285,7 @@ class _MemoryWatch:
             return False
         used = info.rss if sys.platform == "darwin" else info.vms
         self._peak = max(self._peak, used)
-        return not sys.platform.startswith("linux") and used > self._cap
+        return self._enforce and used > self._cap
 
     def near_cap(self) -> bool:
         """Whether the child was close to its cap when last looked at (Linux: a C library that
@@ -300,6 +304,15 @@ def _hello(sock: socket.socket, deadline: float) -> Any:
         return None if body is None else wire.decode(body)
     except (OSError, ValueError):
         return None
+
+
+def _kill_pid(pid: int) -> None:
+    try:
+        import psutil
+
+        psutil.Process(pid).kill()
+    except Exception:  # noqa: BLE001, S110 - already gone
+        pass
 
 
 def _command(port: int, memory_mb: int) -> list[str]:
