@@ -32,6 +32,8 @@ class DecodeFigures:
     tokens: int
     runs: int
     app_path: str = ""
+    per_token_ms: dict | None = None
+    app_sampling: str = "host"
 
     @property
     def ratio(self) -> float:
@@ -141,6 +143,7 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
     engine, app = _qt_engine(model, options)
     threaded = _ThreadEngine(model, options) if engine is None else None
     reference = ChatRuntime(model, options)
+    reference_sampling_on_device = reference._sample_on_device(sampling)  # the app's runtime decides alike
     try:
         app_speeds, loop_speeds = [], []
         for run in range(1, runs + 1):
@@ -149,6 +152,9 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
             progress.note(f"run {run}/{runs}: app {app_speeds[-1]:.1f} tok/s")
             loop_speeds.append(reference_decode(reference, prompt, sampling).tokens_per_s)
             progress.note(f"run {run}/{runs}: llama.cpp loop {loop_speeds[-1]:.1f} tok/s")
+        costs = per_token_costs(reference, prompt, sampling, min(tokens, 256))
+        progress.note("per token (ms): " + "; ".join(
+            f"{where} " + ", ".join(f"{k} {v}" for k, v in row.items() if k != "note") for where, row in costs.items()))
         cc = None
         if with_create_completion:
             cap_s = min(CREATE_COMPLETION_CAP_S, progress.remaining_s)
@@ -162,7 +168,8 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
         else:
             threaded.close()
     return DecodeFigures(statistics.median(app_speeds), statistics.median(loop_speeds), cc, tokens, runs,
-                         "Qt LLM thread + queued signals" if engine else "worker thread + queue (no Qt here)")
+                         "Qt LLM thread + queued signals" if engine else "worker thread + queue (no Qt here)",
+                         costs, "device" if reference_sampling_on_device else "host")
 
 
 def llama_bench_decode(binary: str, model: str, n_gpu_layers: int, tokens: int) -> float | None:
@@ -177,3 +184,59 @@ def llama_bench_decode(binary: str, model: str, n_gpu_layers: int, tokens: int) 
         return float(json.loads(out)[0]["avg_ts"])
     except (OSError, subprocess.SubprocessError, ValueError, KeyError, IndexError):
         return None
+
+
+def per_token_costs(runtime: ChatRuntime, prompt: str, sampling: Sampling, tokens: int) -> dict[str, dict[str, float]]:
+    """Where a generated token's time goes, in ms per token, sampling on the host and on the device.
+
+    Each step is timed alone: llama_synchronize after llama_decode puts the device's work in
+    "decode" rather than in whichever call next waits for it. "host" is the C sampler chain over
+    the copied logits (what llama.cpp's own loop does), "device" llama.cpp's backend samplers
+    inside the decode graph (the app's path when layers are offloaded).
+    """
+    from desktop.core.jobs import CancelToken
+    from desktop.core.runtime import GenerationStats
+
+    lib, ctx = runtime._lib, runtime._ctx
+    ids = runtime.tokenize(prompt)
+    figures: dict[str, dict[str, float]] = {}
+    for where in ("host", "device"):
+        runtime.reset_cache()
+        sampler = runtime._make_sampler(sampling)
+        on_device = where == "device" and bool(lib.llama_set_sampler(ctx, 0, sampler))
+        parts = {"decode": 0.0, "sample": 0.0, "piece_and_end_check": 0.0}
+        try:
+            runtime._prefill(ids, CancelToken(), GenerationStats())
+            lib.llama_synchronize(ctx)
+            started = time.perf_counter()
+            n = 0
+            for _ in range(min(tokens, runtime.n_ctx - len(ids))):
+                n += 1
+                t0 = time.perf_counter()
+                token = lib.llama_get_sampled_token_ith(ctx, -1) if on_device else -1
+                if token < 0:
+                    token = lib.llama_sampler_sample(sampler, ctx, -1)
+                t1 = time.perf_counter()
+                lib.llama_vocab_is_eog(runtime._vocab, token)
+                runtime._piece(token)
+                t2 = time.perf_counter()
+                runtime._decode_one(token)
+                lib.llama_synchronize(ctx)
+                t3 = time.perf_counter()
+                parts["sample"] += t1 - t0
+                parts["piece_and_end_check"] += t2 - t1
+                parts["decode"] += t3 - t2
+            total = time.perf_counter() - started
+        finally:
+            if on_device:
+                lib.llama_set_sampler(ctx, 0, None)
+            lib.llama_sampler_free(sampler)
+            runtime.reset_cache()
+        row = {key: round(value / n * 1000, 4) for key, value in parts.items()}
+        row["python_loop"] = round(max(0.0, total - sum(parts.values())) / n * 1000, 4)
+        row["total"] = round(total / n * 1000, 4)
+        row["tokens_per_s"] = round(n / total, 1)
+        if where == "device" and not on_device:
+            row["note"] = "this build has no device sampler: sampled on the host"
+        figures[where] = row
+    return figures

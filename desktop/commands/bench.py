@@ -208,6 +208,9 @@ def _decode(args: argparse.Namespace, ctx: AppContext) -> int:
         "n_gpu_layers": options.n_gpu_layers,
         "app_path": figures.app_path,
         "llama_bench_tokens_per_s": round(reference, 2) if reference else None,
+        "app_vs_llama_bench": round(figures.app_tokens_per_s / reference, 4) if reference else None,
+        "app_sampling": figures.app_sampling,
+        "per_token_ms": figures.per_token_ms,
     }
     if args.json:
         print(json.dumps({"decode": result}))

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.errors import UserError
-from desktop.core.gguf_check import GgufInfo, inspect_gguf, require_chat_model
+from desktop.core.gguf_check import inspect_gguf, require_chat_model
 from desktop.core.jobs import CancelToken
+from desktop.core.llama_build import load_llama_cpp
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,10 @@ class LoadOptions:
     # MoE experts stay in host RAM while attention and the KV cache go to the GPU: for GPUs too
     # small for the whole model (the experts are ~90 % of gpt-oss-20b's weights).
     experts_on_cpu: bool = False
+    # Sample inside llama.cpp's graph, on the device that computed the logits (llama.cpp's backend
+    # samplers): on a GPU this skips copying 201,088 logits to the host and sorting them there
+    # every token. None = on when layers are offloaded. Same distribution, another random stream.
+    sample_on_device: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +103,8 @@ class KvSnapshot:
 
 def _load_library():
     # Imported lazily: loading llama.cpp's shared library costs time the window should not pay
-    # at start-up when no model is configured yet.
-    import llama_cpp
-
-    return llama_cpp
+    # at start-up when no model is configured yet. The build is checked first (llama_build).
+    return load_llama_cpp()
 
 
 class ChatRuntime:
@@ -194,18 +197,22 @@ class ChatRuntime:
                 "start a new chat or raise the context length in Settings."
             )
         max_tokens = min(sampling.max_tokens, room)
-        if not self._prefill(tokens, cancel, stats):
-            stats.finish_reason = "cancelled"
-            return
-        self._kv.prompt_len = len(tokens)
-        sampler = self._make_sampler(sampling)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         llama = self._lib
+        sampler = self._make_sampler(sampling)
+        # Attached before the prompt is read: its last token's output is sampled there already.
+        on_device = self._sample_on_device(sampling) and llama.llama_set_sampler(self._ctx, 0, sampler)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         first_at = 0.0
         try:
+            if not self._prefill(tokens, cancel, stats):
+                stats.finish_reason = "cancelled"
+                return
+            self._kv.prompt_len = len(tokens)
             stats.finish_reason = "length" if max_tokens == sampling.max_tokens else "context"
             for _ in range(max_tokens):
-                token = llama.llama_sampler_sample(sampler, self._ctx, -1)
+                token = llama.llama_get_sampled_token_ith(self._ctx, -1) if on_device else -1
+                if token < 0:  # sampled on the host (or the device declined this one)
+                    token = llama.llama_sampler_sample(sampler, self._ctx, -1)
                 now = time.perf_counter()
                 if stats.tokens == 0:
                     first_at = now
@@ -224,6 +231,8 @@ class ChatRuntime:
                     break
                 self._decode_one(token)
         finally:
+            if on_device:
+                llama.llama_set_sampler(self._ctx, 0, None)
             llama.llama_sampler_free(sampler)
         tail = decoder.decode(b"", final=True)
         if tail:
@@ -294,11 +303,20 @@ class ChatRuntime:
         n = self._lib.llama_token_to_piece(self._vocab, token, self._piece_buffer, 256, 0, True)
         return self._piece_buffer.raw[:n] if n > 0 else b""
 
+    def _sample_on_device(self, s: Sampling) -> bool:
+        """Device sampling when asked (or layers are offloaded) and every step of the chain has a
+        device version: the repeat penalty needs the token history, which stays on the host."""
+        wanted = self.options.sample_on_device
+        if wanted is None:
+            wanted = self.options.n_gpu_layers != 0 and bool(self._lib.llama_supports_gpu_offload())
+        return wanted and s.repeat_penalty == 1.0
+
     def _make_sampler(self, s: Sampling):
         llama = self._lib
         chain = llama.llama_sampler_chain_init(llama.llama_sampler_chain_default_params())
         if s.repeat_penalty != 1.0:
-            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_penalties(64, s.repeat_penalty, 0.0, 0.0))
+            n_vocab = llama.llama_vocab_n_tokens(self._vocab)
+            llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_penalties(n_vocab, 64, s.repeat_penalty, 0.0, 0.0))
         if s.temperature <= 0:
             llama.llama_sampler_chain_add(chain, llama.llama_sampler_init_greedy())
             return chain
