@@ -14,8 +14,20 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QButtonGroup, QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QScrollArea,
-    QSizePolicy, QSplitter, QVBoxLayout, QWidget,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.core import harmony, rag
@@ -24,6 +36,7 @@ from desktop.core.conversations import ConversationStore, Message
 from desktop.core.fsutil import atomic_write_text
 from desktop.core.runtime import GenerationStats
 from desktop.settings import EFFORTS, Settings
+from desktop.ui.chat_bars import EditBar, Welcome
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.llm_worker import ChatEngine, LoadedModel
 from desktop.ui.message_widgets import AssistantMessage, UserMessage
@@ -40,11 +53,16 @@ PAGE_SIZE = 40
 
 
 class PromptEdit(QPlainTextEdit):
-    """Enter sends, Shift+Enter starts a new line, Esc stops generation; dropped files attach."""
+    """Enter sends, Shift+Enter starts a new line, Esc stops generation or leaves edit mode;
+    Tab and Shift+Tab move focus (a chat question has no use for a tab character); dropped files attach."""
 
     sig_submit = Signal()
     sig_escape = Signal()
     sig_files_dropped = Signal(object)  # list[str] of local file paths
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
 
     def _local_files(self, event) -> list[str]:
         mime = event.mimeData()
@@ -82,22 +100,37 @@ class PromptEdit(QPlainTextEdit):
 
 
 class EffortToggle(QWidget):
-    """Three exclusive buttons, Low | Medium | High, bound to the reasoning-effort setting."""
+    """A segmented control, Low | Medium | High, bound to the reasoning-effort setting.
+
+    The chosen segment is filled with the accent colour (theme.py), so it reads at a glance in both
+    themes; the arrow keys move the choice, as in any exclusive button group.
+    """
 
     def __init__(self, hub: SettingsHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
+        self.setObjectName("effortControl")
+        self.setAccessibleName(self.tr("Reasoning effort"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(QLabel("Effort: "))
+        caption = QLabel(self.tr("Reasoning effort"))
+        caption.setObjectName("effortCaption")
+        layout.addWidget(caption)
+        layout.addSpacing(6)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QPushButton] = {}
-        for effort in EFFORTS:
-            button = QPushButton(effort.capitalize())
+        names = {"low": self.tr("Low"), "medium": self.tr("Medium"), "high": self.tr("High")}
+        for number, effort in enumerate(EFFORTS):
+            button = QPushButton(names.get(effort, effort.capitalize()))
             button.setCheckable(True)
-            button.setAccessibleName(f"{effort} reasoning effort")
-            button.setToolTip(f"Reasoning effort: {effort} (applies to the next message)")
+            button.setObjectName("effortSegment")
+            # first / middle / last: only the outer corners of the control are rounded
+            button.setProperty("segment", "first" if number == 0 else "last" if number == len(EFFORTS) - 1
+                               else "middle")
+            button.setAccessibleName(self.tr("{effort} reasoning effort").format(effort=effort))
+            button.setToolTip(self.tr("Reasoning effort: {effort} (applies to the next message)").format(
+                effort=effort))
             self.group.addButton(button)
             self.buttons[effort] = button
             layout.addWidget(button)
@@ -131,6 +164,7 @@ class ChatPane(QWidget):
         self._streaming: AssistantMessage | None = None
         self._streaming_id: int | None = None
         self._editing_position: int | None = None
+        self._draft_before_edit = ""  # what the input held when Edit was clicked; back on Cancel
         self._pending_model: str | None = None
         self.last_prompt = ""
         self.last_result: TurnResult | None = None
@@ -185,9 +219,12 @@ class ChatPane(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.messages)
         self.scroll.setAccessibleName("Conversation")
+        self.welcome = Welcome()
+        self.welcome.sig_suggestion.connect(self._use_suggestion)
         layout.addWidget(self.notice)
         layout.addWidget(self.earlier_button)
         layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.welcome, 1)
 
         self.input = PromptEdit()
         self.input.setPlaceholderText("Ask anything… (Enter to send, Shift+Enter for a new line)")
@@ -195,7 +232,9 @@ class ChatPane(QWidget):
         self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.input.setFixedHeight(80)
         self.input.sig_submit.connect(self.send)
-        self.input.sig_escape.connect(self.stop)
+        self.input.sig_escape.connect(self._escape)
+        self.edit_bar = EditBar()
+        self.edit_bar.sig_cancel.connect(self.cancel_edit)
         self.input.sig_files_dropped.connect(self.attach_files)
         # Text, not a paperclip emoji: many Linux desktops have no emoji font and show a box.
         self.attach_button = QPushButton("Attach…")
@@ -211,6 +250,7 @@ class ChatPane(QWidget):
         attachments_row.addWidget(self.attachments_label, 1)
         attachments_row.addWidget(self.clear_attachments_button)
         self.send_button = QPushButton("Send")
+        self.send_button.setObjectName("sendButton")
         self.send_button.clicked.connect(self._send_or_stop)
         self.effort = EffortToggle(hub)
         self.live_stats = QLabel()
@@ -231,6 +271,7 @@ class ChatPane(QWidget):
         controls.addWidget(self.use_library)
         controls.addStretch(1)
         controls.addWidget(self.live_stats)
+        layout.addWidget(self.edit_bar)
         layout.addLayout(attachments_row)
         layout.addLayout(input_row)
         layout.addLayout(controls)
@@ -252,10 +293,20 @@ class ChatPane(QWidget):
         self._set_busy(False)
         self._show_banner()
         self.sidebar.refresh()
+        self.sidebar.sig_focus_chat.connect(self.input.setFocus)
         self.refresh_models()
         self._show_attachments()
+        self._tab_order()
         if not hub.settings.model.chat_model_path:
             self._show_first_run()
+        self._update_empty_state()
+
+    def _tab_order(self) -> None:
+        """Tab goes where the eye goes: sidebar, the message box, Send, then the controls below it."""
+        chain = [self.sidebar.new_button, self.sidebar.search, self.sidebar.list, self.input, self.send_button,
+                 self.attach_button, *self.effort.buttons.values(), self.use_library]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
 
     # -- first run and the model picker -----------------------------------------------------
     def _show_first_run(self) -> None:
@@ -268,12 +319,13 @@ class ChatPane(QWidget):
         self._first_run_slot.addWidget(self.first_run)
         self.scroll.hide()
         self.earlier_button.hide()
+        self._update_empty_state()
 
     def _hide_first_run(self) -> None:
         if self.first_run is not None:
             self.first_run.deleteLater()
             self.first_run = None
-            self.scroll.show()
+            self._update_empty_state()
 
     def refresh_models(self) -> None:
         """List the installed chat models (and the current one, wherever it lives)."""
@@ -334,7 +386,16 @@ class ChatPane(QWidget):
 
     def _on_load_failed(self, message: str) -> None:
         self._pending_model = None
-        self._set_banner(message, error=True)
+        kept = self._engine.model
+        if kept is not None:
+            # The file was refused and the working model stayed loaded: say both.
+            self._set_banner(self.tr("{reason}\nStill using {name}: you can keep chatting.").format(
+                reason=message, name=kept.name), error=True)
+            self.refresh_models()
+            self.model_picker.setCurrentIndex(max(0, self.model_picker.findData(kept.path)))
+            self.sig_status.emit(self.tr("Could not open that model; still using {name}.").format(name=kept.name))
+        else:
+            self._set_banner(message, error=True)
         self._set_busy(False)
 
     def _show_banner(self) -> None:
@@ -355,9 +416,10 @@ class ChatPane(QWidget):
         self._show_attachments()
         self._sync_library_box()
         self._today = datetime.date.today()
-        self._editing_position = None
+        self._end_edit(restore_draft=True)
         self._clear_messages()
         self.notice.hide()
+        self.live_stats.clear()  # the figures belong to the chat they were measured in
         self.sidebar.set_current(None)
         self.input.setFocus()
 
@@ -370,15 +432,17 @@ class ChatPane(QWidget):
         self._conversation_settings = dict(self.store.get(conv_id).settings or {})
         self._show_attachments()
         self._today = datetime.date.today()
-        self._editing_position = None
+        self._end_edit(restore_draft=True)
         self._sync_library_box()
         self.notice.hide()
+        self.live_stats.clear()
         self._clear_messages()
         messages = self.store.messages(conv_id)
         self._hidden_messages = messages[:-PAGE_SIZE]
         for message in messages[-PAGE_SIZE:]:
             self._add_widget(self._widget_for(message))
         self._update_earlier_button()
+        self._update_empty_state()
         self.sidebar.set_current(conv_id)
 
     def show_earlier(self) -> None:
@@ -424,6 +488,7 @@ class ChatPane(QWidget):
             return widget
         widget = AssistantMessage(message.position)
         widget.sig_regenerate.connect(self.regenerate)
+        widget.set_effort(message.effort)
         widget.set_content(message.text, message.reasoning)
         widget.set_sources(message.sources)
         widget.set_reasoning_done(float(message.stats.get("reasoning_s", 0) or 0))
@@ -438,27 +503,86 @@ class ChatPane(QWidget):
         if self._engine.model is None:
             self._set_banner("Load a model first: “Open model…” picks a gpt-oss .gguf file.", error=True)
             return
+        draft = ""
         if self._editing_position is not None and self.conversation_id is not None:
-            # Edit-and-resend: the edited question replaces it and everything after it.
-            self.store.truncate_after(self.conversation_id, self._editing_position - 1)
+            # Edit-and-resend: the edited question replaces it and everything after it, once the
+            # user has said yes to losing the later turns.
+            position = self._editing_position
+            later = self._messages_after(position - 1)  # the question, its answer, and what follows
+            if later > 2 and not self._confirm_replace(later):
+                return
+            draft = self._draft_before_edit
+            self._end_edit(restore_draft=False)
+            self.store.truncate_after(self.conversation_id, position - 1)
             self.open_conversation(self.conversation_id)
-        self._editing_position = None
+        self._end_edit(restore_draft=False)
         if self.conversation_id is None:
             self.conversation_id = self.store.create(settings=self._conversation_settings or None).id
-        self.input.clear()
+        self.input.setPlainText(draft)  # a draft typed before Edit was clicked comes back
         self._add_widget(self._widget_for(self.store.add_user_message(self.conversation_id, text)))
         self._generate()
 
     def edit_message(self, position: int, text: str) -> None:
         if self._engine.busy:
             return
+        if self._editing_position is None:
+            self._draft_before_edit = self.input.toPlainText()
         self._editing_position = position
         self.input.setPlainText(text)
+        self.input.moveCursor(self.input.textCursor().MoveOperation.End)
         self.input.setFocus()
-        self.sig_status.emit("Editing an earlier message: Send replaces it and the answers after it.")
+        self.edit_bar.show_editing(self._messages_after(position))
+        self.sig_status.emit(self.tr("Editing an earlier question: Send replaces it; Esc cancels."))
+
+    def cancel_edit(self) -> None:
+        """Leave edit mode and say so; the chat is untouched and the earlier draft comes back."""
+        if self._editing_position is None:
+            return
+        self._end_edit(restore_draft=True)
+        self.input.setFocus()
+        self.sig_status.emit(self.tr("Edit cancelled: the chat is unchanged."))
+
+    @property
+    def editing(self) -> bool:
+        return self._editing_position is not None
+
+    def _end_edit(self, restore_draft: bool) -> None:
+        if self._editing_position is not None and restore_draft:
+            self.input.setPlainText(self._draft_before_edit)
+        self._editing_position = None
+        self._draft_before_edit = ""
+        self.edit_bar.hide()
+
+    def _escape(self) -> None:
+        if self._editing_position is not None:
+            self.cancel_edit()
+        else:
+            self.stop()
+
+    def _messages_after(self, position: int) -> int:
+        if self.conversation_id is None:
+            return 0
+        return sum(1 for m in self.store.messages(self.conversation_id) if m.position > position)
+
+    def _confirm_replace(self, count: int) -> bool:
+        """Ask before `count` stored messages are replaced; anything but a clear yes keeps them."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Replace earlier messages?"),
+                          self.tr("This replaces {n} messages of this chat, from the question you edited "
+                                  "to the end. They cannot be brought back.").format(n=count),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("confirmReplace")
+        replace = box.addButton(self.tr("Replace"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(self.tr("Keep them"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is replace
 
     def regenerate(self, position: int) -> None:
         if self._engine.busy or self.conversation_id is None:
+            return
+        later = self._messages_after(position)  # answers and questions after this answer
+        if later and not self._confirm_replace(later + 1):
             return
         self.store.truncate_after(self.conversation_id, position - 1)
         self.open_conversation(self.conversation_id)
@@ -474,6 +598,7 @@ class ChatPane(QWidget):
         self._streaming_id = placeholder.id
         self._streaming = AssistantMessage(placeholder.position)
         self._streaming.sig_regenerate.connect(self.regenerate)
+        self._streaming.set_effort(settings.reasoning.effort)
         self._streaming.set_busy(True)
         self._add_widget(self._streaming)
         answers = [m for m in history if m.role == "assistant"]
@@ -535,6 +660,7 @@ class ChatPane(QWidget):
 
     def _documents_changed(self, documents: DocumentList) -> None:
         self._indexed_documents = documents.indexed
+        self.welcome.set_library_documents(documents.indexed)
         self._sync_library_box()
 
     def _sync_library_box(self) -> None:
@@ -623,10 +749,23 @@ class ChatPane(QWidget):
             widget.deleteLater()
         self._hidden_messages = []
         self.earlier_button.hide()
+        self._update_empty_state()
 
     def _add_widget(self, widget: QWidget) -> None:
         self.messages_layout.insertWidget(self.messages_layout.count() - 1, widget)
+        self._update_empty_state()
         self._scroll_to_end()
+
+    def _update_empty_state(self) -> None:
+        """A chat with no messages shows the welcome (what to try) instead of an empty page."""
+        empty = self.messages_layout.count() <= 1 and not self._hidden_messages
+        self.welcome.setVisible(empty and self.first_run is None)
+        self.scroll.setVisible(not empty and self.first_run is None)
+
+    def _use_suggestion(self, text: str) -> None:
+        self.input.setPlainText(text)
+        self.input.moveCursor(self.input.textCursor().MoveOperation.End)
+        self.input.setFocus()
 
     def _scroll_to_end(self) -> None:
         bar = self.scroll.verticalScrollBar()
@@ -646,6 +785,4 @@ def _status_line(message: Message) -> str:
         parts.append(f"{stats['tokens_per_s']:.1f} tok/s")
     if stats.get("ttft_ms"):
         parts.append(f"{stats['ttft_ms'] / 1000:.2f} s to first token")
-    if message.effort:
-        parts.append(f"{message.effort} effort")
-    return " · ".join(parts)
+    return " · ".join(parts)  # the effort has its own badge in the footer

@@ -1,5 +1,9 @@
 """The sidebar: New chat, search across every message (Ctrl+K), conversations newest first.
 
+The search field drives the list from the keyboard: Up/Down move through the rows, Enter opens
+the highlighted chat (or the first hit) and hands the focus to the message box, Esc clears.
+Long titles are elided to the sidebar's width; the full title is in the row's tooltip.
+
 The rows live in a small Python list model, not in QListWidgetItems: shiboken's wrappers of
 items created from Python and deleted by QListWidget.clear() crashed the process now and then
 (a use-after-free in its binding manager, seen here on PySide6 6.11), and a refresh per search
@@ -11,9 +15,30 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QListView, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.core.conversations import ConversationStore
 
@@ -82,11 +107,20 @@ class ConversationRows(QAbstractListModel):
         return None
 
 
+class _FitWidthDelegate(QStyledItemDelegate):
+    """Rows ask for no width of their own, so the list lays them out as wide as its viewport and
+    Qt elides the text to fit, instead of widening the list for a long title."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return QSize(0, super().sizeHint(option, index).height())
+
+
 class ConversationList(QWidget):
     sig_open = Signal(int)  # conversation id chosen by the user
     sig_new = Signal()
     sig_delete = Signal(int)
     sig_export = Signal(int, str)  # id, "md" | "json"
+    sig_focus_chat = Signal()  # the user is done here (Enter or Esc in search): focus the message box
 
     def __init__(self, store: ConversationStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,9 +147,22 @@ class ConversationList(QWidget):
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.activated.connect(self._activated)
         self.list.clicked.connect(self._activated)
+        # Titles are cut with "…" at the sidebar's edge instead of widening the list.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setItemDelegate(_FitWidthDelegate(self.list))
+        self.search.installEventFilter(self)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("emptyState")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_label.setAccessibleName(self.tr("No chats"))
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.empty_label, 1)
+        self.empty_label.hide()
 
     def refresh(self) -> None:
         query = self.search.text().strip()
@@ -131,10 +178,23 @@ class ConversationList(QWidget):
                 if label != last_label:
                     rows.append(Row(label))
                     last_label = label
-                rows.append(Row(conversation.title or "New chat", conversation.id,
-                                f"{conversation.message_count} messages"))
+                title = conversation.title or self.tr("New chat")
+                rows.append(Row(title, conversation.id,
+                                self.tr("{title}\n{n} messages").format(title=title, n=conversation.message_count)))
         self.rows.replace(rows)
         self._select(self.current_id)
+        self._show_empty_state(query, bool(rows))
+
+    def _show_empty_state(self, query: str, has_rows: bool) -> None:
+        if query:
+            text = self.tr("No chat contains “{query}”. Search looks through every message; "
+                           "try fewer or other words. Esc clears the search.").format(query=query)
+        else:
+            text = self.tr("No chats yet.\n\nAsk a question on the right: every chat is kept here, on this "
+                           "computer, to search (Ctrl+K), rename, export or delete.")
+        self.empty_label.setText(text)
+        self.empty_label.setVisible(not has_rows)
+        self.list.setVisible(has_rows)
 
     def titles(self) -> list[str]:
         """The rows as shown, headings included (for tests and accessibility checks)."""
@@ -154,6 +214,56 @@ class ConversationList(QWidget):
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                self._move(1 if key == Qt.Key.Key_Down else -1)
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._refresh_now()  # what was typed in the last 150 ms counts
+                self._open_highlighted()
+                return True
+            if key == Qt.Key.Key_Escape:
+                if self.search.text():
+                    self.search.clear()
+                else:
+                    self.sig_focus_chat.emit()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _refresh_now(self) -> None:
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self.refresh()
+
+    def _conversation_rows(self) -> list[int]:
+        return [n for n, row in enumerate(self.rows.rows) if row.conversation_id is not None]
+
+    def _move(self, step: int) -> None:
+        """Highlight the next (or previous) chat, skipping the day headings."""
+        self._refresh_now()
+        rows = self._conversation_rows()
+        if not rows:
+            return
+        current = self.list.currentIndex().row() if self.list.selectionModel().hasSelection() else -1
+        if current in rows:
+            target = rows[max(0, min(len(rows) - 1, rows.index(current) + step))]
+        else:
+            target = rows[0] if step > 0 else rows[-1]
+        index = self.rows.index(target)
+        self.list.setCurrentIndex(index)
+        self.list.scrollTo(index)
+
+    def _open_highlighted(self) -> None:
+        rows = self._conversation_rows()
+        if not rows:
+            return
+        current = self.list.currentIndex().row() if self.list.selectionModel().hasSelection() else -1
+        index = self.rows.index(current if current in rows else rows[0])
+        self._activated(index)
+        self.sig_focus_chat.emit()
 
     def _activated(self, index: QModelIndex) -> None:
         conv_id = index.data(ID_ROLE) if index.isValid() else None

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from desktop.core.chat import ChatRequest, TokenCounter, TurnResult, run_chat
 from desktop.core.errors import UserError
+from desktop.core.gguf_check import inspect_gguf, require_chat_model
 from desktop.core.harmony import Delta
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling
@@ -32,6 +33,7 @@ class _Worker(QObject):
 
     sig_loaded = Signal(object)  # LoadedModel
     sig_load_failed = Signal(str)  # one-line reason
+    sig_kept = Signal(object)  # LoadedModel still in use after a failed load (sent just before sig_load_failed)
     sig_deltas = Signal(object, object)  # list[Delta], GenerationStats snapshot (live tokens/s)
     sig_finished = Signal(object)  # TurnResult
     sig_failed = Signal(str)
@@ -40,23 +42,66 @@ class _Worker(QObject):
         super().__init__()
         self._runtime: ChatRuntime | None = None
         self._counter: TokenCounter | None = None
+        # What is loaded and how, so a failed switch can bring it back.
+        self._loaded: tuple[LoadedModel, LoadOptions] | None = None
 
     @Slot(str, object)
     def load(self, path: str, plan: Callable[[], tuple[LoadOptions, Any]]) -> None:
-        """Plan (probe the machine, read the header) and load, all off the UI thread."""
+        """Plan (probe the machine, read the header) and load, all off the UI thread.
+
+        A file that cannot be a chat model (an embedding model, a truncated or foreign file) is
+        refused before the working model is let go of. A failure after that (not enough memory,
+        a file llama.cpp rejects) reloads the previous model with its previous options.
+        """
+        previous = self._loaded
+        try:
+            if previous is not None:
+                require_chat_model(inspect_gguf(path))
+        except UserError as exc:
+            self._fail(str(exc), previous[0])
+            return
+        except Exception as exc:  # noqa: BLE001 - an unreadable file is a message, not a crash
+            self._fail(f"Could not load {path}: {exc}", previous[0])
+            return
         self._close()
         try:
             options, fit = plan()
-            self._runtime = ChatRuntime(path, options)
-            self._counter = TokenCounter(self._runtime.count_tokens)
+            self._open(path, options)
         except UserError as exc:
-            self.sig_load_failed.emit(str(exc))
+            message = str(exc)
         except Exception as exc:  # noqa: BLE001 - the thread must survive any loader failure
             log.exception("model load failed")
-            self.sig_load_failed.emit(f"Could not load {path}: {exc}")
+            message = f"Could not load {path}: {exc}"
         else:
             rt = self._runtime
-            self.sig_loaded.emit(LoadedModel(path, rt.model_name, rt.n_ctx, rt.load_s, fit.label))
+            model = LoadedModel(path, rt.model_name, rt.n_ctx, rt.load_s, fit.label)
+            self._loaded = (model, options)
+            self.sig_loaded.emit(model)
+            return
+        self._fail(message, self._reopen(previous))
+
+    def _open(self, path: str, options: LoadOptions) -> None:
+        self._runtime = ChatRuntime(path, options)
+        self._counter = TokenCounter(self._runtime.count_tokens)
+
+    def _reopen(self, previous: tuple[LoadedModel, LoadOptions] | None) -> LoadedModel | None:
+        """Load the model that worked before; None when there was none or it cannot load now."""
+        if previous is None:
+            return None
+        model, options = previous
+        try:
+            self._open(model.path, options)
+        except Exception:  # noqa: BLE001 - reported as "no model" by the caller
+            log.exception("could not reopen the previous model")
+            self._close()
+            return None
+        self._loaded = previous
+        return model
+
+    def _fail(self, message: str, kept: LoadedModel | None) -> None:
+        if kept is not None:
+            self.sig_kept.emit(kept)
+        self.sig_load_failed.emit(message)
 
     @Slot(object, object, object)
     def generate(self, request: ChatRequest, sampling: Sampling, cancel: CancelToken) -> None:
@@ -81,6 +126,7 @@ class _Worker(QObject):
         self._close()
 
     def _close(self) -> None:
+        self._loaded = None
         if self._runtime is not None:
             self._runtime.close()
             self._runtime = None
@@ -94,7 +140,7 @@ class ChatEngine(QObject):
     """UI-thread handle on the LLM thread. Requests go over queued signals; stop is immediate."""
 
     sig_loaded = Signal(object)
-    sig_load_failed = Signal(str)
+    sig_load_failed = Signal(str)  # engine.model is the model still in use, or None
     sig_deltas = Signal(object, object)
     sig_finished = Signal(object)
     sig_failed = Signal(str)
@@ -119,7 +165,8 @@ class ChatEngine(QObject):
         self._cancel: CancelToken | None = None
         self.model: LoadedModel | None = None
         self.sig_loaded.connect(self._remember_model)
-        self.sig_load_failed.connect(self._forget_model)
+        # Queued in order from the LLM thread: a kept model is known before the failure arrives.
+        self._worker.sig_kept.connect(self._remember_model)
         self._thread.start()
 
     @property
@@ -151,9 +198,6 @@ class ChatEngine(QObject):
 
     def _remember_model(self, model: LoadedModel) -> None:
         self.model = model
-
-    def _forget_model(self, _message: str) -> None:
-        self.model = None
 
 
 __all__ = ["ChatEngine", "LoadedModel", "Delta", "TurnResult"]

@@ -12,7 +12,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.core.harmony import Delta
@@ -129,10 +136,19 @@ class AssistantMessage(QFrame):
         self.sources: list[dict] = []
         layout.addWidget(self.sources_label)
 
+        # The footer: the effort this answer was written with, as a badge, then its statistics.
+        self.effort_badge = QLabel()
+        self.effort_badge.setObjectName("effortBadge")
+        self.effort_badge.setAccessibleName(self.tr("Reasoning effort of this answer"))
+        self.effort_badge.hide()
+        self.effort = ""
         self.status = QLabel()
         self.status.setObjectName("messageStatus")
         self.status.setAccessibleName("Message statistics")
-        layout.addWidget(self.status)
+        footer = QHBoxLayout()
+        footer.addWidget(self.effort_badge)
+        footer.addWidget(self.status, 1)
+        layout.addLayout(footer)
 
     def append(self, deltas: list[Delta]) -> None:
         answer_changed = False
@@ -179,6 +195,14 @@ class AssistantMessage(QFrame):
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
+
+    def set_effort(self, effort: str | None) -> None:
+        names = {"low": self.tr("Low effort"), "medium": self.tr("Medium effort"), "high": self.tr("High effort")}
+        self.effort = effort or ""
+        self.effort_badge.setText(names.get(self.effort, self.effort))
+        self.effort_badge.setToolTip(self.tr("Written with {effort} reasoning effort").format(effort=self.effort))
+        self.effort_badge.setProperty("effort", self.effort)
+        self.effort_badge.setVisible(bool(self.effort))
 
     def set_busy(self, busy: bool) -> None:
         self.regenerate_button.setEnabled(not busy)

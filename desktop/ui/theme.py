@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -27,13 +29,97 @@ def apply_theme(theme: str, app: QApplication | None = None) -> None:
         hints.setColorScheme(Qt.ColorScheme.Dark if dark else
                              Qt.ColorScheme.Light if theme == "light" else Qt.ColorScheme.Unknown)
     app.setPalette(_dark_palette() if dark else _light_palette())
-    app.setStyleSheet(STYLE_SHEET)
+    app.setStyleSheet(style_sheet(dark))
 
 
-# Palette-relative, so one sheet serves both themes.
-STYLE_SHEET = """
-QFrame#userMessage { background: palette(alternate-base); border-radius: 10px; }
-QLabel#messageStatus { color: palette(placeholder-text); }
+@dataclass(frozen=True)
+class Colours:
+    """One theme's colours. `ring` is the keyboard-focus ring: at least 3:1 against the window and
+    the controls it surrounds (WCAG 2.2 non-text contrast), in both themes."""
+
+    window: str
+    base: str
+    text: str
+    muted: str
+    button: str
+    hover: str
+    pressed: str
+    border: str
+    disabled: str
+    ring: str
+    ring_on_accent: str  # a ring drawn on an accent-filled control must differ from the fill
+    accent: str
+    on_accent: str
+    badge_bg: str
+    badge_text: str
+    edit_bg: str
+    edit_border: str
+    edit_text: str
+
+
+LIGHT = Colours(window="#f5f5f5", base="#ffffff", text="#1d1d1f", muted="#5f6368", button="#ffffff",
+                hover="#eef0f4", pressed="#e1e4ea", border="#b9bcc4", disabled="#9a9ca1", ring="#1a5fd0",
+                ring_on_accent="#1d1d1f", accent=ACCENT.name(), on_accent="#ffffff", badge_bg="#dde8fb",
+                badge_text="#17448f", edit_bg="#fff4d6", edit_border="#c99a1e", edit_text="#3d2e00")
+DARK = Colours(window="#1e1f22", base="#2b2d31", text="#e6e6e6", muted="#a6a9ae", button="#3a3c42",
+               hover="#44474e", pressed="#50535b", border="#5a5d66", disabled="#6d6f75", ring="#8ab4ff",
+               ring_on_accent="#ffffff", accent="#8ab4ff", on_accent="#10131a", badge_bg="#24365a",
+               badge_text="#b9d0ff", edit_bg="#3b3220", edit_border="#c9a44a", edit_text="#f3e2b0")
+
+
+def style_sheet(dark: bool) -> str:
+    """The app's style sheet. Every focusable control draws a 2 px ring in `ring` when it has the
+    keyboard focus (with the padding shrunk by as much, so nothing moves); Fusion's own focus
+    frame is a faint highlight that all but vanished on the dark palette."""
+    return _SHEET.format(**vars(DARK if dark else LIGHT))
+
+
+_SHEET = """
+QFrame#userMessage {{ background: palette(alternate-base); border-radius: 10px; }}
+QLabel#messageStatus {{ color: palette(placeholder-text); }}
+
+QPushButton {{ background: {button}; color: {text}; border: 1px solid {border}; border-radius: 6px;
+    padding: 5px 12px; }}
+QPushButton:hover {{ background: {hover}; }}
+QPushButton:pressed {{ background: {pressed}; }}
+QPushButton:checked {{ background: {badge_bg}; color: {badge_text}; }}
+QPushButton:disabled {{ color: {disabled}; border-color: {hover}; }}
+QPushButton:focus {{ border: 2px solid {ring}; padding: 4px 11px; }}
+QPushButton#sendButton {{ background: {accent}; color: {on_accent}; border-color: {accent}; font-weight: 600; }}
+QPushButton#sendButton:disabled {{ background: {hover}; color: {disabled}; border-color: {hover}; }}
+QPushButton#sendButton:focus {{ border: 2px solid {ring_on_accent}; }}
+
+QPushButton#effortSegment {{ border-radius: 0px; padding: 4px 14px; min-width: 52px; }}
+QPushButton#effortSegment[segment="first"] {{ border-top-left-radius: 7px; border-bottom-left-radius: 7px; }}
+QPushButton#effortSegment[segment="last"] {{ border-top-right-radius: 7px; border-bottom-right-radius: 7px; }}
+QPushButton#effortSegment:checked {{ background: {accent}; color: {on_accent}; border-color: {accent};
+    font-weight: 700; }}
+QPushButton#effortSegment:focus {{ border: 2px solid {ring}; padding: 3px 13px; }}
+QPushButton#effortSegment:checked:focus {{ border: 2px solid {ring_on_accent}; }}
+QLabel#effortCaption {{ color: {muted}; }}
+QLabel#effortBadge {{ background: {badge_bg}; color: {badge_text}; border-radius: 8px; padding: 1px 8px;
+    font-weight: 600; }}
+
+QToolButton {{ background: transparent; color: {text}; border: 2px solid transparent; border-radius: 6px;
+    padding: 2px 6px; }}
+QToolButton:hover {{ background: {hover}; }}
+QToolButton:focus {{ border-color: {ring}; }}
+
+QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ border: 1px solid {border};
+    border-radius: 6px; padding: 4px 6px; background: {base}; color: {text}; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
+QDoubleSpinBox:focus {{ border: 2px solid {ring}; padding: 3px 5px; }}
+QListView, QTableView, QTreeView {{ border: 1px solid {border}; border-radius: 6px; background: {base}; }}
+QListView:focus, QTableView:focus, QTreeView:focus {{ border: 2px solid {ring}; }}
+QCheckBox, QRadioButton {{ border: 2px solid transparent; border-radius: 5px; padding: 2px 4px; }}
+QCheckBox:focus, QRadioButton:focus {{ border-color: {ring}; }}
+
+QFrame#editBar {{ background: {edit_bg}; border: 1px solid {edit_border}; border-radius: 8px; }}
+QFrame#editBar QLabel {{ color: {edit_text}; }}
+QLabel#welcomeTitle {{ font-size: 22px; font-weight: 600; color: {text}; }}
+QLabel#welcomeHint, QLabel#emptyState {{ color: {muted}; }}
+QPushButton#suggestion {{ border-radius: 14px; padding: 6px 14px; }}
+QPushButton#suggestion:focus {{ padding: 5px 13px; }}
 """
 
 

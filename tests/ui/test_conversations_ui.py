@@ -13,6 +13,7 @@ from desktop.context import AppContext
 from desktop.ui.main_window import MainWindow
 from desktop.ui.message_widgets import AssistantMessage, UserMessage
 from desktop.ui.settings_hub import SettingsHub
+from tests.ui.qt_helpers import answer_dialog
 
 SCREENSHOTS = Path(os.environ.get("GPT_OSS_DESKTOP_SCREENSHOTS", "build/screenshots"))
 
@@ -61,7 +62,9 @@ def test_chat_is_saved_titled_and_reopened_after_restart(qtbot, tiny_gpt_oss: Pa
     assert [w.answer_text for w in _widgets(again, AssistantMessage)] == answers
     assert again.store.get(conv_id).title == "How do heat pumps work in winter?"
     statuses = [w.status.text() for w in _widgets(again, AssistantMessage)]
-    assert all("tok/s" in s and "effort" in s for s in statuses)
+    assert all("tok/s" in s for s in statuses)
+    badges = [w.effort_badge for w in _widgets(again, AssistantMessage)]
+    assert all(b.isVisible() and b.text() == "Medium effort" for b in badges)  # the effort, as a badge
     again.close()
 
 
@@ -127,7 +130,10 @@ def test_regenerate_and_edit_and_resend(qtbot, tiny_gpt_oss: Path) -> None:
     first_user.edit_button.click()
     assert win.chat.input.toPlainText() == "first question"
     win.chat.input.setPlainText("edited question")
+    asked: list[str] = []
+    answer_dialog("Replace", asked)  # later turns are replaced only after a yes
     qtbot.keyClick(win.chat.input, Qt.Key.Key_Return)
+    assert asked and "4 messages" in asked[0]
     qtbot.waitUntil(lambda: not win.engine.busy, timeout=15_000)
     messages = win.store.messages(conv)
     assert [(m.role, m.text) for m in messages][0] == ("user", "edited question")
