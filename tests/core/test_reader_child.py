@@ -163,3 +163,21 @@ def test_the_app_process_never_loads_a_document_parser(tmp_path: Path, tiny_bert
     counts, loaded = done.stdout.splitlines()
     assert counts == "6 0 6 []"
     assert loaded == "[]"
+
+
+def test_the_bundled_app_reads_documents_in_a_child_of_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the frozen bundle `sys.executable` is the app and there is no `python -m`: the reader
+    child is the app started through the bundle's own entry point with the hidden argument."""
+    entry = Path(__file__).resolve().parents[2] / "installers" / "entry.py"
+    app = tmp_path / "gpt-oss-desktop"
+    app.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{entry}" "$@"\n')
+    app.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(app))
+    pdf = write_pdf(tmp_path / "manual.pdf", ["Page one: the defrost cycle.", "Page two: the reset button."])
+    with DocumentReader() as reader:
+        document = reader.read(pdf)
+        assert [(s.page, document.segment_text(s)) for s in document.segments] == [
+            (1, "Page one: the defrost cycle."), (2, "Page two: the reset button.")]
+        child = psutil.Process(reader.pid)
+        assert str(entry) in child.cmdline() and ARGUMENT in child.cmdline()
