@@ -205,7 +205,7 @@ class ChatPane(QWidget):
         self.notice = QLabel()
         self.notice.setObjectName("contextNotice")
         self.notice.setAccessibleName("Notice")
-        self.notice.setStyleSheet("color: palette(placeholder-text);")
+        self.notice.setWordWrap(True)
         self.notice.hide()
         self.messages = QWidget()
         self.messages_layout = QVBoxLayout(self.messages)
@@ -659,9 +659,18 @@ class ChatPane(QWidget):
             self.store.set_settings(self.conversation_id, self._conversation_settings)
 
     def _documents_changed(self, documents: DocumentList) -> None:
+        was_on = self.use_library.isChecked()
         self._indexed_documents = documents.indexed
         self.welcome.set_library_documents(documents.indexed)
         self._sync_library_box()
+        if self.use_library.isChecked() and not was_on:
+            # The library became usable and this chat had not said no to it: it is on from the next
+            # question, and the user is told so where they are looking.
+            self.notice.setText(self.tr("Your library is ready: the next answers in this chat use its {n} "
+                                        "documents and cite them. Untick “Use library” to answer without them.")
+                                .format(n=documents.indexed))
+            self.notice.show()
+            self.sig_status.emit(self.tr("“Use library” is now on for this chat."))
 
     def _sync_library_box(self) -> None:
         indexed = self._indexed_documents

@@ -186,3 +186,25 @@ def _build() -> MarkdownIt:
 
 
 _MD = _build()
+
+
+_PLAIN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+# What the parser leaves of a table cut mid-way (a chunk rarely starts at the header row).
+_TABLE_LEFTOVERS = re.compile(r"(?:\s*\|\s*)+|(?<!\w)[:\-]{3,}(?!\w)")
+
+
+def plain_text(markdown: str) -> str:
+    """The words of a Markdown snippet on one line, without its syntax: no table pipes, no #, *
+    or backticks, links as their text. For excerpts shown under an answer."""
+    parts: list[str] = []
+    for token in _PLAIN.parse(markdown):
+        if token.type == "inline":
+            for child in token.children or ():
+                if child.type in ("text", "code_inline"):
+                    parts.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    parts.append(" ")
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+        parts.append(" ")
+    return " ".join(_TABLE_LEFTOVERS.sub(" ", "".join(parts)).split())

@@ -24,19 +24,9 @@ from PySide6.QtWidgets import (
 
 from desktop.core.harmony import Delta
 from desktop.ui.answer_view import AnswerView
-from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks
+from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, plain_text
+from desktop.ui.source_viewer import SourceViewer, open_source
 from desktop.ui.theme import is_dark
-
-
-def open_document(path: str, page: int | None = None) -> None:
-    """Open a source in the OS's default app, at its page where the viewer understands #page=N."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
-
-    url = QUrl.fromLocalFile(path)
-    if page:
-        url.setFragment(f"page={page}")
-    QDesktopServices.openUrl(url)
 
 
 def _text_label(text: str = "") -> QLabel:
@@ -56,6 +46,14 @@ def _action(text: str, tip: str) -> QToolButton:
     button.setAccessibleName(tip)
     button.setAutoRaise(True)
     return button
+
+
+def source_documents(sources: list[dict]) -> list[tuple[list[int], dict]]:
+    """Sources grouped by document, in rank order: (the numbers citing it, its best-ranked source)."""
+    documents: dict[str, tuple[list[int], dict]] = {}
+    for source in sorted(sources, key=lambda s: s["n"]):
+        documents.setdefault(source["path"], ([], source))[0].append(source["n"])
+    return list(documents.values())
 
 
 class UserMessage(QFrame):
@@ -134,6 +132,7 @@ class AssistantMessage(QFrame):
         self.sources_label.linkActivated.connect(lambda href: self._link(href, ""))
         self.sources_label.hide()
         self.sources: list[dict] = []
+        self.viewer: SourceViewer | None = None  # the last source opened in the built-in viewer
         layout.addWidget(self.sources_label)
 
         # The footer: the effort this answer was written with, as a badge, then its statistics.
@@ -182,15 +181,22 @@ class AssistantMessage(QFrame):
             self.reasoning_toggle.setText(f"Thought for {seconds:.0f} s" if seconds >= 1 else "Thought for <1 s")
 
     def set_sources(self, sources: list[dict]) -> None:
-        """The Sources strip: file, page and a short excerpt per source; each opens the document."""
+        """The Sources strip: one line per document, its best passage first (the numbers the answer
+        cites, where, a plain-text snippet); a click opens the document at that passage."""
         self.sources = list(sources)
         lines = []
-        for source in self.sources:
-            where = Path(source["path"]).name + (f" p. {source['page']}" if source.get("page") else "")
-            excerpt = " ".join(str(source.get("excerpt", "")).split())[:140]
-            lines.append(f'<a href="{CITE_SCHEME}{source["n"]}">[{source["n"]}] {html.escape(where)}</a>'
-                         f' <span style="color: palette(placeholder-text)">{html.escape(excerpt)}…</span>')
-        self.sources_label.setText("<b>Sources</b><br>" + "<br>".join(lines))
+        for numbers, best in source_documents(self.sources):
+            where = Path(best["path"]).name
+            if best.get("page"):
+                where += self.tr(" p. {page}").format(page=best["page"])
+            elif best.get("heading"):
+                where += f" › {best['heading']}"
+            cites = ", ".join(str(n) for n in numbers)
+            snippet = plain_text(str(best.get("excerpt", "")))
+            snippet = snippet if len(snippet) <= 140 else snippet[:140].rsplit(" ", 1)[0] + "…"
+            lines.append(f'<a href="{CITE_SCHEME}{best["n"]}">[{cites}] {html.escape(where)}</a>'
+                         f' <span style="color: palette(placeholder-text)">{html.escape(snippet)}</span>')
+        self.sources_label.setText("<b>" + self.tr("Sources") + "</b><br>" + "<br>".join(lines))
         self.sources_label.setVisible(bool(lines))
 
     def set_status(self, text: str) -> None:
@@ -218,7 +224,7 @@ class AssistantMessage(QFrame):
             self.sig_cite.emit(number)
             for source in self.sources:
                 if source["n"] == number:
-                    open_document(source["path"], source.get("page"))
+                    self.viewer = open_source(source, self)
         elif href.startswith(("http://", "https://", "mailto:")):
             from PySide6.QtCore import QUrl
             from PySide6.QtGui import QDesktopServices

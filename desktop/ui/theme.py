@@ -117,7 +117,7 @@ QCheckBox:focus, QRadioButton:focus {{ border-color: {ring}; }}
 QFrame#editBar {{ background: {edit_bg}; border: 1px solid {edit_border}; border-radius: 8px; }}
 QFrame#editBar QLabel {{ color: {edit_text}; }}
 QLabel#welcomeTitle {{ font-size: 22px; font-weight: 600; color: {text}; }}
-QLabel#welcomeHint, QLabel#emptyState {{ color: {muted}; }}
+QLabel#welcomeHint, QLabel#emptyState, QLabel#contextNotice {{ color: {muted}; }}
 QPushButton#suggestion {{ border-radius: 14px; padding: 6px 14px; }}
 QPushButton#suggestion:focus {{ padding: 5px 13px; }}
 """

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QGuiApplication
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from desktop.ui.answer_view import AnswerView, _safe_cut
 from desktop.ui.message_widgets import AssistantMessage
@@ -47,3 +50,60 @@ def test_replacing_the_text_starts_over(qtbot) -> None:
     view.set_text("one\n\ntwo\n\nthree", final=True)
     view.set_text("different", final=True)
     assert view.block_count == 1 and "different" in view._tail.text()
+
+
+def _sources(tmp_path: Path) -> list[dict]:
+    manual = tmp_path / "router-manual.pdf"
+    manual.write_bytes(b"%PDF-1.4 stand-in: only its path is opened\n")
+    notes = tmp_path / "router-notes.md"
+    filler = "".join(f"Paragraph {i} about something else entirely.\n\n" for i in range(200))
+    notes.write_text("# Router notes\n\n" + filler + "## Error codes\n\n| code | meaning |\n|---|---|\n"
+                     "| XJ-42 | the **fibre** cable is loose |\n| XJ-43 | no power |\n")
+    table = "| XJ-42 | the **fibre** cable is loose |\n| XJ-43 | no power |"
+    return [
+        {"n": 1, "path": str(notes), "page": None, "heading": "Error codes", "excerpt": table},
+        {"n": 2, "path": str(manual), "page": 4, "heading": None, "excerpt": "Reset the router: hold the button."},
+        {"n": 3, "path": str(notes), "page": None, "heading": "Router notes", "excerpt": "Paragraph 3 about"},
+    ]
+
+
+def test_sources_strip_has_one_plain_entry_per_document_best_passage_first(qtbot, tmp_path: Path) -> None:
+    message = AssistantMessage()
+    qtbot.addWidget(message)
+    message.set_sources(_sources(tmp_path))
+    html = message.sources_label.text()
+    entries = html.split("<br>")[1:]
+    assert len(entries) == 2  # router-notes.md once, though two of its passages were retrieved
+    assert "[1, 3] router-notes.md › Error codes" in entries[0] and "router-manual.pdf p. 4" in entries[1]
+    assert "XJ-42 the fibre cable is loose XJ-43 no power" in entries[0]
+    assert "|" not in html and "**" not in html  # no raw Markdown in the snippets
+
+
+def test_a_click_on_a_source_opens_the_document_at_its_place(qtbot, tmp_path: Path) -> None:
+    message = AssistantMessage()
+    qtbot.addWidget(message)
+    message.show()
+    message.set_sources(_sources(tmp_path))
+
+    message.sources_label.linkActivated.emit("cite:1")  # the Markdown notes: the built-in viewer
+    viewer = message.viewer
+    assert viewer is not None and viewer.isVisible() and viewer.found
+    assert "XJ-42" in viewer.selected_text()
+    assert viewer.text.verticalScrollBar().value() > 0  # scrolled down to the passage
+    viewer.close()
+
+    opened: list[QUrl] = []
+
+    class Handler(QObject):
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            opened.append(url)
+
+    handler = Handler()
+    QDesktopServices.setUrlHandler("file", handler, "open")  # stands in for the OS's PDF viewer
+    try:
+        message.sources_label.linkActivated.emit("cite:2")
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [(url.toLocalFile(), url.fragment()) for url in opened] == [(str(tmp_path / "router-manual.pdf"),
+                                                                        "page=4")]

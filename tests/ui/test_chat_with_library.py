@@ -29,6 +29,8 @@ def test_library_sources_reach_the_prompt_and_the_sources_strip(qtbot, tmp_path:
     win.library.add_paths([str(docs)])
     qtbot.waitUntil(lambda: "2 documents" in win.chat.use_library.text(), timeout=60_000)
     assert win.chat.use_library.isEnabled() and win.chat.use_library.isChecked()
+    # It switched itself on when the documents arrived, and says so.
+    assert win.chat.notice.isVisible() and "Use library" in win.chat.notice.text()
 
     win.chat.input.setPlainText("What does router error XJ-42 mean?")
     win.chat.send()
