@@ -1,184 +1,87 @@
 """The Library pane: drop files or folders, watch them being indexed, remove them.
 
 A drop zone (real drag and drop of file URLs) and Add files / Add folder buttons feed the
-library thread (`LibraryService`); a table shows name | type | pages | chunks | status | watched,
-with the file being indexed shown as "indexing 42 %", and an overall progress bar with files,
-chunks and ETA, plus Cancel. Watched folders are rescanned every minute while the pane is idle.
+library thread (`LibraryService`); a sortable, filterable table shows name | type | pages |
+chunks | status | watched, with the file being indexed shown as "indexing 42 %", and an overall
+progress bar with files, chunks and ETA, plus Cancel. Watched folders are rescanned every minute
+while the pane is idle.
+
+Without an embedding model the pane shows its set-up card (desktop.ui.library_setup): what the
+user adds meanwhile is kept as "waiting" rows and indexed as soon as the model is set.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel, QProgressBar,
-    QPushButton, QTableView, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+    QProgressBar, QPushButton, QTableView, QVBoxLayout, QWidget,
 )
 
 from desktop.context import AppContext
-from desktop.core.library import INDEXED, INDEXING, AddReport, DocumentRecord, IndexProgress
+from desktop.core.catalog import Catalog
+from desktop.core.library import AddReport, IndexProgress
+from desktop.settings import Settings
+from desktop.ui.download_jobs import DownloadJobs
+from desktop.ui.library_setup import LibrarySetup
+from desktop.ui.library_table import NAME, STATUS, DocumentFilter, DocumentTable, DropZone
 from desktop.ui.library_worker import DocumentList, LibraryService
+from desktop.ui.settings_hub import SettingsHub
+
+__all__ = ["DocumentTable", "DropZone", "LibraryPane"]
 
 RESCAN_INTERVAL_MS = 60_000
-COLUMNS = ("Name", "Type", "Pages", "Chunks", "Status", "Watched")
-
-
-class DropZone(QFrame):
-    """Accepts drops of local files and folders; anything else (web links, text) is refused."""
-
-    sig_dropped = Signal(object)  # list[str] of local paths
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumHeight(72)
-        self.setAccessibleName("Drop zone")
-        label = QLabel("Drop files or folders here")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout = QVBoxLayout(self)
-        layout.addWidget(label)
-
-    @staticmethod
-    def local_paths(event: QDropEvent | QDragEnterEvent) -> list[str]:
-        mime = event.mimeData()
-        if not mime.hasUrls():
-            return []
-        urls = mime.urls()
-        if not urls or not all(url.isLocalFile() for url in urls):
-            return []
-        return [url.toLocalFile() for url in urls]
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self.local_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = self.local_paths(event)
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.sig_dropped.emit(paths)
-
-
-class DocumentTable(QAbstractTableModel):
-    """Rows from the library's DocumentRecords plus the live progress of the file being indexed."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._records: list[DocumentRecord] = []
-        self._watched: list[str] = []
-        self._current: str | None = None
-        self._fraction = 0.0
-
-    def set_records(self, records: list[DocumentRecord], watched: list[str]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self._watched = watched
-        self.endResetModel()
-
-    def set_progress(self, current: str | None, fraction: float) -> None:
-        old = self._current
-        self._current, self._fraction = current, fraction
-        for path in {old, current} - {None}:
-            row = self.row_of(path)
-            if row is not None:
-                index = self.index(row, 4)
-                self.dataChanged.emit(index, index)
-
-    @property
-    def watched(self) -> list[str]:
-        return self._watched
-
-    def row_of(self, path: str) -> int | None:
-        for row, record in enumerate(self._records):
-            if record.path == path:
-                return row
-        return None
-
-    def record(self, row: int) -> DocumentRecord:
-        return self._records[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        record = self._records[index.row()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return record.path if index.column() != 4 else (record.error or record.path)
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        column = index.column()
-        if column == 0:
-            return record.name
-        if column == 1:
-            return record.kind or ""
-        if column == 2:
-            return "" if record.pages is None else str(record.pages)
-        if column == 3:
-            return str(record.chunks) if record.status == INDEXED else ""
-        if column == 4:
-            return self.status_text(record)
-        return "yes" if self._is_watched(record.path) else ""
-
-    def status_text(self, record: DocumentRecord) -> str:
-        if record.path == self._current:
-            return f"indexing {int(self._fraction * 100)} %"
-        if record.status == INDEXING:
-            return "indexing"
-        if record.error and record.status != INDEXED:
-            return f"{record.status}: {record.error}"
-        return record.status
-
-    def _is_watched(self, path: str) -> bool:
-        return any(path == folder or path.startswith(folder.rstrip(os.sep) + os.sep) for folder in self._watched)
 
 
 class LibraryPane(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None, *,
-                 service: LibraryService | None = None) -> None:
+                 service: LibraryService | None = None, hub: SettingsHub | None = None,
+                 jobs: DownloadJobs | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        # The window passes its hub so every pane hears of the model chosen here, and its
+        # downloads so the Models view shows the same download as the set-up card.
+        self.hub = hub or SettingsHub(ctx, self)
+        self.jobs = jobs or DownloadJobs(self)
         self.service = service or LibraryService(ctx, self)
         self.model = DocumentTable(self)
-        self._build()
+        self.view_model = DocumentFilter(self)
+        self.view_model.setSourceModel(self.model)
+        self._waiting: list[str] = []
+        self._ready = False
+        self._embedding_model = ctx.settings.library.embedding_model_path
+        # Replaceable in tests: a message box blocks.
+        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
+        self._build(Catalog.for_window(ctx.paths.models_dir, ctx.paths.cache_dir))
         self.service.sig_documents.connect(self._show_documents)
         self.service.sig_progress.connect(self._show_progress)
         self.service.sig_finished.connect(self._finished)
         self.service.sig_failed.connect(self._failed)
-        self.service.sig_ready.connect(lambda: self.status.setText(self._idle_text()))
+        self.service.sig_ready.connect(self._on_ready)
+        self.hub.sig_changed.connect(self._settings_changed)
         self._rescan_timer = QTimer(self, interval=RESCAN_INTERVAL_MS, timeout=self._rescan_if_idle)
         self._rescan_timer.start()
-        self.status.setText("Opening the library...")
+        self.status.setText(self.tr("Opening the library..."))
+        self._show_setup()
         self.service.open()
 
     # ── layout ───────────────────────────────────────────────────────────────────────────
 
-    def _build(self) -> None:
+    def _build(self, catalog: Catalog) -> None:
+        self.setup = LibrarySetup(catalog, self.jobs, self)
+        self.setup.sig_model_ready.connect(self.use_embedding_model)
         self.drop_zone = DropZone()
         self.drop_zone.sig_dropped.connect(self.add_paths)
-        self.add_files_button = QPushButton("Add files...")
-        self.add_folder_button = QPushButton("Add folder...")
-        self.remove_button = QPushButton("Remove")
-        self.watch_box = QCheckBox("Watch added folders for changes")
+        self.add_files_button = QPushButton(self.tr("Add files..."))
+        self.add_folder_button = QPushButton(self.tr("Add folder..."))
+        self.remove_button = QPushButton(self.tr("Remove..."))
+        self.remove_button.setAccessibleName(self.tr("Remove selected documents"))
+        self.remove_button.setEnabled(False)
+        self.watch_box = QCheckBox(self.tr("Watch added folders for changes"))
         self.add_files_button.clicked.connect(self._choose_files)
         self.add_folder_button.clicked.connect(self._choose_folder)
         self.remove_button.clicked.connect(self.remove_selected)
@@ -188,21 +91,41 @@ class LibraryPane(QWidget):
         buttons.addWidget(self.watch_box)
         buttons.addStretch(1)
 
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name or folder"))
+        self.filter_edit.setAccessibleName(self.tr("Filter documents"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaximumWidth(320)
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.errors_only = QCheckBox(self.tr("Errors only"))
+        self.errors_only.toggled.connect(self._filter_changed)
+        self.shown_label = QLabel()
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.errors_only)
+        filters.addStretch(1)
+        filters.addWidget(self.shown_label)
+
         self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setAccessibleName("Documents")
+        self.table.setModel(self.view_model)
+        self.table.setAccessibleName(self.tr("Documents"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSortingEnabled(False)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.installEventFilter(self)  # Delete on the table removes (after asking)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress_label = QLabel("")
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setAccessibleName(self.tr("Cancel indexing"))
         self.cancel_button.clicked.connect(self.service.cancel)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -213,38 +136,77 @@ class LibraryPane(QWidget):
         self._set_running(False)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.setup)
         layout.addWidget(self.drop_zone)
         layout.addLayout(buttons)
+        layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(progress_row)
         layout.addWidget(self.status)
+        self._filter_changed()
 
     # ── actions ──────────────────────────────────────────────────────────────────────────
 
     def add_paths(self, paths: list[str]) -> None:
+        if not self._model_usable() or not self._ready:
+            # Nothing is lost: the paths wait (shown in the table) until the model is there.
+            self._waiting += [path for path in paths if path not in self._waiting]
+            self.model.set_waiting(self._waiting)
+            self._filter_changed()
+            self.status.setText(self._idle_text())
+            return
         if self.service.busy:
-            self.status.setText("Indexing is running; drop again when it has finished, or Cancel it.")
+            self.status.setText(self.tr("Indexing is running; drop again when it has finished, or Cancel it."))
             return
         self._set_running(True)
-        self.status.setText(f"Adding {len(paths)} item{'s' if len(paths) != 1 else ''}...")
+        self.status.setText(self.tr("Adding {0} item(s)...").format(len(paths)))
         self.service.add(paths, watch=self.watch_box.isChecked())
 
+    def use_embedding_model(self, path: str) -> None:
+        """A checked embedding model was chosen in the set-up card: save it; the library re-opens."""
+        self.hub.update("library", embedding_model_path=path)
+
+    def selected_paths(self) -> list[str]:
+        rows = {self.view_model.mapToSource(index).row() for index in self.table.selectionModel().selectedRows()}
+        return [self.model.record(row).path for row in sorted(rows)]
+
     def remove_selected(self) -> None:
-        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
-        if rows:
-            self.service.remove([self.model.record(row).path for row in rows])
+        """Remove the selected documents after the user confirms (the files on disk stay)."""
+        paths = self.selected_paths()
+        if not paths:
+            return
+        waiting = [path for path in paths if path in self._waiting]
+        indexed = [path for path in paths if path not in self._waiting]
+        names = Path(paths[0]).name if len(paths) == 1 else self.tr("{0} documents").format(len(paths))
+        question = self.tr("Remove {0} from the library? The files on disk are not touched; you can add "
+                           "them again later.").format(names)
+        if not self.confirm(self.tr("Remove from library"), question):
+            return
+        if waiting:
+            self._waiting = [path for path in self._waiting if path not in waiting]
+            self.model.set_waiting(self._waiting)
+        if indexed:
+            self.service.remove(indexed)
+        self.status.setText(self.tr("Removed {0}.").format(names))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.matches(QKeySequence.StandardKey.Delete)):
+            self.remove_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     def shutdown(self) -> None:
         self._rescan_timer.stop()
         self.service.shutdown()
 
     def _choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add files to the library")
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Add files to the library"))
         if paths:
             self.add_paths(paths)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder to the library"))
         if folder:
             self.add_paths([folder])
 
@@ -254,10 +216,50 @@ class LibraryPane(QWidget):
             self._set_running(True)
             self.service.rescan_watched()
 
+    def _confirm_dialog(self, title: str, text: str) -> bool:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        remove = box.addButton(self.tr("Remove"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is remove
+
+    # ── embedding model ──────────────────────────────────────────────────────────────────
+
+    def _model_usable(self) -> bool:
+        path = self.ctx.settings.library.embedding_model_path
+        return bool(path) and Path(path).expanduser().is_file()
+
+    def _show_setup(self) -> None:
+        path = self.ctx.settings.library.embedding_model_path
+        usable = self._model_usable()
+        if not usable:
+            self.setup.refresh(missing=path)
+        self.setup.setVisible(not usable)
+
+    def _settings_changed(self, settings: Settings) -> None:
+        model = settings.library.embedding_model_path
+        if model != self._embedding_model:
+            # Another embedding model is another vector space: the library re-opens on its collection.
+            self._embedding_model = model
+            self._ready = False
+            self._show_setup()
+            self.status.setText(self.tr("Opening the library..."))
+            self.service.open()
+
+    def _on_ready(self) -> None:
+        self._ready = True
+        self.status.setText(self._idle_text())
+        if self._waiting and self._model_usable() and not self.service.busy:
+            waiting, self._waiting = self._waiting, []
+            self.model.set_waiting([])
+            self.add_paths(waiting)
+
     # ── updates from the library thread ──────────────────────────────────────────────────
 
     def _show_documents(self, documents: DocumentList) -> None:
         self.model.set_records(documents.records, documents.watched)
+        self._filter_changed()
 
     def _show_progress(self, progress: IndexProgress) -> None:
         fraction = progress.fraction or 0.0
@@ -293,14 +295,25 @@ class LibraryPane(QWidget):
             self.progress.setValue(0)
             self.progress_label.setText("")
 
+    def _filter_changed(self, *_args) -> None:
+        self.view_model.set_text(self.filter_edit.text())
+        self.view_model.set_errors_only(self.errors_only.isChecked())
+        shown, total = self.view_model.rowCount(), self.model.rowCount()
+        self.shown_label.setText(self.tr("{0} of {1} shown").format(shown, total) if shown != total
+                                 else self.tr("{0} document(s)").format(total))
+
+    def _selection_changed(self, *_args) -> None:
+        self.remove_button.setEnabled(self.table.selectionModel().hasSelection())
+
     def _idle_text(self) -> str:
-        if not self.ctx.settings.library.embedding_model_path:
-            return ("No embedding model is set: choose one in Settings > Library before adding "
-                    "documents.")
-        return "Ready."
+        if not self._model_usable():
+            if self._waiting:
+                return self.tr("{0} item(s) wait for the embedding model: set it up above and they are indexed "
+                               "at once.").format(len(self._waiting))
+            return self.tr("Set up the embedding model above to start your library.")
+        return self.tr("Ready.")
 
 
 def _duration(seconds: float) -> str:
     seconds = int(seconds + 0.5)
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
-

@@ -31,6 +31,7 @@ from desktop.ui.tasks import ProgressRelay
 log = logging.getLogger(__name__)
 
 DOCUMENTS_INTERVAL_S = 1.0  # during a run, the table is refreshed at most this often
+_NOT_OPENED = object()
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,14 @@ class LibraryService(QObject):
             getattr(self._worker, name).connect(getattr(self, name))
         self.sig_finished.connect(self._clear_busy)
         self.sig_failed.connect(self._clear_busy)
+        self.sig_ready.connect(self._opened)
+        self.sig_failed.connect(self._open_failed)
+        self._ctx = ctx
         self._cancel: CancelToken | None = None
+        # The embedding model the library was last opened with (or is opening with), so that two
+        # listeners of one settings change (the pane and the window) open it once, not twice.
+        self._opened_with: object = _NOT_OPENED
+        self._opening = False
         self._thread.start()
 
     @property
@@ -182,7 +190,15 @@ class LibraryService(QObject):
         return self._cancel is not None
 
     def open(self) -> None:
-        """Open (or re-open, after the embedding model changed in Settings) and load."""
+        """Open (or re-open, after the embedding model changed in Settings) and load.
+
+        A request for the model already open, or being opened, is dropped.
+        """
+        model = self._ctx.settings.library.embedding_model_path
+        if model == self._opened_with:
+            return
+        self._opened_with = model
+        self._opening = True
         self._sig_open.emit()
 
     def add(self, paths: list[str], watch: bool = False) -> None:
@@ -215,3 +231,11 @@ class LibraryService(QObject):
 
     def _clear_busy(self, *_args) -> None:
         self._cancel = None
+
+    def _opened(self) -> None:
+        self._opening = False
+
+    def _open_failed(self, _message: str) -> None:
+        if self._opening:  # the next open() tries again
+            self._opening = False
+            self._opened_with = _NOT_OPENED

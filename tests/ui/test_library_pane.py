@@ -6,9 +6,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.context import AppContext
 from desktop.core.library import DocumentRecord
@@ -78,11 +79,121 @@ def test_dropping_a_folder_indexes_it(qtbot, pane: LibraryPane, tmp_path: Path) 
     hits = pane.service.library.search("heat pump", top_k=1, mode="bm25")
     assert hits[0].path == str(folder / "sub" / "manual.pdf") and hits[0].page == 1
 
-    # Remove the selected row.
-    row = pane.model.row_of(str(folder / "notes.md"))
-    pane.table.selectRow(row)
-    pane.remove_selected()
+    # Remove the selected row (after confirming).
+    _select(pane, "notes.md")
+    answer_dialog("Remove")
+    pane.remove_button.click()
     qtbot.waitUntil(lambda: "notes.md" not in _rows(pane), timeout=10_000)
+
+
+def answer_dialog(button: str) -> list[str]:
+    """Click `button` on the next modal message box once it is up; returns its text (when seen)."""
+    seen: list[str] = []
+
+    def click() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, click)
+            return
+        seen.append(box.text())
+        next(b for b in box.buttons() if b.text().replace("&", "") == button).click()
+
+    QTimer.singleShot(0, click)
+    return seen
+
+
+def _select(pane: LibraryPane, name: str) -> None:
+    view = pane.table.model()
+    row = next(r for r in range(view.rowCount()) if view.index(r, 0).data() == name)
+    pane.table.selectRow(row)
+
+
+def _shown(pane: LibraryPane, column: int = 0) -> list[str]:
+    """What the table shows, top to bottom (after sorting and filtering)."""
+    view = pane.table.model()
+    return [view.index(r, column).data() for r in range(view.rowCount())]
+
+
+def _index_folder(qtbot, pane: LibraryPane, folder: Path) -> None:
+    _drop(pane.drop_zone, _mime(QUrl.fromLocalFile(str(folder))))
+    qtbot.waitUntil(lambda: pane.status.text().startswith("Done"), timeout=60_000)
+
+
+def _mixed_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "a-short.txt").write_text("the cat sat.\n")
+    (folder / "b-long.txt").write_text("\n\n".join(f"paragraph {i} about the river and the cat." * 6 for i in range(40)))
+    (folder / "c-middle.txt").write_text("\n\n".join(f"note {i} about the dog." * 6 for i in range(6)))
+    (folder / "d-broken.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    return folder
+
+
+def test_columns_sort_by_value_and_the_table_filters(qtbot, pane: LibraryPane, tmp_path: Path) -> None:
+    _index_folder(qtbot, pane, _mixed_folder(tmp_path))
+    chunks = {name: int(row[2] or -1) for name, row in _rows(pane).items()}
+    assert chunks["b-long.txt"] >= 10 > chunks["c-middle.txt"] > chunks["a-short.txt"] >= 1
+    # A click on the Chunks header sorts by the number (10 after 9, not "10" before "9"); again reverses.
+    header = pane.table.horizontalHeader()
+    chunks_x = header.sectionViewportPosition(3) + header.sectionSize(3) // 2
+    QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(chunks_x, header.height() // 2))
+    assert _shown(pane) == ["d-broken.pdf", "a-short.txt", "c-middle.txt", "b-long.txt"]
+    QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(chunks_x, header.height() // 2))
+    assert _shown(pane) == ["b-long.txt", "c-middle.txt", "a-short.txt", "d-broken.pdf"]
+    # Errors only, then a text filter; the count says how many are shown.
+    pane.errors_only.click()
+    assert _shown(pane) == ["d-broken.pdf"]
+    assert pane.shown_label.text() == "1 of 4 shown"
+    pane.errors_only.click()
+    qtbot.keyClicks(pane.filter_edit, "MIDDLE")
+    assert _shown(pane) == ["c-middle.txt"]
+    # The full path on hover, on every cell of the row.
+    view = pane.table.model()
+    assert {view.index(0, c).data(Qt.ItemDataRole.ToolTipRole).splitlines()[0] for c in range(6)} == {
+        str(tmp_path / "mixed" / "c-middle.txt")}
+    pane.filter_edit.clear()
+    assert len(_shown(pane)) == 4
+
+
+def test_drop_zone_lights_up_while_files_are_over_it(qtbot, pane: LibraryPane, tmp_path: Path) -> None:
+    zone = pane.drop_zone
+    idle = zone.grab().toImage()
+    files = _mime(QUrl.fromLocalFile(str(tmp_path)))  # the event does not own its data: keep it alive
+    enter = QDragEnterEvent(zone.rect().center(), Qt.DropAction.CopyAction, files,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(zone, enter)
+    lit = zone.grab().toImage()
+    assert enter.isAccepted() and lit != idle
+    # The highlight is in the accent colour: its border pixels are the palette's highlight.
+    accent = zone.palette().color(zone.palette().ColorRole.Highlight)
+    assert lit.pixelColor(zone.width() // 2, 1) == accent
+    QApplication.sendEvent(zone, QDragLeaveEvent())
+    assert zone.grab().toImage() == idle
+    # Text is not droppable: no highlight.
+    text = QMimeData()
+    text.setText("just text")
+    QApplication.sendEvent(zone, QDragEnterEvent(zone.rect().center(), Qt.DropAction.CopyAction, text,
+                                                 Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert zone.grab().toImage() == idle
+
+
+def test_remove_asks_first_and_cancel_keeps_the_document(qtbot, pane: LibraryPane, tmp_path: Path) -> None:
+    _index_folder(qtbot, pane, _mixed_folder(tmp_path))
+    assert not pane.remove_button.isEnabled()  # nothing selected yet
+    _select(pane, "a-short.txt")
+    asked = answer_dialog("Cancel")
+    pane.remove_button.click()
+    assert asked and "a-short.txt" in asked[0] and "files on disk are not touched" in asked[0]
+    pane.service.refresh()  # a round trip through the library thread: nothing was removed
+    qtbot.waitUntil(lambda: not pane.service.busy, timeout=5_000)
+    with qtbot.waitSignal(pane.service.sig_documents, timeout=10_000):
+        pane.service.refresh()
+    assert "a-short.txt" in _rows(pane)
+    _select(pane, "a-short.txt")
+    answer_dialog("Remove")
+    QTest.keyClick(pane.table, Qt.Key.Key_Delete)  # the Delete key asks the same way
+    qtbot.waitUntil(lambda: "a-short.txt" not in _rows(pane), timeout=10_000)
+    assert (tmp_path / "mixed" / "a-short.txt").exists()
 
 
 def test_drop_of_web_links_or_text_is_refused(pane: LibraryPane) -> None:
@@ -136,19 +247,6 @@ def test_progress_label_shows_files_chunks(qtbot, pane: LibraryPane, tmp_path: P
     _drop(pane.drop_zone, _mime(QUrl.fromLocalFile(str(folder))))
     qtbot.waitUntil(lambda: pane.status.text().startswith("Done"), timeout=60_000)
     assert any(label.startswith("files ") and "/3 · chunks " in label for label in labels)
-
-
-def test_missing_embedding_model_is_shown(qtbot, tmp_path: Path) -> None:
-    ctx = AppContext.load()
-    widget = LibraryPane(ctx)
-    qtbot.addWidget(widget)
-    try:
-        qtbot.waitUntil(lambda: "No embedding model" in widget.status.text(), timeout=30_000)
-        widget.add_paths([str(tmp_path)])
-        qtbot.waitUntil(lambda: "No embedding model is set" in widget.status.text()
-                        and not widget.service.busy, timeout=10_000)
-    finally:
-        widget.shutdown()
 
 
 def test_status_column_shows_the_file_being_indexed() -> None:
