@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.documents import DocumentError, document_kind, load_document
-from desktop.core.documents import zipcheck
+from desktop.core.documents import DocumentError, document_kind, load_document, zipcheck
 from tests.fixtures.documents import (
-    permissions_enforced, write_docx, write_epub, write_pdf, write_sparse, write_zip,
+    permissions_enforced,
+    write_docx,
+    write_epub,
+    write_pdf,
+    write_sparse,
+    write_zip,
 )
 
 

@@ -27,8 +27,9 @@ PAGE = "The defrost cycle of the heat pump runs every ninety minutes. " * 60
 
 @pytest.fixture(scope="module")
 def long_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3000 pages of text: PDFium takes seconds on it (7 s here), long enough to be caught at."""
-    return write_pdf(tmp_path_factory.mktemp("long") / "long.pdf", [PAGE] * 3000)
+    """6000 pages of text: PDFium takes seconds on it (14 s here), long enough to be caught at
+    and well over a 1 s time limit on a fast machine too."""
+    return write_pdf(tmp_path_factory.mktemp("long") / "long.pdf", [PAGE] * 6000)
 
 
 def _folder(root: Path, long_pdf: Path) -> Path:

@@ -36,8 +36,9 @@ def serve(port: int, memory_mb: int) -> int:
     capped = cap_memory(memory_mb)
     try:
         sock = wire.no_delay(socket.create_connection(("127.0.0.1", port)))
-        wire.send(sock, {"token": token, "pid": os.getpid(), "capped": capped})
+        # Before the hello, so that a job's time limit is the job's alone.
         _preload(os.environ.pop(PRELOAD_ENV, ""))
+        wire.send(sock, {"token": token, "pid": os.getpid(), "capped": capped})
         deadline = _Deadline()
         while True:
             request = wire.receive_blocking(sock)
