@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import datetime
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from desktop.core import harmony, rag
 from desktop.core.attachments import attachment_sources
+from desktop.core.errors import UserError
 from desktop.core.harmony import Delta, StreamParser
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling, gpu_offload_supported
-from desktop.core.errors import UserError
 from desktop.paths import AppPaths
 from desktop.settings import Settings
 

@@ -24,7 +24,15 @@ from desktop.core.jobs import CancelToken
 from desktop.core.runtime import GenerationStats, Sampling
 from desktop.engine.backend import ChatBackend
 from desktop.engine.events import (
-    TERMINAL, Cancelled, DeltaEvent, Event, Failed, Finished, Queued, Started, ToolCallEvent,
+    TERMINAL,
+    Cancelled,
+    DeltaEvent,
+    Event,
+    Failed,
+    Finished,
+    Queued,
+    Started,
+    ToolCallEvent,
 )
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 
 from desktop.core.harmony import (
-    ToolCall,
     Delta,
     StreamParser,
+    ToolCall,
     Turn,
     neutralise_markers,
     render_prompt,

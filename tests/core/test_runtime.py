@@ -12,7 +12,12 @@ from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling
 from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
-    MALFORMED, MALFORMED_TRIGGER, PLAIN, TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss,
+    MALFORMED,
+    MALFORMED_TRIGGER,
+    PLAIN,
+    TOOL_CALL,
+    TOOL_TRIGGER,
+    scripted_gpt_oss,
 )
 
 

@@ -146,7 +146,12 @@ def test_ask_uses_the_library_unless_told_not_to(tiny_gpt_oss: Path, app_home: P
 # --- whole harmony turns, from the scripted model -------------------------------------------
 
 from tests.fixtures.scripted_chat_model import (  # noqa: E402,F401  (scripted_gpt_oss: session fixture)
-    MALFORMED, MALFORMED_TRIGGER, PLAIN, TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss,
+    MALFORMED,
+    MALFORMED_TRIGGER,
+    PLAIN,
+    TOOL_CALL,
+    TOOL_TRIGGER,
+    scripted_gpt_oss,
 )
 
 

@@ -15,7 +15,10 @@ from desktop.engine.backend import LlamaCppBackend
 from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished, Queued, Started, ToolCallEvent
 from desktop.engine.service import EngineService, Priority, RequestHandle
 from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
-    PLAIN, TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss,
+    PLAIN,
+    TOOL_CALL,
+    TOOL_TRIGGER,
+    scripted_gpt_oss,
 )
 
 

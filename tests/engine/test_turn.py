@@ -14,7 +14,12 @@ from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished
 from desktop.engine.service import EngineService
 from desktop.engine.turn import TurnSession
 from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
-    MALFORMED, MALFORMED_TRIGGER, PLAIN, TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss,
+    MALFORMED,
+    MALFORMED_TRIGGER,
+    PLAIN,
+    TOOL_CALL,
+    TOOL_TRIGGER,
+    scripted_gpt_oss,
 )
 
 
