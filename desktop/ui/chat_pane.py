@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -135,11 +135,32 @@ class EffortToggle(QWidget):
             self.buttons[effort] = button
             layout.addWidget(button)
             button.clicked.connect(lambda _checked=False, e=effort: self._hub.update("reasoning", effort=e))
+            button.installEventFilter(self)
         hub.sig_changed.connect(self._sync)
         self._sync(hub.settings)
 
     def _sync(self, settings: Settings) -> None:
-        self.buttons[settings.reasoning.effort].setChecked(True)
+        # One stop in the Tab order, on the chosen segment; the arrow keys choose (as in a radio group).
+        for effort, button in self.buttons.items():
+            button.setChecked(effort == settings.reasoning.effort)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if effort == settings.reasoning.effort
+                                  else Qt.FocusPolicy.ClickFocus)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and watched in self.buttons.values():
+            forward = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1}
+            step = forward.get(Qt.Key(event.key()))
+            if step is not None:
+                if self.layoutDirection() == Qt.LayoutDirection.RightToLeft and event.key() in (
+                        Qt.Key.Key_Left, Qt.Key.Key_Right):
+                    step = -step
+                efforts = list(self.buttons)
+                here = next(e for e, b in self.buttons.items() if b is watched)
+                target = self.buttons[efforts[max(0, min(len(efforts) - 1, efforts.index(here) + step))]]
+                target.click()
+                target.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        return super().eventFilter(watched, event)
 
 
 class ChatPane(QWidget):
@@ -390,7 +411,7 @@ class ChatPane(QWidget):
         if kept is not None:
             # The file was refused and the working model stayed loaded: say both.
             self._set_banner(self.tr("{reason}\nStill using {name}: you can keep chatting.").format(
-                reason=message, name=kept.name), error=True)
+                reason=message, name=kept.name), error=True, recoverable=True)
             self.refresh_models()
             self.model_picker.setCurrentIndex(max(0, self.model_picker.findData(kept.path)))
             self.sig_status.emit(self.tr("Could not open that model; still using {name}.").format(name=kept.name))
@@ -403,9 +424,14 @@ class ChatPane(QWidget):
             self._set_banner("No model yet. Choose a gpt-oss .gguf file with “Open model…” "
                              "(for example gpt-oss-20b-mxfp4.gguf); the app remembers it.", error=False)
 
-    def _set_banner(self, text: str, error: bool) -> None:
+    def _set_banner(self, text: str, error: bool, recoverable: bool = False) -> None:
+        """Red when the chat cannot go on; amber (theme.py) when it can, as after a refused model."""
         self.banner.setText(text)
-        self.banner.setStyleSheet("color: white; background: #b3261e; padding: 6px;" if error else "")
+        self.banner.setProperty("state", "warning" if error and recoverable else "error" if error else "")
+        self.banner.setStyleSheet("color: white; background: #b3261e; padding: 6px;"
+                                  if error and not recoverable else "")
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
 
     # -- conversations ----------------------------------------------------------------------
     def new_conversation(self) -> None:

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.conversations import ConversationStore
+from desktop.ui.markdown import plain_text
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -169,8 +170,8 @@ class ConversationList(QWidget):
         rows: list[Row] = []
         if query:
             for hit in self._store.search(query):
-                rows.append(Row(f"{hit.title}\n{hit.snippet.replace(chr(10), ' ')[:90]}", hit.conversation_id,
-                                hit.snippet))
+                snippet = plain_text(hit.snippet)  # the words, not the Markdown around them
+                rows.append(Row(f"{hit.title}\n{snippet[:90]}", hit.conversation_id, snippet))
         else:
             last_label = None
             for conversation in self._store.list():

@@ -84,7 +84,7 @@ QPushButton:hover {{ background: {hover}; }}
 QPushButton:pressed {{ background: {pressed}; }}
 QPushButton:checked {{ background: {badge_bg}; color: {badge_text}; }}
 QPushButton:disabled {{ color: {disabled}; border-color: {hover}; }}
-QPushButton:focus {{ border: 2px solid {ring}; padding: 4px 11px; }}
+QPushButton:focus {{ border: 2px solid {ring}; padding: 4px 11px; outline: none; }}
 QPushButton#sendButton {{ background: {accent}; color: {on_accent}; border-color: {accent}; font-weight: 600; }}
 QPushButton#sendButton:disabled {{ background: {hover}; color: {disabled}; border-color: {hover}; }}
 QPushButton#sendButton:focus {{ border: 2px solid {ring_on_accent}; }}
@@ -103,7 +103,7 @@ QLabel#effortBadge {{ background: {badge_bg}; color: {badge_text}; border-radius
 QToolButton {{ background: transparent; color: {text}; border: 2px solid transparent; border-radius: 6px;
     padding: 2px 6px; }}
 QToolButton:hover {{ background: {hover}; }}
-QToolButton:focus {{ border-color: {ring}; }}
+QToolButton:focus {{ border-color: {ring}; outline: none; }}
 
 QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ border: 1px solid {border};
     border-radius: 6px; padding: 4px 6px; background: {base}; color: {text}; }}
@@ -116,6 +116,8 @@ QCheckBox:focus, QRadioButton:focus {{ border-color: {ring}; }}
 
 QFrame#editBar {{ background: {edit_bg}; border: 1px solid {edit_border}; border-radius: 8px; }}
 QFrame#editBar QLabel {{ color: {edit_text}; }}
+QLabel#modelBanner[state="warning"] {{ background: {edit_bg}; color: {edit_text}; border: 1px solid {edit_border};
+    border-radius: 6px; padding: 6px; }}
 QLabel#welcomeTitle {{ font-size: 22px; font-weight: 600; color: {text}; }}
 QLabel#welcomeHint, QLabel#emptyState, QLabel#contextNotice {{ color: {muted}; }}
 QPushButton#suggestion {{ border-radius: 14px; padding: 6px 14px; }}

@@ -165,6 +165,21 @@ def test_tab_in_the_message_box_moves_focus_and_types_no_tab(qtbot, window: Main
     assert chat.input.hasFocus()
 
 
+def test_the_effort_is_one_tab_stop_and_the_arrow_keys_choose_it(qtbot, window: MainWindow) -> None:
+    chat = window.chat
+    assert window.hub.settings.reasoning.effort == "medium"
+    chat.attach_button.setFocus()
+    qtbot.keyClick(chat.attach_button, Qt.Key.Key_Tab)
+    assert chat.effort.buttons["medium"].hasFocus()  # lands on the chosen segment
+    qtbot.keyClick(chat.effort.buttons["medium"], Qt.Key.Key_Right)
+    assert window.hub.settings.reasoning.effort == "high" and chat.effort.buttons["high"].isChecked()
+    qtbot.keyClick(chat.effort.buttons["high"], Qt.Key.Key_Left)
+    qtbot.keyClick(chat.effort.buttons["medium"], Qt.Key.Key_Left)
+    assert window.hub.settings.reasoning.effort == "low" and chat.effort.buttons["low"].hasFocus()
+    qtbot.keyClick(chat.effort.buttons["low"], Qt.Key.Key_Tab)
+    assert not any(b.hasFocus() for b in chat.effort.buttons.values())  # one Tab leaves the control
+
+
 def test_search_results_take_up_down_and_enter_from_the_search_field(qtbot, window: MainWindow) -> None:
     _ask(qtbot, window, "router error XJ-42 at home")
     first = window.chat.conversation_id
