@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.library_service.sig_ready.connect(gc.freeze)
         self.engine.sig_loaded.connect(lambda *_: gc.freeze())
         self.chat.load_configured_model()
+        self.chat.input.setFocus()  # the window opens ready to type, no click needed
 
     def _shortcuts(self) -> None:
         bindings = {

@@ -156,7 +156,7 @@ def test_a_load_that_fails_after_letting_go_brings_the_previous_model_back(qtbot
 
 def test_tab_in_the_message_box_moves_focus_and_types_no_tab(qtbot, window: MainWindow) -> None:
     chat = window.chat
-    chat.input.setFocus()
+    assert chat.input.hasFocus()  # the window opens ready to type
     qtbot.keyClicks(chat.input, "hello")
     qtbot.keyClick(chat.input, Qt.Key.Key_Tab)
     assert chat.input.toPlainText() == "hello"
@@ -235,7 +235,8 @@ def test_keyboard_focus_is_ringed_visibly_in_both_themes(qtbot, tiny_gpt_oss: Pa
                 "New chat": chat.sidebar.new_button}
     chat.input.setPlainText("x")
     for name, control in controls.items():
-        (chat.sidebar.list if control is chat.input else chat.input).setFocus()
+        (chat.attach_button if control is chat.input else chat.input).setFocus()
+        assert not control.hasFocus()
         unfocused = control.grab().toImage()
         control.setFocus()
         qtbot.waitUntil(control.hasFocus, timeout=2000)
