@@ -61,9 +61,9 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     conversation_id: int | None = None
     library = None
     try:
-        model = backend.load(model_path, lambda: load_plan).result()
-        if args.chat:
+        if args.chat:  # before the model loads: a mistyped id is said at once
             store, conversation_id = _conversation(ctx, args.chat)
+        model = backend.load(model_path, lambda: load_plan).result()
         library = None if args.no_library else _open_library(ctx)
         retrieve = None
         if library is not None:

@@ -87,6 +87,11 @@ def test_ask_chat_continues_a_stored_conversation(tiny_gpt_oss: Path, app_home: 
     assert listed == [{"id": conv, "title": "first question", "updated": listed[0]["updated"], "messages": 4}]
     missing = _run("ask", "x", "--model", str(tiny_gpt_oss), "--chat", "999", home=app_home)
     assert missing.returncode == 1 and "no conversation with id 999" in missing.stderr
+    # Said before the model loads: nothing of llama.cpp's on the way to the one line.
+    assert missing.stderr.strip().splitlines() == ["error: no conversation with id 999"]
+    mistyped = _run("ask", "x", "--model", str(tiny_gpt_oss), "--chat", "abc", home=app_home)
+    assert mistyped.returncode == 1
+    assert mistyped.stderr.strip().splitlines() == ["error: --chat takes 'new' or a conversation id, not 'abc'."]
 
 
 def test_kill_9_while_streaming_loses_no_earlier_message(tiny_gpt_oss: Path, app_home: Path) -> None:
