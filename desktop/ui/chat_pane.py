@@ -558,6 +558,7 @@ class ChatPane(QWidget):
         self.input.moveCursor(self.input.textCursor().MoveOperation.End)
         self.input.setFocus()
         self.edit_bar.show_editing(self._messages_after(position))
+        self._mark_edited(position)
         self.sig_status.emit(self.tr("Editing an earlier question: Send replaces it; Esc cancels."))
 
     def cancel_edit(self) -> None:
@@ -578,6 +579,12 @@ class ChatPane(QWidget):
         self._editing_position = None
         self._draft_before_edit = ""
         self.edit_bar.hide()
+        self._mark_edited(None)
+
+    def _mark_edited(self, position: int | None) -> None:
+        for widget in self._message_widgets():
+            if isinstance(widget, UserMessage):
+                widget.set_editing(widget.position == position)
 
     def _escape(self) -> None:
         if self._editing_position is not None:

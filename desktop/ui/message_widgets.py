@@ -78,6 +78,12 @@ class UserMessage(QFrame):
         self.body.setAccessibleName("Your message")
         layout.addWidget(self.body)
 
+    def set_editing(self, editing: bool) -> None:
+        """Outline this question while it is the one being edited (theme.py draws it)."""
+        self.setProperty("editing", editing)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
 
 class AssistantMessage(QFrame):
     """Reasoning (collapsible, collapsed by default) above the answer, stats and actions below."""

@@ -76,6 +76,7 @@ def style_sheet(dark: bool) -> str:
 
 _SHEET = """
 QFrame#userMessage {{ background: palette(alternate-base); border-radius: 10px; }}
+QFrame#userMessage[editing="true"] {{ border: 2px solid {edit_border}; }}
 QLabel#messageStatus {{ color: palette(placeholder-text); }}
 
 QPushButton {{ background: {button}; color: {text}; border: 1px solid {border}; border-radius: 6px;

@@ -73,11 +73,13 @@ def test_esc_leaves_edit_mode_visibly_and_the_next_question_replaces_nothing(qtb
     _widgets(window, UserMessage)[0].edit_button.click()
     assert chat.edit_bar.isVisible() and "replaces it" in chat.edit_bar.label.text()
     assert chat.input.toPlainText() == "first question"
+    assert [w.property("editing") for w in _widgets(window, UserMessage)] == [True, False]  # outlined
     qtbot.keyClicks(chat.input, " (typo fixed)")
     assert chat.edit_bar.isVisible()  # stays while editing, whatever is typed
 
     qtbot.keyClick(chat.input, Qt.Key.Key_Escape)
     assert not chat.edit_bar.isVisible() and not chat.editing
+    assert not any(w.property("editing") for w in _widgets(window, UserMessage))
     assert chat.input.toPlainText() == "a draft I was writing"  # the draft comes back
     assert "cancelled" in window.statusBar().currentMessage()
 
