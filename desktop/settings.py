@@ -1,7 +1,8 @@
 """Typed, versioned settings stored as JSON; Qt-free so the CLI and tests share them.
 
 Each field carries its valid range in its metadata, so the Settings pane and the loader
-validate against one definition. Unknown keys are dropped and out-of-range values fall back to
+validate against one definition; the metadata also holds what the pane shows: a label, a unit,
+a one-line explanation, and the word for a mode value ("Auto" for -1) so no magic number shows. Unknown keys are dropped and out-of-range values fall back to
 the default (with a warning) so a hand-edited or older file never stops the app from starting.
 """
 
@@ -22,56 +23,105 @@ THEMES = ("system", "light", "dark")
 log = logging.getLogger(__name__)
 
 
-def _range(low: float, high: float, label: str) -> dict[str, Any]:
-    return {"min": low, "max": high, "label": label}
+def _range(low: float, high: float, label: str, *, help: str, unit: str = "", step: float | None = None,
+           decimals: int | None = None, special: str | None = None) -> dict[str, Any]:
+    """A number field. `special` names the minimum when it means a mode rather than an amount
+    ("Auto", "Random"): the window shows that word instead of a magic number. `unit` is shown
+    after the number; `help` is the one-line explanation under the field."""
+    meta: dict[str, Any] = {"min": low, "max": high, "label": label, "help": help, "unit": unit}
+    for key, value in (("step", step), ("decimals", decimals), ("special", special)):
+        if value is not None:
+            meta[key] = value
+    return meta
 
 
-def _choice(options: tuple[str, ...], label: str) -> dict[str, Any]:
-    return {"choices": options, "label": label}
+def _choice(options: tuple[str, ...], label: str, *, help: str, names: tuple[str, ...]) -> dict[str, Any]:
+    """A pick from `options` (the stored values), shown to people as `names`."""
+    return {"choices": options, "names": dict(zip(options, names, strict=True)), "label": label, "help": help}
+
+
+def _path(kind: str, label: str, *, help: str) -> dict[str, Any]:
+    """A model file; `kind` ("chat" or "embedding") is what the file must hold to be accepted."""
+    return {"path": kind, "label": label, "help": help}
 
 
 @dataclass(frozen=True)
 class ModelSettings:
-    chat_model_path: str | None = field(default=None, metadata={"label": "Chat model (GGUF)"})
-    context_length: int = field(default=8192, metadata=_range(512, 131072, "Context length"))
+    chat_model_path: str | None = field(default=None, metadata=_path(
+        "chat", "Chat model", help="A gpt-oss GGUF file. Manage models… downloads one."))
+    context_length: int = field(default=8192, metadata=_range(
+        512, 131072, "Context length", unit=" tokens", step=1024,
+        help="How much of the conversation the model sees at once; more needs more memory."))
     # -1 = auto (the planner decides), 0 = CPU only, N = that many layers on the GPU.
-    gpu_layers: int = field(default=-1, metadata=_range(-1, 999, "GPU layers (-1 auto, 0 CPU only)"))
+    gpu_layers: int = field(default=-1, metadata=_range(
+        -1, 999, "GPU layers", unit=" layers", special="Auto",
+        help="Auto fits as many layers as the GPU's free memory holds; 0 runs on the CPU only."))
     # "ram": MoE experts stay in host memory, everything else on the GPU (for GPUs with a few GB).
-    experts: str = field(default="gpu", metadata=_choice(("gpu", "ram"), "MoE experts (ram = small GPUs)"))
+    experts: str = field(default="gpu", metadata=_choice(
+        ("gpu", "ram"), "MoE experts", names=("On the GPU", "In RAM"),
+        help="In RAM lets a GPU with a few GB run the model: slower, but it fits."))
     # 0 = let llama.cpp choose.
-    threads: int = field(default=0, metadata=_range(0, 256, "Threads (0 auto)"))
+    threads: int = field(default=0, metadata=_range(
+        0, 256, "CPU threads", unit=" threads", special="Auto",
+        help="Auto uses the CPU cores llama.cpp finds best for this machine."))
 
 
 @dataclass(frozen=True)
 class ReasoningSettings:
-    effort: str = field(default="medium", metadata=_choice(EFFORTS, "Reasoning effort"))
-    system_prompt: str = field(default="", metadata={"label": "Instructions (developer message)"})
+    effort: str = field(default="medium", metadata=_choice(
+        EFFORTS, "Reasoning effort", names=("Low", "Medium", "High"),
+        help="How long the model thinks before it answers; the chat's effort switch overrides it."))
+    system_prompt: str = field(default="", metadata={
+        "label": "Instructions", "help": "Sent before every conversation, e.g. \"Answer in French.\""})
 
 
 @dataclass(frozen=True)
 class SamplingSettings:
     # OpenAI's recommendation for gpt-oss is temperature 1.0, top-p 1.0. top-k stays on: without
     # it every token sorts the whole 201k vocabulary, a large slowdown on fast GPUs.
-    temperature: float = field(default=1.0, metadata=_range(0.0, 2.0, "Temperature"))
-    top_p: float = field(default=1.0, metadata=_range(0.0, 1.0, "Top-p"))
-    top_k: int = field(default=40, metadata=_range(0, 1000, "Top-k"))
-    min_p: float = field(default=0.0, metadata=_range(0.0, 1.0, "Min-p"))
-    repeat_penalty: float = field(default=1.0, metadata=_range(0.5, 2.0, "Repeat penalty"))
-    max_tokens: int = field(default=4096, metadata=_range(1, 131072, "Max tokens"))
-    seed: int = field(default=-1, metadata=_range(-1, 2**31 - 1, "Seed (-1 = random)"))
+    temperature: float = field(default=1.0, metadata=_range(
+        0.0, 2.0, "Temperature", step=0.05, decimals=2,
+        help="Lower is more predictable, higher more varied; 1.0 is what OpenAI recommends."))
+    top_p: float = field(default=1.0, metadata=_range(
+        0.0, 1.0, "Top-p", step=0.05, decimals=2,
+        help="Only the likeliest tokens that together reach this probability are considered."))
+    top_k: int = field(default=40, metadata=_range(
+        0, 1000, "Top-k", unit=" tokens", step=5, special="Off",
+        help="Only this many of the likeliest tokens are considered; Off is slower on fast GPUs."))
+    min_p: float = field(default=0.0, metadata=_range(
+        0.0, 1.0, "Min-p", step=0.01, decimals=2, special="Off",
+        help="Drops tokens less likely than this share of the likeliest one."))
+    repeat_penalty: float = field(default=1.0, metadata=_range(
+        0.5, 2.0, "Repeat penalty", step=0.05, decimals=2,
+        help="Above 1.0 discourages repeating words; 1.0 leaves the model as it is."))
+    max_tokens: int = field(default=4096, metadata=_range(
+        1, 131072, "Answer length limit", unit=" tokens", step=256,
+        help="An answer stops here, thinking included."))
+    seed: int = field(default=-1, metadata=_range(
+        -1, 2**31 - 1, "Seed", special="Random",
+        help="A fixed number repeats the same answer to the same question."))
 
 
 @dataclass(frozen=True)
 class LibrarySettings:
-    embedding_model_path: str | None = field(default=None, metadata={"label": "Embedding model (GGUF)"})
-    top_k: int = field(default=3, metadata=_range(1, 20, "Sources per question"))
-    chunk_tokens: int = field(default=256, metadata=_range(64, 480, "Chunk size (tokens)"))
-    chunk_overlap: int = field(default=32, metadata=_range(0, 128, "Chunk overlap (tokens)"))
+    embedding_model_path: str | None = field(default=None, metadata=_path(
+        "embedding", "Embedding model", help="A GGUF embedding model (e.g. bge-small); the Library pane offers one."))
+    top_k: int = field(default=3, metadata=_range(
+        1, 20, "Sources per question", unit=" sources",
+        help="How many passages of your documents go with each question."))
+    chunk_tokens: int = field(default=256, metadata=_range(
+        64, 480, "Passage size", unit=" tokens", step=32,
+        help="Documents are cut into passages of this size; applies to files indexed from now on."))
+    chunk_overlap: int = field(default=32, metadata=_range(
+        0, 128, "Passage overlap", unit=" tokens", step=8,
+        help="Text shared by neighbouring passages, so a sentence is not cut in two."))
 
 
 @dataclass(frozen=True)
 class AppearanceSettings:
-    theme: str = field(default="system", metadata=_choice(THEMES, "Theme"))
+    theme: str = field(default="system", metadata=_choice(
+        THEMES, "Theme", names=("Follow the system", "Light", "Dark"),
+        help="Follow the system switches with the operating system's light or dark mode."))
 
 
 @dataclass(frozen=True)

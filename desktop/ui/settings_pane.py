@@ -1,124 +1,65 @@
-"""The Settings pane, built from the settings' own field definitions (labels, ranges, choices).
+"""The Settings pane, built from the settings' own field definitions (labels, ranges, units, help).
 
-A value is saved only when valid; otherwise the field shows why and the file keeps the old value.
-Model settings take effect after a reload, which the pane offers instead of doing silently.
+A readable column (at most READABLE_WIDTH px, centred) of sections; each section is a card with
+its title and a compact "Restore defaults" beside it, then one row per field (desktop.ui.
+settings_fields). A value is saved only when valid; otherwise the field shows why and the file
+keeps the old value. Model settings take effect after a reload, which the pane offers instead of
+doing silently.
 """
 
 from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
-from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
-    QPushButton, QScrollArea, QVBoxLayout, QWidget,
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from desktop.settings import Settings
+from desktop.ui.settings_fields import FieldEditor, editor_for, tr
 from desktop.ui.settings_hub import SettingsHub
 
+READABLE_WIDTH = 720
+# Plain labels show "&" as it is; only titles drawn by buttons or group boxes would eat it.
 SECTION_TITLES = {
-    "model": "Model & runtime",
-    "reasoning": "Reasoning",
-    "sampling": "Sampling",
-    "library": "Library",
-    "appearance": "Appearance",
+    "model": QT_TRANSLATE_NOOP("Settings", "Model & runtime"),
+    "reasoning": QT_TRANSLATE_NOOP("Settings", "Reasoning"),
+    "sampling": QT_TRANSLATE_NOOP("Settings", "Sampling"),
+    "library": QT_TRANSLATE_NOOP("Settings", "Library"),
+    "appearance": QT_TRANSLATE_NOOP("Settings", "Appearance"),
 }
-PATH_FIELDS = {"chat_model_path", "embedding_model_path"}
 MULTILINE_FIELDS = {"system_prompt"}
+CARD_STYLE = ("QFrame#settingsSection { background: palette(base); border: 1px solid palette(mid); "
+              "border-radius: 10px; }")
 
 
-class _FieldEditor(QWidget):
-    """One setting: an editor plus an inline error line."""
+def _card(title: str) -> tuple[QFrame, QHBoxLayout, QVBoxLayout]:
+    """A section card: (frame, its header row holding the title, its body)."""
+    card = QFrame()
+    card.setObjectName("settingsSection")
+    card.setStyleSheet(CARD_STYLE)
+    card.setAccessibleName(title)
+    body = QVBoxLayout(card)
+    body.setContentsMargins(20, 14, 20, 16)
+    body.setSpacing(10)
+    header = QHBoxLayout()
+    heading = QLabel(title)
+    heading.setObjectName("sectionTitle")
+    heading.setTextFormat(Qt.TextFormat.PlainText)
+    font = heading.font()
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    font.setBold(True)
+    heading.setFont(font)
+    header.addWidget(heading, 1)
+    body.addLayout(header)
+    return card, header, body
 
-    def __init__(self, hub: SettingsHub, section: str, name: str, metadata: Any, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.hub, self.section, self.name, self.metadata = hub, section, name, metadata
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
-        layout.addLayout(row)
-        label = metadata.get("label", name)
-        if "choices" in metadata:
-            self.editor: QWidget = QComboBox()
-            self.editor.addItems(list(metadata["choices"]))
-            self.editor.currentTextChanged.connect(lambda _t: self.commit())
-        elif name in MULTILINE_FIELDS:
-            self.editor = QPlainTextEdit()
-            self.editor.setFixedHeight(90)
-            self.editor.textChanged.connect(self.commit)
-        else:
-            self.editor = QLineEdit()
-            self.editor.editingFinished.connect(self.commit)
-        self.editor.setAccessibleName(label)
-        row.addWidget(self.editor, 1)
-        if name in PATH_FIELDS:
-            browse = QPushButton("Browse…")
-            browse.setAccessibleName(f"Browse for {label}")
-            browse.clicked.connect(self._browse)
-            row.addWidget(browse)
-        self.error = QLabel()
-        self.error.setObjectName("fieldError")
-        self.error.setStyleSheet("color: #b3261e;")
-        self.error.setAccessibleName(f"{label} error")
-        self.error.hide()
-        layout.addWidget(self.error)
 
-    def current_value(self) -> Any:
-        return getattr(getattr(self.hub.settings, self.section), self.name)
-
-    def show_value(self, value: Any) -> None:
-        editor = self.editor
-        editor.blockSignals(True)
-        if isinstance(editor, QComboBox):
-            editor.setCurrentText(str(value))
-        elif isinstance(editor, QPlainTextEdit):
-            if editor.toPlainText() != (value or ""):
-                editor.setPlainText(value or "")
-        else:
-            editor.setText("" if value is None else str(value))
-        editor.blockSignals(False)
-
-    def _text(self) -> str:
-        if isinstance(self.editor, QComboBox):
-            return self.editor.currentText()
-        if isinstance(self.editor, QPlainTextEdit):
-            return self.editor.toPlainText()
-        return self.editor.text().strip()
-
-    def parse(self) -> Any:
-        text = self._text()
-        current = self.current_value()
-        if self.name in PATH_FIELDS:
-            return text or None
-        if isinstance(current, bool) or not isinstance(current, (int, float)):
-            return text
-        try:
-            return int(text) if isinstance(current, int) else float(text)
-        except ValueError:
-            kind = "a whole number" if isinstance(current, int) else "a number"
-            raise ValueError(f"{self.metadata.get('label', self.name)} must be {kind}.") from None
-
-    def commit(self) -> bool:
-        try:
-            value = self.parse()
-            if value != self.current_value():
-                self.hub.update(self.section, **{self.name: value})
-        except ValueError as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return False
-        self.error.hide()
-        return True
-
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF file", str(self.hub.ctx.paths.models_dir),
-                                              "GGUF models (*.gguf);;All files (*)")
-        if path:
-            self.editor.setText(path)
-            self.commit()
+def _compact(button: QPushButton) -> QPushButton:
+    button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    return button
 
 
 class SettingsPane(QWidget):
@@ -128,23 +69,30 @@ class SettingsPane(QWidget):
     def __init__(self, hub: SettingsHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hub = hub
-        self.editors: dict[tuple[str, str], _FieldEditor] = {}
-        content = QWidget()
-        column = QVBoxLayout(content)
-        self.reload_notice = QWidget()
-        notice_row = QHBoxLayout(self.reload_notice)
-        notice_row.addWidget(QLabel("Model settings changed: they apply when the model is reloaded."))
-        reload_button = QPushButton("Reload model now")
-        reload_button.clicked.connect(self._reload)
-        notice_row.addWidget(reload_button)
-        self.reload_notice.hide()
-        column.addWidget(self.reload_notice)
+        self.editors: dict[tuple[str, str], FieldEditor] = {}
+        self.restore_buttons: dict[str, QPushButton] = {}
+        self.sections: dict[str, QFrame] = {}
+        self.column = QWidget()
+        self.column.setObjectName("settingsColumn")
+        self.column.setMaximumWidth(READABLE_WIDTH)
+        column = QVBoxLayout(self.column)
+        column.setContentsMargins(0, 20, 0, 24)
+        column.setSpacing(16)
+        column.addWidget(self._reload_notice())
         for section_field in fields(Settings):
-            column.addWidget(self._section_box(section_field.name))
-        column.addWidget(self._data_box())
+            column.addWidget(self._section_card(section_field.name))
+        column.addWidget(self._data_card())
         column.addStretch(1)
+        content = QWidget()
+        centre = QHBoxLayout(content)
+        centre.setContentsMargins(16, 0, 16, 0)
+        centre.addStretch(1)
+        centre.addWidget(self.column, 100)
+        centre.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -153,44 +101,86 @@ class SettingsPane(QWidget):
         hub.sig_changed.connect(self._on_changed)
         self._show(hub.settings)
 
-    def _section_box(self, section: str) -> QGroupBox:
-        box = QGroupBox(SECTION_TITLES.get(section, section.capitalize()))
-        form = QFormLayout(box)
-        section_type = type(getattr(self._hub.settings, section))
-        for f in fields(section_type):
-            editor = _FieldEditor(self._hub, section, f.name, f.metadata, box)
-            self.editors[(section, f.name)] = editor
-            form.addRow(f.metadata.get("label", f.name), editor)
-        if section == "model":
-            manage = QPushButton("Manage models…")
-            manage.setAccessibleName("Manage models")
-            manage.clicked.connect(self.sig_models_requested)
-            form.addRow("", manage)
-        restore = QPushButton("Restore defaults")
-        restore.setAccessibleName(f"Restore {SECTION_TITLES.get(section, section)} defaults")
-        restore.clicked.connect(lambda _c=False, s=section: self.restore_defaults(s))
-        form.addRow("", restore)
-        return box
+    # ── building ─────────────────────────────────────────────────────────────────────────
 
-    def _data_box(self) -> QGroupBox:
-        box = QGroupBox("Data & privacy")
-        form = QFormLayout(box)
+    def _reload_notice(self) -> QWidget:
+        self.reload_notice = QFrame()
+        self.reload_notice.setObjectName("reloadNotice")
+        row = QHBoxLayout(self.reload_notice)
+        text = QLabel(self.tr("Model settings changed: they apply when the model is reloaded."))
+        text.setWordWrap(True)
+        row.addWidget(text, 1)
+        reload_button = _compact(QPushButton(self.tr("Reload model now")))
+        reload_button.clicked.connect(self._reload)
+        row.addWidget(reload_button)
+        self.reload_notice.hide()
+        return self.reload_notice
+
+    def _section_card(self, section: str) -> QFrame:
+        title = tr(SECTION_TITLES.get(section, section.capitalize()))
+        card, header, body = _card(title)
+        restore = _compact(QPushButton(self.tr("Restore defaults")))
+        restore.setAccessibleName(self.tr("Restore {0} defaults").format(title))
+        restore.setToolTip(self.tr("Put every {0} setting back to its default (model files stay)").format(title))
+        restore.clicked.connect(lambda _c=False, s=section: self.restore_defaults(s))
+        header.addWidget(restore, 0, Qt.AlignmentFlag.AlignTop)
+        self.restore_buttons[section] = restore
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setHorizontalSpacing(16)
+        form.setVerticalSpacing(12)
+        for f in fields(type(getattr(self._hub.settings, section))):
+            editor = editor_for(self._hub, section, f.name, f.metadata, f.name in MULTILINE_FIELDS, card)
+            self.editors[(section, f.name)] = editor
+            label = QLabel(editor.label_text.replace("&", "&&"))  # a buddy label reads & as a mnemonic
+            label.setBuddy(editor.editor)
+            label.setMinimumWidth(150)
+            form.addRow(label, editor)
+        body.addLayout(form)
+        if section == "model":
+            manage = _compact(QPushButton(self.tr("Manage models…")))
+            manage.setAccessibleName(self.tr("Manage models"))
+            manage.clicked.connect(self.sig_models_requested)
+            body.addWidget(manage, 0, Qt.AlignmentFlag.AlignLeft)
+        self.sections[section] = card
+        return card
+
+    def _data_card(self) -> QFrame:
+        card, _header, body = _card(self.tr("Data & privacy"))
         folder = self._hub.ctx.paths.data_dir
+        where = QLabel(self.tr("Your chats, documents index and models are kept in:"))
+        where.setWordWrap(True)
         path_label = QLabel(str(folder))
-        path_label.setAccessibleName("Data folder")
-        open_button = QPushButton("Open folder")
+        path_label.setAccessibleName(self.tr("Data folder"))
+        path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        path_label.setWordWrap(True)
+        open_button = _compact(QPushButton(self.tr("Open folder")))
+        open_button.setAccessibleName(self.tr("Open data folder"))
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
-        form.addRow("Data folder", path_label)
-        form.addRow("", open_button)
-        form.addRow("", QLabel("Everything stays on this computer: no telemetry, no network "
-                               "except model downloads you start."))
-        return box
+        privacy = QLabel(self.tr("Everything stays on this computer: no telemetry, no network except model "
+                                 "downloads you start."))
+        privacy.setWordWrap(True)
+        for widget in (where, path_label):
+            body.addWidget(widget)
+        body.addWidget(open_button, 0, Qt.AlignmentFlag.AlignLeft)
+        body.addWidget(privacy)
+        self.sections["data"] = card
+        return card
+
+    # ── behaviour ────────────────────────────────────────────────────────────────────────
 
     def restore_defaults(self, section: str) -> None:
+        """Defaults for the section's values (model files stay chosen); any error shown is cleared."""
         defaults = type(getattr(self._hub.settings, section))()
         values = {f.name: getattr(defaults, f.name) for f in fields(defaults)
-                  if f.default is not MISSING and f.name not in PATH_FIELDS}
+                  if f.default is not MISSING and "path" not in f.metadata}
         self._hub.update(section, **values)
+        current = getattr(self._hub.settings, section)
+        for (editor_section, name), editor in self.editors.items():
+            if editor_section == section:
+                editor.clear_error()
+                editor.show_value(getattr(current, name))
 
     def _on_changed(self, settings: Settings) -> None:
         # Choosing another model loads it at once; only the runtime knobs wait for a reload.
@@ -201,7 +191,7 @@ class SettingsPane(QWidget):
 
     def _show(self, settings: Settings) -> None:
         for (section, name), editor in self.editors.items():
-            if not editor.error.isVisible():
+            if not editor.has_error and not editor.busy:
                 editor.show_value(getattr(getattr(settings, section), name))
 
     def _reload(self) -> None:

@@ -34,9 +34,11 @@ def pane(qtbot, ctx: AppContext):
     qtbot.addWidget(widget)
     widget.resize(900, 600)
     widget.show()
-    qtbot.waitUntil(lambda: "Set up the embedding model" in widget.status.text(), timeout=30_000)
-    yield widget
-    widget.shutdown()
+    try:
+        qtbot.waitUntil(lambda: "Set up the embedding model" in widget.status.text(), timeout=30_000)
+        yield widget
+    finally:
+        widget.shutdown()  # the library thread ends before the widget goes
 
 
 def _folder(tmp_path: Path) -> Path:
