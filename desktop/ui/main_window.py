@@ -39,7 +39,7 @@ class MainWindow(QMainWindow):
         self.library_service = LibraryService(hub.ctx, self)
         self.downloads = DownloadJobs(self)  # one per window: the first-run screen and Models view share it
         self.chat = ChatPane(hub, self.engine, self.store, self.library_service, downloads=self.downloads)
-        self.library = LibraryPane(hub.ctx, service=self.library_service)
+        self.library = LibraryPane(hub.ctx, service=self.library_service, hub=hub, jobs=self.downloads)
         self._library_model = hub.settings.library.embedding_model_path
         self.settings_pane = SettingsPane(hub)
         self.settings_pane.sig_reload_requested.connect(self._reload_model)
