@@ -148,10 +148,11 @@ class EffortToggle(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and watched in self.buttons.values():
-            forward = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1}
-            step = forward.get(Qt.Key(event.key()))
+            key = event.key()
+            step = (1 if key in (Qt.Key.Key_Right, Qt.Key.Key_Down)
+                    else -1 if key in (Qt.Key.Key_Left, Qt.Key.Key_Up) else None)
             if step is not None:
-                if self.layoutDirection() == Qt.LayoutDirection.RightToLeft and event.key() in (
+                if self.layoutDirection() == Qt.LayoutDirection.RightToLeft and key in (
                         Qt.Key.Key_Left, Qt.Key.Key_Right):
                     step = -step
                 efforts = list(self.buttons)
