@@ -9,6 +9,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from desktop.ui.answer_view import AnswerView, _safe_cut
 from desktop.ui.message_widgets import AssistantMessage
+from tests.ui.qt_helpers import answer_dialog
 
 
 def test_paragraph_breaks_inside_code_fences_are_not_cut_points() -> None:
@@ -107,3 +108,16 @@ def test_a_click_on_a_source_opens_the_document_at_its_place(qtbot, tmp_path: Pa
         QDesktopServices.unsetUrlHandler("file")
     assert [(url.toLocalFile(), url.fragment()) for url in opened] == [(str(tmp_path / "router-manual.pdf"),
                                                                         "page=4")]
+
+
+def test_a_source_deleted_since_indexing_says_so(qtbot, tmp_path: Path) -> None:
+    message = AssistantMessage()
+    qtbot.addWidget(message)
+    sources = _sources(tmp_path)
+    Path(sources[0]["path"]).unlink()
+    message.set_sources(sources)
+    said: list[str] = []
+    answer_dialog("OK", said)
+    message.sources_label.linkActivated.emit("cite:1")
+    assert said and "moved or deleted" in said[0] and "router-notes.md" in said[0]
+    assert message.viewer is None
