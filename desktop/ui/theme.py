@@ -70,7 +70,9 @@ DARK = Colours(window="#1e1f22", base="#2b2d31", text="#e6e6e6", muted="#a6a9ae"
 def style_sheet(dark: bool) -> str:
     """The app's style sheet. Every focusable control draws a 2 px ring in `ring` when it has the
     keyboard focus (with the padding shrunk by as much, so nothing moves); Fusion's own focus
-    frame is a faint highlight that all but vanished on the dark palette."""
+    frame is a faint highlight that all but vanished on the dark palette. Spin boxes keep the
+    native look (as do combo boxes): a styled frame makes Qt drop their arrows, which need images
+    to come back."""
     return _SHEET.format(**vars(DARK if dark else LIGHT))
 
 
@@ -106,10 +108,9 @@ QToolButton {{ background: transparent; color: {text}; border: 2px solid transpa
 QToolButton:hover {{ background: {hover}; }}
 QToolButton:focus {{ border-color: {ring}; outline: none; }}
 
-QLineEdit, QPlainTextEdit, QTextEdit, QComboBox, QSpinBox, QDoubleSpinBox {{ border: 1px solid {border};
+QLineEdit, QPlainTextEdit, QTextEdit {{ border: 1px solid {border};
     border-radius: 6px; padding: 4px 6px; background: {base}; color: {text}; }}
-QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus, QComboBox:focus, QSpinBox:focus,
-QDoubleSpinBox:focus {{ border: 2px solid {ring}; padding: 3px 5px; }}
+QLineEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 2px solid {ring}; padding: 3px 5px; }}
 QListView, QTableView, QTreeView {{ border: 1px solid {border}; border-radius: 6px; background: {base}; }}
 QListView:focus, QTableView:focus, QTreeView:focus {{ border: 2px solid {ring}; }}
 QCheckBox, QRadioButton {{ border: 2px solid transparent; border-radius: 5px; padding: 2px 4px; }}
