@@ -12,7 +12,6 @@ user adds meanwhile is kept as "waiting" rows and indexed as soon as the model i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -54,8 +53,6 @@ class LibraryPane(QWidget):
         self._waiting: list[str] = []
         self._ready = False
         self._embedding_model = ctx.settings.library.embedding_model_path
-        # Replaceable in tests: a message box blocks.
-        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
         self._build(Catalog.for_window(ctx.paths.models_dir, ctx.paths.cache_dir))
         self.service.sig_documents.connect(self._show_documents)
         self.service.sig_progress.connect(self._show_progress)
@@ -113,6 +110,7 @@ class LibraryPane(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line per document; the whole error is in the tooltip
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
@@ -216,7 +214,9 @@ class LibraryPane(QWidget):
             self._set_running(True)
             self.service.rescan_watched()
 
-    def _confirm_dialog(self, title: str, text: str) -> bool:
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask before removing. A method, not a stored bound method: that would make the pane a
+        reference cycle, freed by whichever thread's garbage collection finds it (a crash for Qt)."""
         box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
         remove = box.addButton(self.tr("Remove"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
@@ -289,6 +289,7 @@ class LibraryPane(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
+        self.cancel_button.setVisible(running)
         self.progress.setVisible(running)
         self.progress_label.setVisible(running)
         if not running:
@@ -300,7 +301,7 @@ class LibraryPane(QWidget):
         self.view_model.set_errors_only(self.errors_only.isChecked())
         shown, total = self.view_model.rowCount(), self.model.rowCount()
         self.shown_label.setText(self.tr("{0} of {1} shown").format(shown, total) if shown != total
-                                 else self.tr("{0} document(s)").format(total))
+                                 else self.tr("%n item(s)", "", total))
 
     def _selection_changed(self, *_args) -> None:
         self.remove_button.setEnabled(self.table.selectionModel().hasSelection())

@@ -9,7 +9,6 @@ before `sig_model_ready(path)` is emitted; a wrong file gets a one-line reason a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, Signal
@@ -36,8 +35,6 @@ class LibrarySetup(QFrame):
         self.setAccessibleName(self.tr("Library set-up"))
         self.catalog = catalog
         self.entry = catalog.recommended(EMBEDDING)
-        # Replaceable in tests: a file dialog blocks.
-        self.choose_file: Callable[[], str | None] = self._file_dialog
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 14, 18, 14)
         self.title = QLabel(self.tr("Set up the library"))
@@ -133,6 +130,10 @@ class LibrarySetup(QFrame):
             self.refresh()
         else:
             self.check(str(path))
+
+    def choose_file(self) -> str | None:
+        """The file dialog (tests assign a plain function instead: no reference back to the card)."""
+        return self._file_dialog()
 
     def _choose(self) -> None:
         path = self.choose_file()

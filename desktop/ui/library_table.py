@@ -28,7 +28,7 @@ COLUMNS = (QT_TRANSLATE_NOOP("Library", "Name"), QT_TRANSLATE_NOOP("Library", "T
 NAME, KIND, PAGES, CHUNKS, STATUS, WATCHED = range(len(COLUMNS))
 SORT_ROLE = Qt.ItemDataRole.UserRole  # numbers for the number columns, so 10 sorts after 9
 # The drop zone is dashed when idle and turns solid accent, tinted, while a drop is over it.
-DROP_STYLE = ("QFrame#dropZone { border: 2px dashed palette(mid); border-radius: 10px; }"
+DROP_STYLE = ("QFrame#dropZone { border: 2px dashed palette(placeholder-text); border-radius: 10px; }"
               "QFrame#dropZone[dragActive=\"true\"] { border: 2px solid palette(highlight); "
               "background: rgba(47, 111, 222, 0.16); }")
 
@@ -183,6 +183,8 @@ class DocumentTable(QAbstractTableModel):
             return f"{record.path}\n{record.error}" if column == STATUS and record.error else record.path
         if role == SORT_ROLE:
             return self._sort_key(record, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PAGES, CHUNKS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == NAME:
