@@ -204,6 +204,7 @@ class ChatPane(QWidget):
         self.banner.setObjectName("modelBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setMargin(6)  # room inside the red or amber background of a problem
         self.model_picker = QComboBox()
         self.model_picker.setAccessibleName("Chat model")
         self.model_picker.setToolTip("Installed chat models")
@@ -429,8 +430,7 @@ class ChatPane(QWidget):
         """Red when the chat cannot go on; amber (theme.py) when it can, as after a refused model."""
         self.banner.setText(text)
         self.banner.setProperty("state", "warning" if error and recoverable else "error" if error else "")
-        self.banner.setStyleSheet("color: white; background: #b3261e; padding: 6px;"
-                                  if error and not recoverable else "")
+        self.banner.setStyleSheet("color: white; background: #b3261e;" if error and not recoverable else "")
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
 

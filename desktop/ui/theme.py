@@ -119,7 +119,7 @@ QCheckBox:focus, QRadioButton:focus {{ border-color: {ring}; }}
 QFrame#editBar {{ background: {edit_bg}; border: 1px solid {edit_border}; border-radius: 8px; }}
 QFrame#editBar QLabel {{ color: {edit_text}; }}
 QLabel#modelBanner[state="warning"] {{ background: {edit_bg}; color: {edit_text}; border: 1px solid {edit_border};
-    border-radius: 6px; padding: 6px; }}
+    border-radius: 6px; }}
 QLabel#welcomeTitle {{ font-size: 22px; font-weight: 600; color: {text}; }}
 QLabel#welcomeHint, QLabel#emptyState, QLabel#contextNotice {{ color: {muted}; }}
 QPushButton#suggestion {{ border-radius: 14px; padding: 6px 14px; }}
