@@ -121,7 +121,7 @@ class LibrarySettings:
 class AppearanceSettings:
     theme: str = field(default="system", metadata=_choice(
         THEMES, "Theme", names=("Follow the system", "Light", "Dark"),
-        help="Follow the system switches with the operating system's light or dark mode."))
+        help="Light or dark; by default the app follows the operating system's choice."))
 
 
 @dataclass(frozen=True)

@@ -137,3 +137,22 @@ def test_a_configured_model_that_vanished_is_named(qtbot, ctx: AppContext, tmp_p
         assert _rows(widget)[tmp_path.name][3] == WAITING
     finally:
         widget.shutdown()
+
+
+def test_the_whole_window_hears_of_the_model_chosen_in_the_library(qtbot, tiny_bert_gguf: Path) -> None:  # noqa: F811
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings_hub import SettingsHub
+
+    win = MainWindow(SettingsHub(AppContext.load()))
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: "Set up the embedding model" in win.library.status.text(), timeout=30_000)
+        win.library.setup.choose_file = lambda: str(tiny_bert_gguf)
+        win.library.setup.choose_button.click()
+        qtbot.waitUntil(lambda: win.library.status.text() == "Ready.", timeout=30_000)
+        # The Settings pane shows the model chosen in the Library pane (one settings hub).
+        assert win.settings_pane.editors[("library", "embedding_model_path")].editor.text() == str(tiny_bert_gguf)
+        assert win.library_service.library is not None
+    finally:
+        win.close()
