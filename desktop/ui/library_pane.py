@@ -146,15 +146,13 @@ class LibraryPane(QWidget):
     # ── actions ──────────────────────────────────────────────────────────────────────────
 
     def add_paths(self, paths: list[str]) -> None:
-        if not self._model_usable() or not self._ready:
-            # Nothing is lost: the paths wait (shown in the table) until the model is there.
+        if not self._model_usable() or not self._ready or self.service.busy:
+            # Nothing is lost: the paths wait (shown in the table) until the model is there, the
+            # library is open, or the run in progress has ended.
             self._waiting += [path for path in paths if path not in self._waiting]
-            self.model.set_waiting(self._waiting)
-            self._filter_changed()
-            self.status.setText(self._idle_text())
-            return
-        if self.service.busy:
-            self.status.setText(self.tr("Indexing is running; drop again when it has finished, or Cancel it."))
+            self._show_waiting()
+            self.status.setText(self._idle_text() if not self.service.busy else self.tr(
+                "Indexing is running: {0} item(s) will be added when it ends.").format(len(self._waiting)))
             return
         self._set_running(True)
         self.status.setText(self.tr("Adding {0} item(s)...").format(len(paths)))
@@ -182,7 +180,7 @@ class LibraryPane(QWidget):
             return
         if waiting:
             self._waiting = [path for path in self._waiting if path not in waiting]
-            self.model.set_waiting(self._waiting)
+            self._show_waiting()
         if indexed:
             self.service.remove(indexed)
         self.status.setText(self.tr("Removed {0}.").format(names))
@@ -250,10 +248,20 @@ class LibraryPane(QWidget):
     def _on_ready(self) -> None:
         self._ready = True
         self.status.setText(self._idle_text())
-        if self._waiting and self._model_usable() and not self.service.busy:
+        self._add_waiting()
+
+    def _add_waiting(self) -> None:
+        """Start on what waited, once the model is set, the library open and no run going."""
+        if self._waiting and self._model_usable() and self._ready and not self.service.busy:
             waiting, self._waiting = self._waiting, []
-            self.model.set_waiting([])
+            self._show_waiting()
             self.add_paths(waiting)
+
+    def _show_waiting(self) -> None:
+        reason = (self.tr("waiting for the embedding model") if not self._model_usable()
+                  else self.tr("waiting to be added"))
+        self.model.set_waiting(self._waiting, reason)
+        self._filter_changed()
 
     # ── updates from the library thread ──────────────────────────────────────────────────
 
@@ -282,10 +290,12 @@ class LibraryPane(QWidget):
         if report.removed:
             parts.append(f"{len(report.removed)} removed")
         self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + ", ".join(parts) + ".")
+        self._add_waiting()
 
     def _failed(self, message: str) -> None:
         self._set_running(False)
         self.status.setText(message)
+        self._add_waiting()
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
@@ -307,6 +317,8 @@ class LibraryPane(QWidget):
         self.remove_button.setEnabled(self.table.selectionModel().hasSelection())
 
     def _idle_text(self) -> str:
+        if self._model_usable() and not self._ready:
+            return self.tr("Opening the library...")
         if not self._model_usable():
             if self._waiting:
                 return self.tr("{0} item(s) wait for the embedding model: set it up above and they are indexed "

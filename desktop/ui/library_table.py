@@ -121,6 +121,7 @@ class DocumentTable(QAbstractTableModel):
         super().__init__(parent)
         self._records: list[DocumentRecord] = []
         self._waiting: list[DocumentRecord] = []
+        self._waiting_reason = ""
         self._watched: list[str] = []
         self._current: str | None = None
         self._fraction = 0.0
@@ -131,9 +132,11 @@ class DocumentTable(QAbstractTableModel):
         self._watched = watched
         self.endResetModel()
 
-    def set_waiting(self, paths: list[str]) -> None:
+    def set_waiting(self, paths: list[str], reason: str = "") -> None:
+        """Rows for paths not yet handed to the library; `reason` is their status text."""
         self.beginResetModel()
         self._waiting = [waiting_record(path) for path in paths]
+        self._waiting_reason = reason or _tr("waiting")
         self.endResetModel()
 
     def set_progress(self, current: str | None, fraction: float) -> None:
@@ -213,7 +216,7 @@ class DocumentTable(QAbstractTableModel):
         if record.path == self._current:
             return _tr("indexing {0} %").format(int(self._fraction * 100))
         if record.status == WAITING:
-            return _tr("waiting for the embedding model")
+            return self._waiting_reason
         if record.status == INDEXING:
             return _tr("indexing")
         if record.error and record.status != INDEXED:

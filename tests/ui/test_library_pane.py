@@ -237,6 +237,21 @@ def test_cancel_button_stops_the_run(qtbot, pane: LibraryPane, tmp_path: Path) -
     assert [row[3] for row in _rows(pane).values()] == ["indexed"] * 3
 
 
+def test_a_drop_during_a_run_waits_and_is_added_after_it(qtbot, pane: LibraryPane, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / f"{folder.name}.txt").write_text(f"the {folder.name} note.\n")
+    with pane.service.library._write_lock:  # the first run cannot finish while the second drop comes
+        _drop(pane.drop_zone, _mime(QUrl.fromLocalFile(str(first))))
+        assert pane.service.busy
+        _drop(pane.drop_zone, _mime(QUrl.fromLocalFile(str(second))))
+        assert _rows(pane)["second"][3] == "waiting to be added"
+        assert "1 item(s) will be added when it ends" in pane.status.text()
+    qtbot.waitUntil(lambda: _rows(pane).get("second.txt", [""] * 5)[3] == "indexed", timeout=30_000)
+    assert _rows(pane)["first.txt"][3] == "indexed" and "second" not in _rows(pane)
+
+
 def test_progress_label_shows_files_chunks(qtbot, pane: LibraryPane, tmp_path: Path) -> None:
     folder = tmp_path / "few"
     folder.mkdir()
