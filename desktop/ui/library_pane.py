@@ -272,24 +272,21 @@ class LibraryPane(QWidget):
     def _show_progress(self, progress: IndexProgress) -> None:
         fraction = progress.fraction or 0.0
         self.progress.setValue(int(fraction * 1000))
-        eta = f" · ETA {_duration(progress.eta_s)}" if progress.eta_s else ""
-        self.progress_label.setText(
-            f"files {progress.files_done}/{progress.files_total} · chunks {progress.chunks_done}{eta}")
+        eta = self.tr(" · ETA {0}").format(_duration(progress.eta_s)) if progress.eta_s else ""
+        self.progress_label.setText(self.tr("files {0}/{1} · chunks {2}").format(
+            progress.files_done, progress.files_total, progress.chunks_done) + eta)
         self.model.set_progress(progress.current, progress.current_fraction)
 
     def _finished(self, report: AddReport) -> None:
         self._set_running(False)
         self.model.set_progress(None, 0.0)
-        parts = [f"{len(report.indexed)} indexed ({report.chunks} chunks)"]
-        if report.unchanged:
-            parts.append(f"{len(report.unchanged)} unchanged")
-        if report.failed:
-            parts.append(f"{len(report.failed)} with errors")
-        if report.skipped:
-            parts.append(f"{len(report.skipped)} skipped")
-        if report.removed:
-            parts.append(f"{len(report.removed)} removed")
-        self.status.setText(("Cancelled: " if report.cancelled else "Done: ") + ", ".join(parts) + ".")
+        parts = [self.tr("{0} indexed ({1} chunks)").format(len(report.indexed), report.chunks)]
+        for items, text in ((report.unchanged, self.tr("{0} unchanged")), (report.failed, self.tr("{0} with errors")),
+                            (report.skipped, self.tr("{0} skipped")), (report.removed, self.tr("{0} removed"))):
+            if items:
+                parts.append(text.format(len(items)))
+        summary = self.tr("Cancelled: {0}.") if report.cancelled else self.tr("Done: {0}.")
+        self.status.setText(summary.format(", ".join(parts)))
         self._add_waiting()
 
     def _failed(self, message: str) -> None:
