@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 from shiboken6 import isValid
@@ -20,6 +20,7 @@ from desktop.core.catalog import EMBEDDING, Catalog
 from desktop.core.model_files import check_model_file
 from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.models_view import DownloadControl
+from desktop.ui.settings_fields import ERROR_COLOURS, tint
 from desktop.ui.tasks import run_in_background
 
 
@@ -72,9 +73,9 @@ class LibrarySetup(QFrame):
         self.message = QLabel()
         self.message.setObjectName("setupMessage")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #c62828;")
         self.message.hide()
         layout.addWidget(self.message)
+        tint(self.message, ERROR_COLOURS)
         self.refresh()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -86,6 +87,11 @@ class LibrarySetup(QFrame):
         painter.setBrush(self.palette().color(QPalette.ColorRole.Base))
         painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 10, 10)
         painter.end()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, lambda: tint(self.message, ERROR_COLOURS) if isValid(self) else None)
+        super().changeEvent(event)
 
     def refresh(self, missing: str | None = None) -> None:
         """Re-read what is installed; `missing` names a configured file that is gone."""

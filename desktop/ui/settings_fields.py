@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QAbstractSpinBox, QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
     QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 from shiboken6 import isValid
@@ -24,7 +25,20 @@ from desktop.ui.tasks import run_in_background
 
 CONTROL_WIDTH = 200  # spin boxes and combo boxes: wide enough for "131072 tokens", no wider
 PATH_CHECK_DELAY_MS = 300  # a path is checked when typing pauses this long
-ERROR_STYLE = "color: #c62828;"
+
+
+# Text colours with a contrast of at least 4.5:1 on both themes' window and base colours.
+ERROR_COLOURS = {"light": QColor("#b3261e"), "dark": QColor("#ff8a80")}
+MUTED_COLOURS = {"light": QColor("#5f6368"), "dark": QColor("#a9adb3")}
+
+
+def tint(label: QLabel, colours: dict[str, QColor]) -> None:
+    """Colour a label's text for the current theme, through its palette (not a style sheet, which
+    would restyle the label and its neighbours on every palette change). Call again on a theme change."""
+    palette = QPalette(QApplication.palette())  # the theme's, not a parent's that may not follow yet
+    dark = palette.color(QPalette.ColorRole.Window).lightness() < 128
+    palette.setColor(QPalette.ColorRole.WindowText, colours["dark" if dark else "light"])
+    label.setPalette(palette)
 
 
 def tr(text: str) -> str:
@@ -49,16 +63,20 @@ class FieldEditor(QWidget):
         self.help = QLabel(tr(metadata.get("help", "")))
         self.help.setObjectName("fieldHelp")
         self.help.setWordWrap(True)
-        self.help.setStyleSheet("color: palette(placeholder-text);")
         self.editor.setAccessibleDescription(self.help.text())
         layout.addWidget(self.help)
         self.error = QLabel()
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setAccessibleName(self.tr("{0} error").format(self.label_text))
         self.error.hide()
         layout.addWidget(self.error)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Text colours for the current theme (the pane calls this when the theme changes)."""
+        tint(self.help, MUTED_COLOURS)
+        tint(self.error, ERROR_COLOURS)
 
     # Built per kind of value; subclasses override.
     def _build_editor(self) -> QWidget:

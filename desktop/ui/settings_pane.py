@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFormLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
@@ -193,6 +193,17 @@ class SettingsPane(QWidget):
         for (section, name), editor in self.editors.items():
             if not editor.has_error and not editor.busy:
                 editor.show_value(getattr(getattr(settings, section), name))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # The theme changed: recolour the help and errors once the theme is fully applied (the
+        # palette change arrives while the colour scheme switches, before the new palette is set).
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, self._restyle)
+        super().changeEvent(event)
+
+    def _restyle(self) -> None:
+        for editor in self.editors.values():
+            editor.restyle()
 
     def _reload(self) -> None:
         self.reload_notice.hide()

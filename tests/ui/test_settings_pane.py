@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget,
+    QAbstractButton, QApplication, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QGroupBox, QLabel, QLineEdit, QSpinBox, QWidget,
 )
 
 from desktop.context import AppContext
@@ -155,3 +156,28 @@ def test_model_paths_are_checked_as_they_are_typed(qtbot, pane: SettingsPane, hu
     qtbot.keyClicks(chat, str(tiny_bert_gguf))
     qtbot.waitUntil(lambda: chat_editor.error.isVisible() and "gpt-oss" in chat_editor.error.text(), timeout=5_000)
     assert hub.settings.model.chat_model_path is None
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    def luminance(c: QColor) -> float:
+        channels = [x / 255 for x in (c.red(), c.green(), c.blue())]
+        r, g, b_ = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_explanations_and_errors_are_readable_in_both_themes(qtbot, pane: SettingsPane, theme: str) -> None:
+    from desktop.ui.theme import apply_theme
+
+    apply_theme("dark" if theme == "light" else "light")  # then switch: colours follow the theme
+    apply_theme(theme)
+    QApplication.processEvents()
+    try:
+        for editor in pane.editors.values():
+            card = editor.palette().color(QPalette.ColorRole.Base)  # sections are drawn on the base colour
+            for label in (editor.help, editor.error):
+                assert _contrast(label.palette().color(QPalette.ColorRole.WindowText), card) >= 4.5, label.text()
+    finally:
+        apply_theme("system")
