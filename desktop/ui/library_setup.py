@@ -24,7 +24,6 @@ from desktop.ui.settings_fields import ERROR_COLOURS, tint
 from desktop.ui.tasks import run_in_background
 
 
-
 class LibrarySetup(QFrame):
     """Download / use / choose an embedding model; emits the path once it is checked."""
 
