@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from desktop.tools.functions import FUNCTIONS_CHANNEL_LINE, FunctionTool, render_tools_section
+
 EFFORTS = ("low", "medium", "high")
 CHANNELS = ("analysis", "commentary", "final")
 
@@ -64,8 +66,11 @@ def neutralise_markers(text: str) -> str:
     return text.replace("<|", "<\u200b|")
 
 
-def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06") -> str:
-    """The system message text (without its `<|start|>system<|message|>` frame)."""
+def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06", *, functions: bool = False) -> str:
+    """The system message text (without its `<|start|>system<|message|>` frame).
+
+    `functions`: the conversation has function tools, so the system message says where calls go.
+    """
     _check_effort(effort)
     return (
         f"{_MODEL_IDENTITY}\n"
@@ -73,7 +78,16 @@ def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06") -
         f"Current date: {today.isoformat()}\n\n"
         f"Reasoning: {effort}\n\n"
         f"{_VALID_CHANNELS}"
+        + (f"\n{FUNCTIONS_CHANNEL_LINE}" if functions else "")
     )
+
+
+def render_developer(instructions: str, tools: Sequence[FunctionTool] = ()) -> str:
+    """The developer message text: `# Instructions` and the `# Tools` section, either may be absent."""
+    sections = ["# Instructions", neutralise_markers(instructions)] if instructions else []
+    if tools:
+        sections.append(render_tools_section(tools))
+    return "\n\n".join(sections)
 
 
 def render_prompt(
@@ -82,18 +96,25 @@ def render_prompt(
     effort: str = "medium",
     instructions: str = "",
     today: date | None = None,
+    tools: Sequence[FunctionTool] = (),
+    chain: Sequence[ChainMessage] = (),
 ) -> str:
     """Render a conversation and open the assistant's next message.
+
+    `tools`: function tools the model may call (`namespace functions` in the developer message).
+    `chain`: the calls and tool results of the turn in progress, after its user message; their
+    reasoning is kept there, as the format guide shows, and dropped once the turn has an answer.
 
     Pass the conversation's own date as `today`: the prompt must render to the same prefix on
     every turn so that llama.cpp reuses its KV cache, and a date read here would change at
     midnight. Earlier assistant turns carry their final answer only; their reasoning is dropped,
     as the model was trained to expect.
     """
-    parts = [_message("system", render_system(effort, today or date.today()))]
-    if instructions:
-        parts.append(_message("developer", "# Instructions\n\n" + neutralise_markers(instructions)))
+    parts = [_message("system", render_system(effort, today or date.today(), functions=bool(tools)))]
+    if instructions or tools:
+        parts.append(_message("developer", render_developer(instructions, tools)))
     parts.extend(render_turn(turn) for turn in turns)
+    parts.extend(message.render() for message in chain)
     parts.append("<|start|>assistant")
     return "".join(parts)
 
@@ -106,6 +127,44 @@ def render_turn(turn: Turn) -> str:
     if turn.role == "assistant":
         return _message("assistant<|channel|>final", text)
     raise ValueError(f"unknown role {turn.role!r}; expected 'user' or 'assistant'")
+
+
+@dataclass(frozen=True)
+class CallMessage:
+    """The model's tool call as it goes back into the prompt, with the reasoning that led to it.
+
+    Rendered the way the format guide shows a call and the way gpt-oss writes one (channel, then
+    recipient), so the prompt of the next step starts with the tokens the model just produced.
+    """
+
+    recipient: str  # "functions.get_weather"
+    arguments: str
+    reasoning: str = ""
+    content_type: str = "json"  # "" when the model gave none
+
+    def render(self) -> str:
+        thought = _message("assistant<|channel|>analysis", neutralise_markers(self.reasoning)) if self.reasoning else ""
+        constraint = f" <|constrain|>{self.content_type}" if self.content_type else ""
+        return (f"{thought}<|start|>assistant<|channel|>commentary to={self.recipient}{constraint}<|message|>"
+                f"{neutralise_markers(self.arguments)}<|call|>")
+
+
+@dataclass(frozen=True)
+class ToolResultMessage:
+    """A tool's answer: `<|start|>functions.NAME to=assistant<|channel|>commentary<|message|>...<|end|>`.
+
+    Tool output is untrusted text: its markers are neutralised so it cannot close its message and
+    speak as the system, the developer or the user.
+    """
+
+    author: str  # "functions.get_weather"
+    text: str
+
+    def render(self) -> str:
+        return _message(f"{self.author} to=assistant<|channel|>commentary", neutralise_markers(self.text))
+
+
+ChainMessage = CallMessage | ToolResultMessage
 
 
 def _message(header: str, text: str) -> str:
