@@ -21,6 +21,7 @@ from desktop.core.jobs import CancelToken
 from desktop.core.runtime import ChatRuntime, GenerationStats, LoadOptions, Sampling, gpu_offload_supported
 from desktop.paths import AppPaths
 from desktop.settings import Settings
+from desktop.tools.functions import FunctionTool
 
 if TYPE_CHECKING:
     from desktop.core.planner import Plan
@@ -41,6 +42,8 @@ class ChatRequest:
     # The document library, when this conversation uses it: question -> numbered sources.
     retrieve: Callable[[str], list[rag.Source]] | None = None
     attachments: tuple[str, ...] = ()  # files attached to this conversation
+    tools: tuple[FunctionTool, ...] = ()  # functions the model may call (harmony `namespace functions`)
+    chain: tuple[harmony.ChainMessage, ...] = ()  # this turn's calls and tool results so far
 
 
 @dataclass
@@ -84,7 +87,8 @@ def build_prompt(request: ChatRequest, count_tokens: Callable[[str], int], n_ctx
     """
     turns = request.turns
     head = harmony.render_prompt((), effort=request.effort, instructions=request.instructions,
-                                 today=request.today)  # system, developer and "<|start|>assistant"
+                                 today=request.today, tools=request.tools,
+                                 chain=request.chain)  # system, developer, this turn's calls, "<|start|>assistant"
     budget = max(1, n_ctx - reserve - count_tokens(head))
     start = max(0, min(request.keep_from, len(turns) - 1))
     suffix: list[int] = []  # suffix[k]: tokens of the newest k + 1 turns
@@ -101,7 +105,7 @@ def build_prompt(request: ChatRequest, count_tokens: Callable[[str], int], n_ctx
         while start < len(turns) - 1 and turns[start].role != "user":
             start += 1  # a conversation never opens with an answer
     prompt = harmony.render_prompt(turns[start:], effort=request.effort, instructions=request.instructions,
-                                   today=request.today)
+                                   today=request.today, tools=request.tools, chain=request.chain)
     return PromptPlan(prompt, start)
 
 
