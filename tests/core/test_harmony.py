@@ -468,3 +468,21 @@ def test_two_tool_calls_in_one_stream() -> None:
     _, parser = _run([stream])
     assert [(c.recipient, c.arguments, c.content_type) for c in parser.tool_calls] == [
         ("functions.a", "{}", ""), ("functions.b", "[1]", "")]
+
+
+@pytest.mark.parametrize("raw", [
+    # recipient after the channel, as gpt-oss usually writes it
+    '<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
+    # recipient in the role part, before the channel (the format guide allows both)
+    ' to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>{"city":"Paris"}<|call|>',
+    # no <|constrain|> at all
+    '<|channel|>commentary to=functions.get_weather<|message|>{"city":"Paris"}<|call|>',
+    # after reasoning, in a new message
+    '<|channel|>analysis<|message|>Go.<|end|><|start|>assistant to=functions.get_weather<|channel|>commentary'
+    ' json<|message|>{"city":"Paris"}<|call|>',
+])
+def test_tool_call_read_wherever_the_recipient_sits(raw: str) -> None:
+    parser = StreamParser()
+    parser.feed(raw)
+    parser.finish()
+    assert [(c.recipient, c.arguments) for c in parser.tool_calls] == [("functions.get_weather", '{"city":"Paris"}')]
