@@ -12,6 +12,7 @@ import sys
 import threading
 from dataclasses import asdict, replace
 
+from desktop.commands import remote_options
 from desktop.context import AppContext
 from desktop.core import rag
 from desktop.core.chat import plan_load, sampling_from_settings
@@ -19,6 +20,7 @@ from desktop.core.conversations import ConversationStore
 from desktop.core.errors import UserError
 from desktop.engine.backend import LlamaCppBackend
 from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished, ToolCallEvent
+from desktop.engine.remote import RemoteBackend
 from desktop.engine.service import EngineService
 from desktop.engine.turn import TurnSession
 from desktop.settings import EFFORTS
@@ -37,13 +39,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-library", action="store_true", help="answer without searching the document library")
     parser.add_argument("--chat", metavar="new|ID",
                         help="continue a saved conversation (or start one with 'new'), stored like the window's")
+    remote_options.add_engine_options(parser)
+    remote_options.add_library_options(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     settings = ctx.settings
+    remote = remote_options.remote_config(args, ctx)  # None: the GGUF on this computer
     model_path = args.model or settings.model.chat_model_path
-    if not model_path:
+    if not model_path and remote is None:
         raise UserError("No model chosen: pass --model PATH (a gpt-oss .gguf file) or pick one in the app.")
     if args.max_tokens is not None and args.max_tokens < 1:
         raise UserError("--max-tokens must be at least 1.")
@@ -54,8 +59,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.seed is not None:
         sampling = replace(sampling, seed=args.seed)
 
-    load_plan = plan_load(model_path, settings, ctx.paths)
-    backend = LlamaCppBackend()
+    load_plan = plan_load(model_path, settings, ctx.paths) if remote is None else None
+    backend = LlamaCppBackend() if remote is None else RemoteBackend(remote)
     engine = EngineService(backend)
     store: ConversationStore | None = None
     conversation_id: int | None = None
@@ -63,8 +68,9 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     try:
         if args.chat:  # before the model loads: a mistyped id is said at once
             store, conversation_id = _conversation(ctx, args.chat)
-        model = backend.load(model_path, lambda: load_plan).result()
-        library = None if args.no_library else _open_library(ctx)
+        model = (remote_options.connect(backend) if isinstance(backend, RemoteBackend)
+                 else backend.load(model_path, lambda: load_plan).result())
+        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token)
         retrieve = None
         if library is not None:
             top_k = settings.library.top_k
@@ -81,6 +87,9 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         if store is not None:
             store.close()
     if isinstance(outcome, Failed):
+        if args.json and (session.answer or session.reasoning):  # a stream cut mid-answer: keep it
+            print(json.dumps({"answer": session.answer, "reasoning": session.reasoning,
+                              "finish_reason": "interrupted", "error": outcome.message}, ensure_ascii=False))
         raise UserError(outcome.message)
     assert isinstance(outcome, Finished) and session.result is not None
     result = session.result
@@ -134,16 +143,17 @@ def _conversation(ctx: AppContext, chat: str) -> tuple[ConversationStore, int]:
     return store, conversation_id
 
 
-def _open_library(ctx: AppContext):
+def _open_library(ctx: AppContext, uri: str | None = None, token: str | None = None):
     """The document library when one is set up and has documents; None otherwise (with a warning
-    when it exists but cannot be opened, e.g. while the window holds it)."""
-    if not ctx.settings.library.embedding_model_path or not (ctx.paths.data_dir / "library.sqlite3").exists():
+    when it exists but cannot be opened, e.g. while the window holds it, or its server is down)."""
+    if not ctx.settings.library.embedding_model_path or (
+            not uri and not (ctx.paths.data_dir / "library.sqlite3").exists()):
         return None
     from desktop.core.library import Library
 
     try:
-        library = Library.open(ctx)
-        if not any(d.status == "indexed" for d in library.documents()):
+        library = Library.open(ctx, uri=uri, token=token)
+        if not uri and not any(d.status == "indexed" for d in library.documents()):
             library.close()
             return None
         library.load()
