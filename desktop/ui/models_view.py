@@ -432,9 +432,6 @@ class ModelsView(QWidget):
         self._probe = probe or (lambda: hardware.probe(ctx.paths.models_dir))
         self.survey_result: Survey | None = None
         self.rows: dict[str, _ModelRow] = {}
-        # Replaceable in tests: dialogs block.
-        self.confirm: Callable[[str, str], bool] = self._confirm_dialog
-        self.choose_import_mode: Callable[[Path], str | None] = self._import_mode_dialog
         self.setAcceptDrops(True)
         self.setAccessibleName(self.tr("Models"))
 
@@ -617,12 +614,15 @@ class ModelsView(QWidget):
         self.window().close()
 
     # -- dialogs (replaced in tests) -----------------------------------------------------------
-    def _confirm_dialog(self, title: str, text: str) -> bool:
+    # Dialogs are methods (tests replace them on the instance), never bound methods stored on self:
+    # that makes the view a reference cycle, freed by whichever thread's garbage collection finds
+    # it, and a Qt object freed off the UI thread crashes the app.
+    def confirm(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                       QMessageBox.StandardButton.No)
         return answer == QMessageBox.StandardButton.Yes
 
-    def _import_mode_dialog(self, path: Path) -> str | None:
+    def choose_import_mode(self, path: Path) -> str | None:
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Import model"),
                           self.tr("Copy {file} into the app's models folder, or link to it where it is?").format(
                               file=path.name), parent=self)
