@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from desktop.core.chat import ChatRequest, TokenCounter, TurnResult, run_chat
+from desktop.core.chat import ChatRequest, TokenCounter, TurnResult, run_chat, run_turn
 from desktop.core.errors import UserError
 from desktop.core.harmony import Delta
 from desktop.core.jobs import CancelToken
@@ -25,10 +25,18 @@ from desktop.engine.kv_cache import ConversationCaches
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class PromptRequest:
+    """A request whose client rendered the whole harmony prompt itself (the API server: system,
+    developer, tool messages). It runs as given: no retrieval, no turns dropped to fit."""
+
+    prompt: str  # ends with `<|start|>assistant`, as harmony.render_prompt's do
+
+
 class Job(Protocol):
     """One request as a backend sees it; every call is safe from the backend's thread."""
 
-    request: ChatRequest
+    request: ChatRequest | PromptRequest
     sampling: Sampling
     cancel: CancelToken
     cache_key: str | None  # requests with one key share a prompt prefix (one conversation)
@@ -139,9 +147,13 @@ class LlamaCppBackend:
         stats = GenerationStats()
         try:
             self.caches.switch_to(self._runtime, job.cache_key)
-            result = run_chat(self._runtime, job.request, job.sampling, job.cancel,
-                              on_deltas=lambda batch: job.deltas(batch, GenerationStats(**vars(stats))),
-                              stats=stats, counter=self._counter)
+            on_deltas = lambda batch: job.deltas(batch, GenerationStats(**vars(stats)))  # noqa: E731
+            if isinstance(job.request, PromptRequest):
+                result = run_turn(self._runtime, job.request.prompt, job.sampling, job.cancel,
+                                  on_deltas=on_deltas, stats=stats)
+            else:
+                result = run_chat(self._runtime, job.request, job.sampling, job.cancel,
+                                  on_deltas=on_deltas, stats=stats, counter=self._counter)
         except UserError as exc:
             job.failed(str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad turn must not end the engine thread

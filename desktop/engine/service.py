@@ -22,7 +22,7 @@ from desktop.core.chat import ChatRequest, TurnResult
 from desktop.core.harmony import Delta
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import GenerationStats, Sampling
-from desktop.engine.backend import ChatBackend
+from desktop.engine.backend import ChatBackend, PromptRequest
 from desktop.engine.events import (
     TERMINAL,
     Cancelled,
@@ -51,7 +51,8 @@ class RequestHandle:
     """A client's hold on one request. `events()` yields its events until the last one; callbacks
     given to `submit` are called on the engine's thread (Qt clients re-emit them as signals)."""
 
-    def __init__(self, service: EngineService, request_id: int, request: ChatRequest, sampling: Sampling,
+    def __init__(self, service: EngineService, request_id: int, request: ChatRequest | PromptRequest,
+                 sampling: Sampling,
                  priority: Priority, on_event: EventCallback | None, cache_key: str | None = None) -> None:
         self.id = request_id
         self.cache_key = cache_key
@@ -144,7 +145,7 @@ class EngineService:
         self._running: dict[int, RequestHandle] = {}
         self._closed = False
 
-    def submit(self, request: ChatRequest, sampling: Sampling, *, priority: Priority = Priority.INTERACTIVE,
+    def submit(self, request: ChatRequest | PromptRequest, sampling: Sampling, *, priority: Priority = Priority.INTERACTIVE,
                on_event: EventCallback | None = None, cache_key: str | None = None) -> RequestHandle:
         """Queue a request. `cache_key` names the conversation it continues (requests with one key
         share a prompt prefix, which the backend may keep apart for them); None for one-offs."""

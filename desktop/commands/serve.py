@@ -1,0 +1,90 @@
+"""`gpt-oss-desktop serve --model PATH`: the local OpenAI-compatible API without a window.
+
+Loads the chat model (and, if given, the embedding model) once, serves it until Ctrl+C or SIGTERM,
+and prints exactly one line on stdout when ready: `Serving on http://HOST:PORT/v1`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from desktop.context import AppContext
+from desktop.core.chat import plan_load, sampling_from_settings
+from desktop.core.errors import UserError
+from desktop.engine.backend import LlamaCppBackend
+from desktop.engine.service import EngineService
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("serve", help="serve the model on a local OpenAI-compatible API (/v1)")
+    parser.add_argument("--model", help="chat GGUF file (default: the model chosen in the app)")
+    parser.add_argument("--embedding-model", help="embedding GGUF for /v1/embeddings (default: the library's)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1; any other needs --api-key)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    parser.add_argument("--api-key", help="key clients must send as 'Authorization: Bearer KEY'")
+    parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                        help="a web page origin allowed to call the API (repeatable; none by default)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.server.runner import ApiServer
+    from desktop.server.state import ServerConfig, ServerState, is_loopback, model_name
+    from desktop.server.store import ResponseStore
+
+    settings = ctx.settings
+    model_path = args.model or settings.model.chat_model_path
+    if not model_path:
+        raise UserError("No model chosen: pass --model PATH (a gpt-oss .gguf file) or pick one in the app.")
+    if not args.api_key and not is_loopback(args.host):
+        raise UserError(f"Serving on {args.host} makes the model reachable from other computers: "
+                        "pass --api-key KEY, or keep the default host 127.0.0.1.")
+    config = ServerConfig(host=args.host, port=args.port, api_key=args.api_key or None,
+                          cors_origins=tuple(args.cors_origin))
+    try:
+        config.check()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    embedding_path = args.embedding_model or settings.library.embedding_model_path or None
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    load_plan = plan_load(model_path, settings, ctx.paths)
+    backend = LlamaCppBackend()
+    engine = EngineService(backend)
+    embedder = None
+    server = None
+    try:
+        backend.load(model_path, lambda: load_plan).result()
+        if embedding_path:
+            from desktop.core.embeddings import Embedder
+
+            embedder = Embedder(embedding_path)
+        state = ServerState(engine, model_name(model_path), ResponseStore(ctx.paths.data_dir / "api-responses"),
+                            embedder, model_name(embedding_path) if embedding_path else None,
+                            sampling_from_settings(settings), settings.reasoning.effort)
+        server = ApiServer(state, config)
+        try:
+            url = server.start()
+        except OSError as exc:
+            raise UserError(str(exc)) from None
+        print(f"Serving on {url}", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    finally:
+        if server is not None:
+            server.stop_listening()  # no new requests once the engine is going
+        engine.close()  # ends running streams within one token
+        if server is not None:
+            server.stop()
+        if embedder is not None:
+            embedder.close()
+    print("stopped", file=sys.stderr)
+    return 0

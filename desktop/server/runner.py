@@ -1,0 +1,55 @@
+"""ApiServer: uvicorn serving the app on its own thread, started and stopped from any thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import uvicorn
+
+from desktop.server.app import build_app
+from desktop.server.state import ServerConfig, ServerState
+
+log = logging.getLogger(__name__)
+
+
+class ApiServer:
+    def __init__(self, state: ServerState, config: ServerConfig) -> None:
+        config.check()
+        self.state = state
+        self.config = config
+        self._server = uvicorn.Server(uvicorn.Config(
+            build_app(state, config), host=config.host, port=config.port, log_level="warning",
+            access_log=False, lifespan="off", timeout_graceful_shutdown=5))
+        self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
+        self.port: int | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.config.host}]" if ":" in self.config.host else self.config.host
+        return f"http://{host}:{self.port}/v1"
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Listen; returns the base URL (with the real port when the config asked for port 0).
+
+        Raises OSError with one line when the address cannot be bound (port in use, no such host)."""
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise OSError(f"Could not listen on {self.config.host}:{self.config.port} "
+                              "(is the port in use, or the address not on this computer?).")
+            time.sleep(0.01)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self.base_url
+
+    def stop_listening(self) -> None:
+        """Take no new requests; the open ones go on (cancel them on the engine to end them)."""
+        self._server.should_exit = True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop listening and wait for the open requests to end."""
+        self.stop_listening()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
