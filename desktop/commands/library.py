@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+from desktop.commands.remote_options import add_library_options
 from desktop.context import AppContext
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
@@ -48,10 +49,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embedding-model", metavar="PATH",
                         help="GGUF embedding model (default: the one chosen in the app)")
+    add_library_options(parser)
 
 
 def _open(args: argparse.Namespace, ctx: AppContext) -> Library:
-    return Library.open(ctx, embedding_model=args.embedding_model)
+    return Library.open(ctx, embedding_model=args.embedding_model, uri=args.library_uri, token=args.library_token)
 
 
 def run_add(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -67,14 +69,21 @@ def run_add(args: argparse.Namespace, ctx: AppContext) -> int:
 def run_list(args: argparse.Namespace, ctx: AppContext) -> int:
     with _open(args, ctx) as library:
         records = library.documents()
+        # On a server: what other machines put in the shared collection (contacting it also says
+        # at once when it cannot be reached).
+        shared = library.shared_documents() if args.library_uri else []
     if args.json:
-        print(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=1))
+        print(json.dumps([r.to_json() for r in records]
+                         + [{"path": d.path, "status": "shared", "owner": d.owner} for d in shared],
+                         ensure_ascii=False, indent=1))
         return 0
-    if not records:
+    if not records and not shared:
         print("The library is empty. Add documents with: gpt-oss-desktop library add PATH")
     for record in records:
         detail = f"{record.chunks} chunks" if record.status == "indexed" else (record.error or "")
         print(f"{record.status:8}  {record.path}  ({detail})")
+    for document in shared:
+        print(f"{'shared':8}  {document.path}  (indexed by install {document.owner})")
     return 0
 
 

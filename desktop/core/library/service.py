@@ -53,7 +53,7 @@ from desktop.core.library.catalog import (
     doc_id_for,
 )
 from desktop.core.library.scan import ScanResult, absolute, scan
-from desktop.core.library.store import ChunkRow, VectorStore, collection_name
+from desktop.core.library.store import ChunkRow, StoredDocument, VectorStore, collection_name, is_lite_uri
 
 if TYPE_CHECKING:
     from desktop.context import AppContext
@@ -114,8 +114,12 @@ class AddReport:
 class Library:
     def __init__(self, uri: str, catalog_path: Path, embedding_model: str | Path | None, *,
                  chunk_tokens: int = 256, chunk_overlap: int = 32,
-                 reader: DocumentReader | None = None) -> None:
+                 reader: DocumentReader | None = None, token: str | None = None, owner: str = "") -> None:
+        """`token` and `owner` are for a Milvus server: its credentials, and this install's id
+        in a collection that other machines share (see `store`)."""
         self.uri = uri
+        self._token = token
+        self._owner = owner
         self._catalog = Catalog(catalog_path)
         self._store: VectorStore | None = None
         self._store_lock = threading.Lock()
@@ -133,12 +137,16 @@ class Library:
 
     @classmethod
     def open(cls, ctx: AppContext, embedding_model: str | Path | None = None,
-             uri: str | None = None) -> Library:
-        """The library of an AppContext; `embedding_model` overrides the setting."""
+             uri: str | None = None, token: str | None = None) -> Library:
+        """The library of an AppContext; `embedding_model` overrides the setting; `uri` (and
+        `token`) name a Milvus server instead of this computer's Lite library."""
+        from desktop.core.library.namespace import catalog_path, install_id
+
         settings = ctx.settings.library
-        return cls(uri or str(ctx.paths.library_db), ctx.paths.data_dir / "library.sqlite3",
-                   embedding_model or settings.embedding_model_path,
-                   chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap)
+        uri = uri or str(ctx.paths.library_db)
+        return cls(uri, catalog_path(ctx.paths.data_dir, uri), embedding_model or settings.embedding_model_path,
+                   chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap, token=token,
+                   owner="" if is_lite_uri(uri) else install_id(ctx.paths.data_dir))
 
     # ── lifecycle ────────────────────────────────────────────────────────────────────────
 
@@ -214,8 +222,25 @@ class Library:
         stored = store.search(name, vector, text, limit=max(top_k * 3, top_k + 8))
         hits = [Hit(path=h.path, page=h.page, heading=h.heading, score=h.score, text=h.text,
                     char_start=h.char_start, char_end=h.char_end, chunk_index=h.chunk_index)
-                for h in stored if h.doc_id in valid]
+                for h in stored if h.doc_id in valid or self._others(h)]
+        if self._owner:  # two machines that indexed the same file: its chunks once, not twice
+            seen: set[tuple[str, str]] = set()
+            hits = [h for h in hits if (h.path, h.text) not in seen and not seen.add((h.path, h.text))]
         return hits[:top_k]
+
+    def _others(self, hit) -> bool:
+        """A chunk another machine indexed into a shared collection: its catalog is not here."""
+        return bool(hit.owner) and hit.owner != self._owner
+
+    def shared_documents(self) -> list[StoredDocument]:
+        """What a server collection holds from other machines (empty on Lite)."""
+        if not self._owner:
+            return []
+        store = self._vector_store()  # an unreachable server is said here, also without a model
+        fingerprint = self.model_fingerprint
+        if not fingerprint:
+            return []
+        return [d for d in store.documents(collection_name(fingerprint)) if d.owner != self._owner]
 
     def chunk_count(self, path: str | os.PathLike[str] | None = None) -> int:
         """Chunks stored for one document (or all); for tests and diagnostics."""
@@ -464,7 +489,7 @@ class Library:
     def _vector_store(self) -> VectorStore:
         with self._store_lock:
             if self._store is None:
-                self._store = VectorStore(self.uri)
+                self._store = VectorStore(self.uri, token=self._token, owner=self._owner)
             return self._store
 
 
