@@ -9,6 +9,7 @@ import time
 import traceback
 
 from desktop.context import AppContext
+from desktop.paths import AppPaths
 
 
 def _setup_logging(ctx: AppContext, debug: bool) -> None:
@@ -22,11 +23,12 @@ def _setup_logging(ctx: AppContext, debug: bool) -> None:
 
 def launch_window(debug: bool = False) -> int:
     started = time.perf_counter()
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from PySide6.QtGui import QIcon
-
     from desktop.resources import icon_paths
+    from desktop.ui.single_instance import Claim, SingleInstance, bring_forward
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("gpt-oss-desktop")
@@ -36,6 +38,20 @@ def launch_window(debug: bool = False) -> int:
     for path in icon_paths():
         icon.addFile(str(path))
     app.setWindowIcon(icon)
+    # Before anything reads or writes the data folder: a second launch only hands over.
+    instance = SingleInstance(AppPaths.from_environment().data_dir)
+    claim = instance.claim()
+    if claim is Claim.FORWARDED:
+        print("gpt-oss-desktop is already open on this data folder: its window was brought forward.",
+              file=sys.stderr)
+        return 0
+    if claim is Claim.UNREACHABLE:
+        message = QCoreApplication.translate(
+            "launch", "gpt-oss-desktop is already open on this data folder but does not answer; "
+                      "close it (or end its process) and start it again.")
+        print(message, file=sys.stderr)
+        QMessageBox.warning(None, "gpt-oss-desktop", message)
+        return 1
     try:
         ctx = AppContext.load()
         _setup_logging(ctx, debug)
@@ -43,11 +59,21 @@ def launch_window(debug: bool = False) -> int:
         from desktop.ui.settings_hub import SettingsHub
 
         window = MainWindow(SettingsHub(ctx))
+        def come_forward() -> None:
+            logging.getLogger(__name__).info("another launch on this data folder: window brought forward")
+            bring_forward(window)
+
+        instance.sig_raise_requested.connect(come_forward)
         window.show()
         logging.getLogger(__name__).info("window shown after %.2f s", time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - the user gets a dialog, the log gets the traceback
         logging.getLogger(__name__).exception("start-up failed")
-        QMessageBox.critical(None, "gpt-oss-desktop could not start",
+        QMessageBox.critical(None, QCoreApplication.translate("launch", "gpt-oss-desktop could not start"),
                              f"{exc}\n\n{traceback.format_exc(limit=3)}")
+        instance.release()
         return 1
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        instance.release()
+
