@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEvent, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QDialog, QMainWindow, QPushButton, QTabWidget, QVBoxLayout,
+    QApplication,
+    QDialog,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
 )
 
 from desktop import __version__
@@ -15,9 +20,9 @@ from desktop.core.conversations import ConversationStore, NotFoundError
 from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.download_jobs import DownloadJobs
+from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.library_pane import LibraryPane
 from desktop.ui.library_worker import LibraryService
-from desktop.ui.llm_worker import ChatEngine
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.settings_pane import SettingsPane
 from desktop.ui.theme import apply_theme
@@ -35,7 +40,7 @@ class MainWindow(QMainWindow):
         self.store = store or ConversationStore(hub.ctx.paths.conversations_db)
         self.ui_state = QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         apply_theme(hub.settings.appearance.theme)
-        self.engine = ChatEngine(self)
+        self.engine = EngineBridge(self)  # the window is one client of the engine
         self.library_service = LibraryService(hub.ctx, self)
         self.downloads = DownloadJobs(self)  # one per window: the first-run screen and Models view share it
         self.chat = ChatPane(hub, self.engine, self.store, self.library_service, downloads=self.downloads)
@@ -72,8 +77,20 @@ class MainWindow(QMainWindow):
         # out of the collector's way (they live as long as the app anyway).
         self.library_service.sig_ready.connect(gc.freeze)
         self.engine.sig_loaded.connect(lambda *_: gc.freeze())
-        self.chat.load_configured_model()
+        self._engine_started = False
         self.chat.input.setFocus()  # the window opens ready to type, no click needed
+
+    def event(self, event: QEvent) -> bool:
+        # The model (llama.cpp, gguf, numpy, the planner) and the models list load once the window
+        # is on screen: the first frame needs none of them.
+        if event.type() == QEvent.Type.Paint and not self._engine_started:
+            self._engine_started = True
+            QTimer.singleShot(0, self._start_engine)
+        return super().event(event)
+
+    def _start_engine(self) -> None:
+        self.chat.refresh_models()
+        self.chat.load_configured_model()
 
     def _shortcuts(self) -> None:
         bindings = {

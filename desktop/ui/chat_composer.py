@@ -1,0 +1,174 @@
+"""Below the conversation: files attached to this chat, the message box with Send, the effort
+toggle, "Use library" and the live speed. Attachments and the library switch belong to one
+conversation and are saved with it (its settings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.conversations import ConversationStore
+from desktop.ui.chat_input import EffortToggle, PromptEdit
+from desktop.ui.settings_hub import SettingsHub
+
+if TYPE_CHECKING:
+    from desktop.core.rag import Source
+    from desktop.ui.chat_bars import Welcome
+    from desktop.ui.library_worker import DocumentList, LibraryService
+
+
+class Composer(QWidget):
+    sig_status = Signal(str)
+    sig_notice = Signal(str)  # something the user should see in the chat column
+
+    def __init__(self, hub: SettingsHub, store: ConversationStore, library: LibraryService | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hub = hub
+        self._store = store
+        self._library = library
+        self._conversation_id: int | None = None
+        self.conversation_settings: dict[str, Any] = {}  # this conversation's own (attachments, library)
+        self._indexed_documents = 0  # from the library thread's last document list
+        self.welcome: Welcome | None = None  # told how many documents the library holds
+
+        self.input = PromptEdit()
+        self.input.setPlaceholderText(self.tr("Ask anything… (Enter to send, Shift+Enter for a new line)"))
+        self.input.setAccessibleName(self.tr("Message"))
+        self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.input.setFixedHeight(80)
+        self.input.sig_files_dropped.connect(self.attach_files)
+        # Text, not a paperclip emoji: many Linux desktops have no emoji font and show a box.
+        self.attach_button = QPushButton(self.tr("Attach…"))
+        self.attach_button.setToolTip(self.tr("Attach files to this chat (or drop them on the message box)"))
+        self.attach_button.setAccessibleName(self.tr("Attach files to this chat"))
+        self.attach_button.clicked.connect(self._choose_attachments)
+        self.attachments_label = QLabel()
+        self.attachments_label.setAccessibleName(self.tr("Attached files"))
+        self.attachments_label.setWordWrap(True)
+        self.clear_attachments_button = QPushButton(self.tr("Remove attachments"))
+        self.clear_attachments_button.setAccessibleName(self.tr("Remove the files attached to this chat"))
+        self.clear_attachments_button.clicked.connect(lambda: self._set_attachments([]))
+        self.send_button = QPushButton(self.tr("Send"))
+        self.send_button.setObjectName("sendButton")
+        self.effort = EffortToggle(hub)
+        self.live_stats = QLabel()
+        self.live_stats.setAccessibleName(self.tr("Generation speed"))
+        self.use_library = QCheckBox(self.tr("Use library"))
+        self.use_library.setAccessibleName(self.tr("Use the document library for this chat"))
+        self.use_library.setToolTip(self.tr("Answer from your indexed documents, with cited sources"))
+        self.use_library.toggled.connect(lambda on: self._save_settings(use_library=on))
+        self.use_library.setVisible(library is not None)
+        if library is not None:
+            library.sig_documents.connect(self._documents_changed)
+
+        attachments_row = QHBoxLayout()
+        attachments_row.addWidget(self.attachments_label, 1)
+        attachments_row.addWidget(self.clear_attachments_button)
+        input_row = QHBoxLayout()
+        input_row.addWidget(self.attach_button)
+        input_row.addWidget(self.input, 1)
+        input_row.addWidget(self.send_button)
+        controls = QHBoxLayout()
+        controls.addWidget(self.effort)
+        controls.addWidget(self.use_library)
+        controls.addStretch(1)
+        controls.addWidget(self.live_stats)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(attachments_row)
+        layout.addLayout(input_row)
+        layout.addLayout(controls)
+        self._show_attachments()
+
+    def show_conversation(self, conv_id: int | None, settings: dict[str, Any]) -> None:
+        self._conversation_id = conv_id
+        self.conversation_settings = dict(settings)
+        self._show_attachments()
+        self._sync_library_box()
+
+    # -- what a turn takes from here ------------------------------------------------------------
+    def attachments(self) -> tuple[str, ...]:
+        return tuple(self.conversation_settings.get("attachments", ()))
+
+    def retriever(self) -> Callable[[str], list[Source]] | None:
+        """A search the engine thread runs for the question, or None when this chat does not use
+        the library."""
+        library = self._library.library if self._library is not None else None
+        if library is None or not self.use_library.isChecked():
+            return None
+        top_k = self._hub.settings.library.top_k
+
+        def retrieve(question: str) -> list[Source]:
+            from desktop.core import rag
+
+            return rag.sources_from_hits(library.search(question, top_k=top_k))
+        return retrieve
+
+    # -- attachments ------------------------------------------------------------------------
+    def attach_files(self, paths: list[str]) -> None:
+        current = list(self.conversation_settings.get("attachments", ()))
+        files = [p for p in paths if Path(p).is_file()]
+        skipped = len(paths) - len(files)
+        self._set_attachments(current + [p for p in files if p not in current])
+        if skipped:
+            self.sig_status.emit(self.tr("{n} dropped item(s) are not files and were not attached "
+                                         "(folders belong in the Library).").format(n=skipped))
+
+    def _choose_attachments(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Attach files to this chat"))
+        if paths:
+            self.attach_files(paths)
+
+    def _set_attachments(self, paths: list[str]) -> None:
+        self._save_settings(attachments=list(paths))
+        self._show_attachments()
+
+    def _show_attachments(self) -> None:
+        paths = self.conversation_settings.get("attachments", [])
+        self.attachments_label.setText(self.tr("Attached to this chat: {files}").format(
+            files=", ".join(Path(p).name for p in paths)) if paths else "")
+        self.attachments_label.setVisible(bool(paths))
+        self.clear_attachments_button.setVisible(bool(paths))
+
+    def _save_settings(self, **changes: Any) -> None:
+        self.conversation_settings = {**self.conversation_settings, **changes}
+        if self._conversation_id is not None:  # one small write; a new chat saves them when it is made
+            self._store.set_settings(self._conversation_id, self.conversation_settings)
+
+    # -- the library ----------------------------------------------------------------------------
+    def _documents_changed(self, documents: DocumentList) -> None:
+        was_on = self.use_library.isChecked()
+        self._indexed_documents = documents.indexed
+        if self.welcome is not None:
+            self.welcome.set_library_documents(documents.indexed)
+        self._sync_library_box()
+        if self.use_library.isChecked() and not was_on:
+            # The library became usable and this chat had not said no to it: it is on from the next
+            # question, and the user is told so where they are looking.
+            self.sig_notice.emit(self.tr("Your library is ready: the next answers in this chat use its {n} "
+                                         "documents and cite them. Untick “Use library” to answer without them.")
+                                 .format(n=documents.indexed))
+            self.sig_status.emit(self.tr("“Use library” is now on for this chat."))
+
+    def _sync_library_box(self) -> None:
+        indexed = self._indexed_documents
+        self.use_library.setEnabled(indexed > 0)
+        self.use_library.setText(self.tr("Use library ({n} documents)").format(n=indexed) if indexed
+                                 else self.tr("Use library (empty)"))
+        self.use_library.blockSignals(True)
+        self.use_library.setChecked(indexed > 0 and self.conversation_settings.get("use_library", True))
+        self.use_library.blockSignals(False)
