@@ -1,7 +1,8 @@
 """Decode speed of the app's full path against llama.cpp's own loop on the same model, same run.
 
-The app path is the real one: the ChatEngine's LLM thread runs the runtime, the harmony parser
-and the batching, and deltas cross to this thread as queued Qt signals (nothing is drawn). The
+The app path is the real one: the window's EngineBridge queues a TurnSession on the engine's
+thread, which runs the runtime, the harmony parser and the batching, and events cross to this
+thread as batched queued Qt signals (nothing is drawn). The
 yardstick is `reference_decode`: llama_decode + the same C sampler chain, nothing else. Runs
 alternate (app, loop, app, loop, ...) so drift on a shared machine hits both alike.
 """
@@ -42,20 +43,20 @@ class DecodeFigures:
 
 
 def _app_run(engine, app, request: ChatRequest, sampling: Sampling, progress: BenchProgress) -> float:
+    """One turn through the window's EngineBridge: a TurnSession on its EngineService, events
+    relayed to this thread as batched queued signals."""
     done: list = []
-    engine.sig_finished.connect(done.append)
-    engine.sig_failed.connect(done.append)
-    engine.generate(request, sampling)
+    turn = engine.start_turn(request.turns[-1].text, sampling, effort=request.effort, today=request.today)
+    turn.sig_finished.connect(done.append)
+    turn.sig_cancelled.connect(done.append)
+    turn.sig_failed.connect(done.append)
     while not done:
         app.processEvents()
         time.sleep(0.001)
         progress.check()
-    engine.sig_finished.disconnect(done.append)
-    engine.sig_failed.disconnect(done.append)
-    result = done[0]
-    if isinstance(result, str):
-        raise RuntimeError(result)
-    return result.stats.tokens_per_s
+    if isinstance(done[0], str):
+        raise RuntimeError(done[0])
+    return done[0].result.stats.tokens_per_s
 
 
 class _ThreadEngine:
@@ -117,15 +118,15 @@ def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling
 
 
 def _qt_engine(model: str, options: LoadOptions):
-    """The window's own ChatEngine on a QCoreApplication, or None where Qt is not installed."""
+    """The window's own EngineBridge on a QCoreApplication, or None where Qt is not installed."""
     try:
         from PySide6.QtCore import QCoreApplication
     except ImportError:
         return None, None
-    from desktop.ui.llm_worker import ChatEngine
+    from desktop.ui.engine_bridge import EngineBridge
 
     app = QCoreApplication.instance() or QCoreApplication([])
-    engine = ChatEngine()
+    engine = EngineBridge()
     loaded: list = []
     engine.sig_loaded.connect(loaded.append)
     engine.sig_load_failed.connect(loaded.append)
@@ -175,7 +176,7 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
         else:
             threaded.close()
     return DecodeFigures(statistics.median(app_speeds), statistics.median(loop_speeds), cc, tokens, runs,
-                         "Qt LLM thread + queued signals" if engine else "worker thread + queue (no Qt here)",
+                         "Qt LLM thread via EngineService + batched queued signals" if engine else "worker thread + queue (no Qt here)",
                          costs, "device" if reference_sampling_on_device else "host")
 
 
