@@ -13,8 +13,6 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
-
 from desktop.core.errors import UserError
 
 MAGIC = b"GGUF"
@@ -156,6 +154,9 @@ class _Reader:
 
 
 def _tensor_nbytes(shape: tuple[int, ...], dtype: int) -> int:
+    # Imported here: gguf brings numpy (~0.2 s), and the window lists models before it reads one.
+    from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+
     try:
         block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(dtype)]
     except (ValueError, KeyError):
