@@ -23,6 +23,7 @@ import numpy as np
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.llama_build import load_llama_cpp
+from desktop.core.llama_log import route_to_logging, take_first_error
 
 DEFAULT_CONTEXT = 512
 TEXTS_PER_CALL = 16  # texts per llama.cpp call; cancel is checked between calls
@@ -64,18 +65,19 @@ class Embedder:
                  threads: int | None = None, gpu_layers: int = 0,
                  prefixes: Prefixes | None = None) -> None:
         llama_cpp = load_llama_cpp()
-
+        route_to_logging(llama_cpp)  # llama.cpp's lines to the debug log, not the terminal
         path = Path(model_path).expanduser()
         if not path.is_file():
             raise UserError(f"Embedding model not found: {path}")
         self._llm = self._load(llama_cpp, path, context, threads, gpu_layers)
-        train_context = self._llm._model.n_ctx_train()  # not exposed on Llama itself
+        train_context = llama_cpp.llama_model_n_ctx_train(self._llm.model)  # C API: not on Llama itself
         if 0 < train_context < self._llm.n_ctx():
             # A model trained on shorter inputs has no position embeddings past them.
             self._llm.close()
             self._llm = self._load(llama_cpp, path, train_context, threads, gpu_layers)
         metadata = dict(self._llm.metadata)
-        n_ctx = self._llm.n_ctx()
+        # llama.cpp rounds a context up (to 256): inputs must still fit the trained positions.
+        n_ctx = min(self._llm.n_ctx(), train_context) if train_context > 0 else self._llm.n_ctx()
         self.path = path
         self.name = metadata.get("general.name") or path.stem
         self.prefixes = prefixes or prefixes_for(
@@ -93,12 +95,14 @@ class Embedder:
 
     @staticmethod
     def _load(llama_cpp, path: Path, context: int, threads: int | None, gpu_layers: int):
+        take_first_error()  # start clean: only this load's errors explain its failure
         try:
             return llama_cpp.Llama(
                 model_path=str(path), embedding=True, n_ctx=context, n_batch=context,
                 n_ubatch=context, n_threads=threads, n_gpu_layers=gpu_layers, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
-            raise UserError(f"Cannot load embedding model {path.name}: {exc}") from exc
+            # llama.cpp's own first error says why ("bad GGUF version"); the exception only that it failed.
+            raise UserError(f"Cannot load embedding model {path.name}: {take_first_error() or exc}") from exc
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` alone (no [CLS]/[SEP]), as the chunker needs them."""

@@ -4,7 +4,8 @@ Generation is our own loop over llama.cpp's low-level API (one `llama_decode` pe
 llama.cpp's C sampler chain), not `Llama.create_completion`: that path re-detokenizes the whole
 completion after every token (quadratic: it falls to a fraction of llama.cpp's speed on long
 answers) and hides prefill from cancellation. Here each token costs one decode, one C sampling
-call and one piece lookup, so the app keeps pace with llama.cpp itself.
+call and one piece lookup, so the app keeps pace with llama.cpp itself. The model and context
+are loaded the same way, through the C API (see ChatRuntime), not through `Llama()`.
 
 One ChatRuntime belongs to one thread (llama.cpp contexts are not thread-safe); its calls
 release the GIL, so the UI thread stays responsive while it works.
@@ -15,26 +16,26 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
-import logging
 import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from desktop.core.errors import UserError
 from desktop.core.gguf_check import inspect_gguf, require_chat_model
 from desktop.core.jobs import CancelToken
 from desktop.core.llama_build import load_llama_cpp
-
-log = logging.getLogger(__name__)
+from desktop.core.llama_log import route_to_logging, take_first_error
+from desktop.core.llama_params import context_params, model_params
 
 
 @dataclass(frozen=True)
 class LoadOptions:
     n_ctx: int = 8192
     n_gpu_layers: int = 0  # -1 = every layer on the GPU
-    n_threads: int = 0  # 0 = llama.cpp's default
+    n_threads: int = 0  # 0 = half the cores to generate, all of them to read the prompt
     n_batch: int = 512
     flash_attn: bool | None = None  # None = on when layers are offloaded
     # MoE experts stay in host RAM while attention and the KV cache go to the GPU: for GPUs too
@@ -104,57 +105,68 @@ class KvSnapshot:
 def _load_library():
     # Imported lazily: loading llama.cpp's shared library costs time the window should not pay
     # at start-up when no model is configured yet. The build is checked first (llama_build).
-    return load_llama_cpp()
+    llama_cpp = load_llama_cpp()
+    _initialise(llama_cpp)
+    return llama_cpp
+
+
+@cache
+def _initialise(llama_cpp) -> None:
+    # Once per process: llama.cpp's log lines to Python logging, and its backends ready.
+    route_to_logging(llama_cpp)
+    llama_cpp.llama_backend_init()
 
 
 class ChatRuntime:
-    """Owns one llama_cpp.Llama; not thread-safe: use it from the thread that created it."""
+    """Owns one llama.cpp model and context; not thread-safe: use it from the thread that created it.
+
+    Loaded through llama.cpp's C API as llama-cpp-python binds it, with parameters built for this
+    load alone (llama_params): nothing process-wide changes, so a model loading on another thread
+    (the library's embedder) gets exactly the parameters it asked for.
+    """
 
     def __init__(self, model_path: Path | str, options: LoadOptions | None = None) -> None:
+        self._model = self._ctx = None  # set first: close() and __del__ work after a failed load
         self.options = options or LoadOptions()
         self.info = inspect_gguf(model_path)
         require_chat_model(self.info)
-        started = time.perf_counter()
-        self._llm = self._create_llama(self.info.path)
-        self.load_s = time.perf_counter() - started
         self._lib = _load_library()
-        self._ctx = self._llm.ctx
-        self._vocab = self._llm._model.vocab
+        started = time.perf_counter()
+        self._load(self.info.path)
+        self.load_s = time.perf_counter() - started
+        self._vocab = self._lib.llama_model_get_vocab(self._model)
+        self._memory = self._lib.llama_get_memory(self._ctx)
+        self._n_ctx = int(self._lib.llama_n_ctx(self._ctx))
         self._kv = _KvState()
         self._piece_buffer = ctypes.create_string_buffer(256)
         self._token_array = (self._lib.llama_token * 1)()
 
-    def _create_llama(self, path: Path):
-        llama_cpp = _load_library()
-        opts = self.options
+    def _load(self, path: Path) -> None:
+        lib, opts = self._lib, self.options
         train_ctx = int(self.info.hparam(".context_length", opts.n_ctx) or opts.n_ctx)
         n_ctx = min(opts.n_ctx, train_ctx)
         flash = opts.flash_attn if opts.flash_attn is not None else opts.n_gpu_layers != 0
-        try:
-            with _experts_in_host_memory(llama_cpp, opts.experts_on_cpu and opts.n_gpu_layers != 0):
-                return llama_cpp.Llama(
-                    model_path=str(path),
-                    n_ctx=n_ctx,
-                    n_batch=opts.n_batch,
-                    n_ubatch=opts.n_batch,
-                    n_gpu_layers=opts.n_gpu_layers,
-                    n_threads=opts.n_threads or None,
-                    n_threads_batch=opts.n_threads or None,
-                    flash_attn=flash,
-                    # swa_full stays at llama.cpp's default (full): a partial SWA cache silently
-                    # breaks prefix reuse across turns.
-                    verbose=log.isEnabledFor(logging.DEBUG),
-                )
-        except (ValueError, RuntimeError) as exc:
+        experts_on_cpu = opts.experts_on_cpu and opts.n_gpu_layers != 0
+        # Kept for the model's lifetime: llama.cpp keeps the parameters it was given.
+        self._model_params = model_params(lib, n_gpu_layers=opts.n_gpu_layers, experts_on_cpu=experts_on_cpu)
+        take_first_error()  # start clean: only this load's errors explain its failure
+        self._model = lib.llama_model_load_from_file(str(path).encode("utf-8"), self._model_params.params)
+        if self._model:
+            context = context_params(lib, n_ctx=n_ctx, n_batch=opts.n_batch, n_threads=opts.n_threads,
+                                     flash_attn=flash)
+            self._ctx = lib.llama_init_from_model(self._model, context)
+        if not self._model or not self._ctx:
+            reason = take_first_error() or ("the model did not load" if not self._model else "no context was created")
+            self.close()
             raise UserError(
                 f"llama.cpp could not load {path.name}: not enough memory for a context of {n_ctx} tokens, "
-                f"or a file this llama.cpp build does not support ({exc})."
-            ) from None
+                f"or a file this llama.cpp build does not support ({reason})."
+            )
 
     # -- properties -------------------------------------------------------------------------
     @property
     def n_ctx(self) -> int:
-        return self._llm.n_ctx()
+        return self._n_ctx
 
     @property
     def model_name(self) -> str:
@@ -248,8 +260,8 @@ class ChatRuntime:
         if keep < self._kv.restored:
             keep = 0  # left a restored snapshot early: its sliding-window layers lack what we need
         self._kv.restored = 0 if keep == 0 else self._kv.restored
-        if keep < len(cached) and not self._llm._ctx.kv_cache_seq_rm(-1, keep, -1):
-            self._llm._ctx.kv_cache_clear()
+        if keep < len(cached) and not self._lib.llama_memory_seq_rm(self._memory, 0, keep, -1):
+            self._lib.llama_memory_clear(self._memory, True)
             keep = 0
         del cached[keep:]
         stats.reused_tokens = keep
@@ -286,7 +298,7 @@ class ChatRuntime:
         finally:
             llama.llama_batch_free(batch)
         if code == 2:  # aborted by the cancel watcher: drop whatever half-batch got in
-            self._llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+            llama.llama_memory_seq_rm(self._memory, 0, n_past, -1)
             return False
         if code != 0:
             raise UserError(f"llama.cpp failed while reading the prompt (code {code}); the context may be full.")
@@ -333,7 +345,7 @@ class ChatRuntime:
         return chain
 
     def reset_cache(self) -> None:
-        self._llm._ctx.kv_cache_clear()
+        self._lib.llama_memory_clear(self._memory, True)
         self._kv.tokens.clear()
         self._kv.prompt_len = self._kv.restored = 0
 
@@ -347,7 +359,7 @@ class ChatRuntime:
         last prompt, not the raw output, and a snapshot is only usable when continued at its end.
         """
         kept = min(self._kv.prompt_len, len(self._kv.tokens))
-        if kept < len(self._kv.tokens) and self._llm._ctx.kv_cache_seq_rm(-1, kept, -1):
+        if kept < len(self._kv.tokens) and self._lib.llama_memory_seq_rm(self._memory, 0, kept, -1):
             del self._kv.tokens[kept:]
         lib = self._lib
         size = lib.llama_state_seq_get_size(self._ctx, 0)
@@ -369,55 +381,23 @@ class ChatRuntime:
         return True
 
     def close(self) -> None:
-        llm, self._llm = self._llm, None
-        if llm is not None:
-            llm.close()
+        """Free the context, then the model (once; later calls do nothing)."""
+        ctx, self._ctx = self._ctx, None
+        model, self._model = self._model, None
+        if ctx:
+            self._lib.llama_free(ctx)
+        if model:
+            self._lib.llama_model_free(model)
+
+    def __del__(self) -> None:
+        # A runtime dropped without close() (a failed test, an exception) must not keep its
+        # model's memory until the process ends. At interpreter exit the library may be gone.
+        with contextlib.suppress(Exception):
+            self.close()
 
 
 def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) // 2)
-
-
-class _BufferTypeOverride(ctypes.Structure):
-    # struct llama_model_tensor_buft_override { const char * pattern; ggml_backend_buffer_type_t buft; }
-    _fields_ = [("pattern", ctypes.c_char_p), ("buft", ctypes.c_void_p)]
-
-
-EXPERT_TENSORS = rb"\.ffn_(up|down|gate)_exps\."  # std::regex_search over tensor names
-
-
-@contextlib.contextmanager
-def _experts_in_host_memory(llama_cpp, enabled: bool):
-    """Load with llama.cpp's tensor buffer override "experts -> CPU buffer".
-
-    llama-cpp-python's `Llama()` has no parameter for it, but it builds its model parameters
-    from `llama_model_default_params()`; for the duration of one load that function returns
-    parameters carrying the override list (the field is declared as a plain pointer there).
-    """
-    if not enabled:
-        yield
-        return
-    lib_dir = Path(llama_cpp.__file__).parent / "lib"
-    candidates = sorted(lib_dir.glob("libggml-cpu.*")) or sorted(lib_dir.glob("ggml-cpu.*"))
-    if not candidates:
-        raise UserError("This llama.cpp build has no CPU backend library to keep the experts in RAM.")
-    cpu_backend = ctypes.CDLL(str(candidates[0]))
-    cpu_backend.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
-    overrides = (_BufferTypeOverride * 2)((EXPERT_TENSORS, cpu_backend.ggml_backend_cpu_buffer_type()),
-                                          (None, None))
-    module = llama_cpp.llama_cpp
-    original = module.llama_model_default_params
-
-    def with_overrides():
-        params = original()
-        params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
-        return params
-
-    module.llama_model_default_params = with_overrides
-    try:
-        yield  # `overrides` stays referenced until the model is loaded: llama.cpp reads it then
-    finally:
-        module.llama_model_default_params = original
 
 
 def gpu_offload_supported() -> bool:

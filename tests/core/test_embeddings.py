@@ -10,7 +10,7 @@ import pytest
 from desktop.core.embeddings import Embedder, Prefixes, prefixes_for
 from desktop.core.errors import UserError
 from desktop.core.jobs import Cancelled, CancelToken
-from tests.fixtures.embedding_models import minilm_gguf, tiny_bert_gguf  # noqa: F401  (session fixtures)
+from tests.fixtures.embedding_models import minilm_gguf, tiny_bert_gguf, write_tiny_bert  # noqa: F401  (session fixtures)
 
 
 @pytest.fixture
@@ -92,7 +92,8 @@ def test_missing_and_invalid_models_are_user_errors(tmp_path: Path) -> None:
         Embedder(tmp_path / "nope.gguf")
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF" + bytes(64))
-    with pytest.raises(UserError, match="Cannot load embedding model"):
+    # llama.cpp's own reason, not only that it failed.
+    with pytest.raises(UserError, match="Cannot load embedding model bad.gguf: bad GGUF version"):
         Embedder(bad)
 
 
@@ -109,3 +110,16 @@ def test_minilm_paraphrases_are_closer_than_unrelated_sentences(minilm: Embedder
     assert a @ b > a @ d + 0.4
     query = minilm.embed_query("router password reset")
     assert query @ a > query @ c
+
+
+def test_a_model_trained_on_short_inputs_gets_its_own_context(tmp_path: Path) -> None:
+    # Positions past the training length have no embeddings: the context shrinks to it, and
+    # longer inputs are cut to fit instead of reading garbage positions.
+    short = write_tiny_bert(tmp_path / "short-bert.gguf", max_positions=128)
+    embedder = Embedder(short)
+    try:
+        assert embedder.context == 128 and embedder.max_input_tokens <= 126
+        vectors = embedder.embed_documents(["the cat sat on the river bank " * 60, "the cat"])
+        assert vectors.shape == (2, embedder.dim) and np.isfinite(vectors).all()
+    finally:
+        embedder.close()

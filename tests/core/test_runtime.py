@@ -141,22 +141,6 @@ def test_bad_model_files_raise_user_errors(bad_models: dict[str, Path], kind: st
         ChatRuntime(bad_models[kind])
 
 
-def test_experts_can_stay_in_host_memory(tiny_gpt_oss: Path) -> None:
-    # On a CPU build the override changes where nothing else would go, but the load path (the
-    # patched parameters and the override list llama.cpp parses) is the one GPU users get.
-    import llama_cpp
-
-    original = llama_cpp.llama_cpp.llama_model_default_params
-    rt = ChatRuntime(tiny_gpt_oss, LoadOptions(n_ctx=512, n_gpu_layers=-1, experts_on_cpu=True))
-    try:
-        stats = GenerationStats()
-        list(rt.stream(_prompt("experts"), Sampling(max_tokens=8), stats=stats))
-        assert stats.tokens == 8
-    finally:
-        rt.close()
-    assert llama_cpp.llama_cpp.llama_model_default_params is original  # the patch is undone
-
-
 def test_a_restored_cache_answers_like_the_live_one(runtime: ChatRuntime) -> None:
     greedy = Sampling(temperature=0.0, max_tokens=12)
     first = [harmony.Turn("user", "Long question about the heat pump. " * 40)]
