@@ -89,16 +89,22 @@ class _ThreadEngine:
         self.runtime.close()
 
 
-def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling, cap_s: float) -> tuple[float, int]:
+def _create_completion_run(model: str, options: LoadOptions, n_ctx: int, prompt: str, sampling: Sampling,
+                           cap_s: float) -> tuple[float, int]:
     """llama-cpp-python's high-level streaming, shown for comparison (the app does not use it):
     (tokens/s, tokens generated), stopped after `cap_s` seconds.
 
+    It gets its own `Llama` with the same options (the app's runtime has no `Llama` inside).
     The clock is read in a stopping criterion, which llama-cpp-python calls after every token:
     its stream may hold text back for a long time (seen: over 280 s for 2,048 tokens of a
     random-weight model on an H200), so checking between yielded chunks would not bound it.
     """
-    llm = runtime._llm
-    llm.reset()
+    llama_cpp = load_llama_cpp()
+    llm = llama_cpp.Llama(model_path=model, n_ctx=n_ctx, n_batch=options.n_batch, n_ubatch=options.n_batch,
+                          n_gpu_layers=options.n_gpu_layers, n_threads=options.n_threads or None,
+                          n_threads_batch=options.n_threads or None,
+                          flash_attn=options.flash_attn if options.flash_attn is not None else options.n_gpu_layers != 0,
+                          verbose=False)
     seen: list[float] = []
     deadline = time.perf_counter() + cap_s
 
@@ -106,13 +112,14 @@ def _create_completion_run(runtime: ChatRuntime, prompt: str, sampling: Sampling
         seen.append(time.perf_counter())
         return seen[-1] > deadline
 
-    for _chunk in llm.create_completion(prompt, max_tokens=sampling.max_tokens, stream=True,
-                                        temperature=sampling.temperature, top_k=sampling.top_k,
-                                        top_p=sampling.top_p, min_p=sampling.min_p, seed=sampling.seed,
-                                        stopping_criteria=load_llama_cpp().StoppingCriteriaList([out_of_time])):
-        pass
-    llm.reset()
-    runtime.reset_cache()
+    try:
+        for _chunk in llm.create_completion(prompt, max_tokens=sampling.max_tokens, stream=True,
+                                            temperature=sampling.temperature, top_k=sampling.top_k,
+                                            top_p=sampling.top_p, min_p=sampling.min_p, seed=sampling.seed,
+                                            stopping_criteria=llama_cpp.StoppingCriteriaList([out_of_time])):
+            pass
+    finally:
+        llm.close()
     n = len(seen)
     return ((n - 1) / (seen[-1] - seen[0]) if n > 1 and seen[-1] > seen[0] else 0.0), n
 
@@ -166,7 +173,9 @@ def bench_decode(model: str, options: LoadOptions, tokens: int, runs: int,
         cc = None
         if with_create_completion:
             cap_s = min(CREATE_COMPLETION_CAP_S, progress.remaining_s)
-            cc, streamed = _create_completion_run(reference, prompt, sampling, cap_s)
+            n_ctx = reference.n_ctx
+            reference.close()  # its memory goes back before the comparison loads its own copy
+            cc, streamed = _create_completion_run(model, options, n_ctx, prompt, sampling, cap_s)
             progress.note(f"create_completion(stream=True): {cc:.1f} tok/s over {streamed} tokens"
                           + (f" (stopped at the {cap_s:.0f} s cap)" if streamed < tokens else ""))
     finally:

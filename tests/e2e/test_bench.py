@@ -76,12 +76,9 @@ def test_the_create_completion_comparison_stops_at_its_cap(tiny_gpt_oss: Path) -
     # Its stream can hold text back for minutes, so the cap is read after every token, not chunk.
     from desktop.bench.decode import PROMPT_TEXT, _create_completion_run
     from desktop.core import harmony
-    from desktop.core.runtime import ChatRuntime, LoadOptions, Sampling
+    from desktop.core.runtime import LoadOptions, Sampling
 
-    runtime = ChatRuntime(tiny_gpt_oss, LoadOptions(n_ctx=4096))
-    try:
-        prompt = harmony.render_prompt((harmony.Turn("user", PROMPT_TEXT),), effort="low")
-        speed, generated = _create_completion_run(runtime, prompt, Sampling(max_tokens=3500, seed=1), cap_s=0.2)
-    finally:
-        runtime.close()
+    prompt = harmony.render_prompt((harmony.Turn("user", PROMPT_TEXT),), effort="low")
+    speed, generated = _create_completion_run(str(tiny_gpt_oss), LoadOptions(n_ctx=4096), 4096, prompt,
+                                              Sampling(max_tokens=3500, seed=1), cap_s=0.2)
     assert speed > 0 and 1 < generated < 3500
