@@ -89,6 +89,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=_startup)
 
+    remote = parts.add_parser("remote", help="a remote engine's decode tokens/s through the app vs a plain client")
+    remote.add_argument("--engine-url", required=True, metavar="URL", help="base URL ending in /v1")
+    remote.add_argument("--engine-model", required=True, metavar="ID")
+    remote.add_argument("--api-key", metavar="KEY")
+    remote.add_argument("--tokens", type=int, default=256, help="tokens per run")
+    remote.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
+    remote.add_argument("--json", action="store_true")
+    remote.set_defaults(handler=_remote)
+
     for sub in parts.choices.values():
         sub.add_argument("--time-limit", type=float, default=DEFAULT_LIMIT_S, metavar="SECONDS",
                          help="stop with a message past this many seconds (default %(default)s); progress goes to stderr")
@@ -107,6 +116,15 @@ def _options(args: argparse.Namespace, ctx: AppContext):
     if getattr(args, "experts_on_cpu", False):
         options = replace(options, experts_on_cpu=True)
     return options
+
+
+def _remote(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.remote import bench_remote
+    from desktop.engine.remote import RemoteConfig
+
+    config = RemoteConfig(args.engine_url, args.engine_model, args.api_key, timeout_s=max(60.0, args.time_limit))
+    _print("remote", bench_remote(config, args.tokens, args.runs, _progress(args)), args.json)
+    return 0
 
 
 def _print(part: str, result: dict, as_json: bool) -> None:

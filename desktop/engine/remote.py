@@ -186,10 +186,10 @@ class RemoteBackend:
         messages = _messages(request, plan.dropped_turns)
         result = TurnResult(prompt=plan.prompt, dropped_turns=plan.dropped_turns, sources=sources,
                             source_warnings=warnings)
-        _Stream(self, job, result).run(self._body(request, sampling, messages))
+        _Stream(self, job, result).run(self.request_body(request, sampling, messages))
         return result
 
-    def _body(self, request: ChatRequest, sampling: Sampling, messages: list[dict[str, str]]) -> dict[str, Any]:
+    def request_body(self, request: ChatRequest, sampling: Sampling, messages: list[dict[str, str]]) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.config.model, "messages": messages, "stream": True,
             "stream_options": {"include_usage": True}, "reasoning_effort": request.effort,
