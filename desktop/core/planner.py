@@ -31,9 +31,10 @@ import logging
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+if TYPE_CHECKING:
+    from gguf import GGMLQuantizationType
 
 from desktop.core.hardware import GIB, Machine, format_gib
 
@@ -409,25 +410,37 @@ def _swa_layers(arch: str, n_layer: int, window: int) -> tuple[bool, ...]:
     return ()  # unknown pattern: count every layer as full attention (the larger estimate)
 
 
-def _nbytes(elements: int, qtype: GGMLQuantizationType) -> int:
-    block, size = GGML_QUANT_SIZES[qtype]
+# (block, bytes) of the types a gpt-oss shape is computed in (F32, F16, Q8_0, BF16, MXFP4), as in
+# gguf's GGML_QUANT_SIZES: the catalog computes a shape when it loads, and gguf brings numpy
+# (~0.2 s) that the window's first frame does not need. Other types are looked up in gguf.
+_QUANT_SIZES = {0: (1, 4), 1: (1, 2), 8: (32, 34), 30: (1, 2), 39: (32, 17)}
+_F32, _Q8_0, _MXFP4 = 0, 8, 39
+
+
+def _nbytes(elements: int, qtype: int) -> int:
+    sizes = _QUANT_SIZES.get(int(qtype))
+    if sizes is None:
+        from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
+
+        sizes = GGML_QUANT_SIZES[GGMLQuantizationType(qtype)]
+    block, size = sizes
     return elements // block * size
 
 
 def gpt_oss_shape(*, name: str = "gpt-oss-20b", n_layer: int = 24, n_embd: int = 2880, n_head: int = 64,
                   n_head_kv: int = 8, head_dim: int = 64, n_expert: int = 32, n_expert_used: int = 4,
                   n_ff_exp: int = 2880, n_vocab: int = 201088, n_ctx_train: int = 131072, sliding_window: int = 128,
-                  expert_type: GGMLQuantizationType = GGMLQuantizationType.MXFP4,
-                  attn_type: GGMLQuantizationType = GGMLQuantizationType.Q8_0,
-                  embd_type: GGMLQuantizationType = GGMLQuantizationType.Q8_0,
-                  output_type: GGMLQuantizationType = GGMLQuantizationType.Q8_0) -> ModelShape:
+                  expert_type: GGMLQuantizationType | int = _MXFP4,
+                  attn_type: GGMLQuantizationType | int = _Q8_0,
+                  embd_type: GGMLQuantizationType | int = _Q8_0,
+                  output_type: GGMLQuantizationType | int = _Q8_0) -> ModelShape:
     """A gpt-oss model's shape from its hyperparameters, before its file is here.
 
     Tensor by tensor as llama.cpp's gpt-oss loader creates them; norms, biases, sinks and the
     router stay F32. The defaults are ggml-org's gpt-oss-20b MXFP4 file: 12,096,569,856 bytes of
     tensors (the 12.1 GB download is this plus the tokenizer in the header).
     """
-    f32 = GGMLQuantizationType.F32
+    f32 = _F32
     q_dim, kv_dim = n_head * head_dim, n_head_kv * head_dim
     experts = 3 * _nbytes(n_embd * n_ff_exp * n_expert, expert_type) + 2 * _nbytes(n_ff_exp * n_expert, f32) \
         + _nbytes(n_embd * n_expert, f32)  # gate, up, down experts and their biases

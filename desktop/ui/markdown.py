@@ -15,16 +15,12 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.styles import get_style_by_name
-from pygments.util import ClassNotFound
+if TYPE_CHECKING:  # imported on first use: the window's first frame needs neither (~90 ms)
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
+    from markdown_it.token import Token
 
 COPY_SCHEME = "copy:"  # href of a code block's Copy link: copy:<index into code_blocks()>
 CITE_SCHEME = "cite:"  # href of a citation: cite:<source number>
@@ -35,9 +31,8 @@ _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]|【(\d{1,3})(?:†[^�
 
 class _Theme:
     def __init__(self, dark: bool) -> None:
-        style = "github-dark" if dark else "default"
-        self.style = style
-        self.code_bg = get_style_by_name(style).background_color if dark else "#f6f8fa"
+        self.style = "github-dark" if dark else "default"
+        self.dark = dark
         # Explicit, because a dark theme built on a light palette keeps a dark-blue link colour.
         self.link = "#4493f8" if dark else "#0969da"
         self.code_fg = "#e6edf3" if dark else "#1f2328"
@@ -46,6 +41,14 @@ class _Theme:
         self.border = "#3d444d" if dark else "#d1d9e0"
         self.muted = "#9198a1" if dark else "#59636e"
 
+    @property
+    def code_bg(self) -> str:
+        if not self.dark:
+            return "#f6f8fa"
+        from pygments.styles import get_style_by_name
+
+        return get_style_by_name(self.style).background_color
+
 
 _THEMES = {dark: _Theme(dark) for dark in (False, True)}
 
@@ -53,12 +56,12 @@ _THEMES = {dark: _Theme(dark) for dark in (False, True)}
 def markdown_to_html(text: str, *, dark: bool) -> str:
     """HTML for a QTextDocument. Code blocks are numbered in document order; the n-th one's Copy
     link is `copy:n` and `code_blocks(text)[n]` is its code."""
-    return _MD.render(text, {"theme": _THEMES[dark], "code_index": 0})
+    return _parsers()[0].render(text, {"theme": _THEMES[dark], "code_index": 0})
 
 
 def code_blocks(text: str) -> list[str]:
     """The code of every fenced or indented code block, in the order `copy:` links number them."""
-    return [_code_of(tok) for tok in _MD.parse(text, {}) if tok.type in ("fence", "code_block")]
+    return [_code_of(tok) for tok in _parsers()[0].parse(text, {}) if tok.type in ("fence", "code_block")]
 
 
 def _code_of(token: Token) -> str:
@@ -68,6 +71,11 @@ def _code_of(token: Token) -> str:
 @lru_cache(maxsize=256)
 def _highlighted(code: str, language: str, dark: bool) -> str:
     # Cached: while an answer streams, its finished code blocks re-render unchanged.
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_by_name(language, stripnl=False) if language else None
     except ClassNotFound:
@@ -138,6 +146,8 @@ def _render_citation(self: Any, tokens: list[Token], idx: int, options: Any, env
 
 def _citations(state: StateCore) -> None:
     """Turns [1] / [1, 2] / 【1】 in plain text (not code, not inside links) into citation tokens."""
+    from markdown_it.token import Token
+
     for block in state.tokens:
         if block.type != "inline" or not block.children:
             continue
@@ -163,12 +173,18 @@ def _citations(state: StateCore) -> None:
 
 
 def _text_token(content: str) -> Token:
+    from markdown_it.token import Token
+
     token = Token("text", "", 0)
     token.content = content
     return token
 
 
-def _build() -> MarkdownIt:
+@lru_cache(maxsize=1)
+def _parsers() -> tuple[MarkdownIt, MarkdownIt]:
+    """The answer renderer and the plain-text reader, built on first use."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.validateLink = lambda url: bool(_SAFE_LINK.match(url.strip()))  # type: ignore[method-assign]
@@ -182,13 +198,9 @@ def _build() -> MarkdownIt:
     md.add_render_rule("link_open", _render_link_open)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("citation", _render_citation)
-    return md
+    return md, MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
-_MD = _build()
-
-
-_PLAIN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 # What the parser leaves of a table cut mid-way (a chunk rarely starts at the header row).
 _TABLE_LEFTOVERS = re.compile(r"(?:\s*\|\s*)+|(?<!\w)[:\-]{3,}(?!\w)")
 
@@ -197,7 +209,7 @@ def plain_text(markdown: str) -> str:
     """The words of a Markdown snippet on one line, without its syntax: no table pipes, no #, *
     or backticks, links as their text. For excerpts shown under an answer."""
     parts: list[str] = []
-    for token in _PLAIN.parse(markdown):
+    for token in _parsers()[1].parse(markdown):
         if token.type == "inline":
             for child in token.children or ():
                 if child.type in ("text", "code_inline"):
