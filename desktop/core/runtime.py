@@ -155,13 +155,15 @@ class ChatRuntime:
             context = context_params(lib, n_ctx=n_ctx, n_batch=opts.n_batch, n_threads=opts.n_threads,
                                      flash_attn=flash)
             self._ctx = lib.llama_init_from_model(self._model, context)
-        if not self._model or not self._ctx:
-            reason = take_first_error() or ("the model did not load" if not self._model else "no context was created")
+        if not self._model:
+            reason = take_first_error() or "no reason given"
+            raise UserError(f"llama.cpp could not load {path.name}: a file this llama.cpp build does not support, "
+                            f"or not enough memory for its weights ({reason}).")
+        if not self._ctx:
+            reason = take_first_error() or "no reason given"
             self.close()
-            raise UserError(
-                f"llama.cpp could not load {path.name}: not enough memory for a context of {n_ctx} tokens, "
-                f"or a file this llama.cpp build does not support ({reason})."
-            )
+            raise UserError(f"llama.cpp loaded {path.name} but not its context: not enough memory for {n_ctx:,} "
+                            f"tokens ({reason}); lower the context length in Settings.")
 
     # -- properties -------------------------------------------------------------------------
     @property

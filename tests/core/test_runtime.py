@@ -141,6 +141,18 @@ def test_bad_model_files_raise_user_errors(bad_models: dict[str, Path], kind: st
         ChatRuntime(bad_models[kind])
 
 
+def test_a_file_llama_cpp_refuses_says_why(tiny_gpt_oss: Path, tmp_path: Path) -> None:
+    # Passes the app's own GGUF check (sizes and settings are right) but lacks a tensor by name:
+    # llama.cpp's own reason reaches the message, and nothing is left loaded.
+    data = tiny_gpt_oss.read_bytes()
+    assert data.count(b"blk.1.attn_sinks") == 1
+    broken = tmp_path / "renamed-tensor.gguf"
+    broken.write_bytes(data.replace(b"blk.1.attn_sinks", b"blk.1.attn_sinkz"))
+    with pytest.raises(UserError, match=r"could not load renamed-tensor.gguf: a file this llama.cpp build does "
+                                        r"not support.*tensor 'blk.1.attn_sinks.weight' not found"):
+        ChatRuntime(broken)
+
+
 def test_a_restored_cache_answers_like_the_live_one(runtime: ChatRuntime) -> None:
     greedy = Sampling(temperature=0.0, max_tokens=12)
     first = [harmony.Turn("user", "Long question about the heat pump. " * 40)]
