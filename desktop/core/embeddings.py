@@ -17,13 +17,15 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.llama_build import load_llama_cpp
 from desktop.core.llama_log import route_to_logging, take_first_error
+
+if TYPE_CHECKING:  # numpy loads with the first embedding, not with the window (~0.1 s)
+    import numpy as np
 
 DEFAULT_CONTEXT = 512
 TEXTS_PER_CALL = 16  # texts per llama.cpp call; cancel is checked between calls
@@ -132,6 +134,8 @@ class Embedder:
         return kept
 
     def _embed(self, texts: list[str], cancel: CancelToken | None) -> np.ndarray:
+        import numpy as np
+
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), TEXTS_PER_CALL):
             if cancel is not None:

@@ -43,11 +43,13 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from desktop.core.errors import UserError
 from desktop.core.library.lite_server import LiteServer
+
+if TYPE_CHECKING:  # only in annotations: numpy is not needed to open the window
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
