@@ -67,7 +67,7 @@ class ServerState:
         self._check_name(requested)
         if self.chat_model is None:
             raise ApiError(503, "No chat model is loaded.", "model_not_loaded")
-        if requested == self.embedding_model and requested != self.chat_model:
+        if requested is not None and requested == self.embedding_model and requested != self.chat_model:
             raise ApiError(400, f"'{requested}' is an embedding model; it cannot chat.", "model_not_chat", "model")
         return self.chat_model
 
@@ -75,7 +75,7 @@ class ServerState:
         self._check_name(requested)
         if self.embedder is None or self.embedding_model is None:
             raise ApiError(503, "No embedding model is loaded (serve --embedding-model PATH).", "model_not_loaded")
-        if requested == self.chat_model and requested != self.embedding_model:
+        if requested is not None and requested == self.chat_model and requested != self.embedding_model:
             raise ApiError(400, f"'{requested}' is a chat model; use '{self.embedding_model}' for embeddings.",
                            "model_not_embedding", "model")
         return self.embedder
