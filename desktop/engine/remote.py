@@ -247,6 +247,9 @@ class _Stream:
         self.stats = result.stats
         self.collector = _Collector(result, time.perf_counter())
         self.pending: list[Delta] = []
+        # The reader adds deltas and the watcher flushes them (a server that pauses mid-answer
+        # must not keep the last words unshown until its next chunk): one lock orders both.
+        self.lock = threading.RLock()
         self.last_flush = 0.0
         self.harmony: StreamParser | None = None  # set when the content turns out to be raw harmony
         self.content_head = ""  # content held until it shows whether it is raw harmony
@@ -263,8 +266,8 @@ class _Stream:
         done = threading.Event()
         try:
             with self.backend._client.stream("POST", "/chat/completions", json=body) as response:
-                watcher = threading.Thread(target=_abort_on_cancel, args=(cancel, done, response),
-                                           name="remote-stop", daemon=True)
+                watcher = threading.Thread(target=self._watch, args=(done, response),
+                                           name="remote-watch", daemon=True)
                 watcher.start()
                 if response.status_code != 200:
                     response.read()
@@ -272,17 +275,21 @@ class _Stream:
                 for line in response.iter_lines():
                     if cancel.cancelled:
                         break
-                    if self._line(line):
-                        break
+                    with self.lock:
+                        if self._line(line):
+                            break
         except httpx.HTTPError as exc:
+            done.set()
             if not cancel.cancelled:
-                self._end()
+                with self.lock:
+                    self._end()
                 started = self.first_at is not None
                 raise RemoteError(self.backend._transport_message(exc, started=started, tokens=self.stats.tokens),
                                   partial=started) from exc
         finally:
             done.set()
-        self._end()
+        with self.lock:
+            self._end()
         if cancel.cancelled:
             self.stats.finish_reason = "cancelled"
         elif self.finish is None:
@@ -293,7 +300,9 @@ class _Stream:
                               else f"The engine at {self.backend.config.host} closed the connection "
                                    f"without an answer.", partial=started)
         else:
-            self.stats.finish_reason = self.finish
+            # A harmony tool call that the server ended as a plain stop still waits for its tool.
+            calls = self.finish == "stop" and self.result.tool_calls
+            self.stats.finish_reason = "tool_calls" if calls else self.finish
 
     def _line(self, line: str) -> bool:
         """Take one SSE line; True at the end of the stream."""
@@ -393,19 +402,23 @@ class _Stream:
             self.stats.tokens = self.usage_tokens
 
 
-def _abort_on_cancel(cancel, done: threading.Event, response: httpx.Response) -> None:
-    """Stop: shut the socket down, which wakes the reader at once even while the server is silent
-    (closing the response alone would wait for the next byte)."""
-    while not done.is_set():
-        if cancel.wait(0.05):
-            stream = response.extensions.get("network_stream")
-            sock = stream.get_extra_info("socket") if stream is not None else None
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-            return
+    def _watch(self, done: threading.Event, response: httpx.Response) -> None:
+        """Flush held deltas when the server pauses; on Stop, shut the socket down, which wakes the
+        reader at once even while the server is silent (closing the response would wait for a byte)."""
+        interval = self.backend._flush_interval_s
+        while not done.is_set():
+            if self.job.cancel.wait(interval):
+                stream = response.extensions.get("network_stream")
+                sock = stream.get_extra_info("socket") if stream is not None else None
+                if sock is not None:
+                    try:
+                        sock.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                return
+            with self.lock:
+                if not done.is_set() and self.pending and time.perf_counter() - self.last_flush >= interval:
+                    self._flush()
 
 
 def _ground(request: ChatRequest, n_ctx: int) -> tuple[list[rag.Source], list[str], ChatRequest]:
