@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-library", action="store_true", help="answer without searching the document library")
     parser.add_argument("--chat", metavar="new|ID",
                         help="continue a saved conversation (or start one with 'new'), stored like the window's")
+    parser.add_argument("--tools", metavar="NAME[,NAME]", help="let the model call these MCP servers' tools")
+    parser.add_argument("--approve-tools", action="store_true", help="allow every tool call without asking")
     remote_options.add_engine_options(parser)
     remote_options.add_library_options(parser)
     parser.set_defaults(handler=run)
@@ -59,6 +61,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.seed is not None:
         sampling = replace(sampling, seed=args.seed)
 
+    if args.tools:  # the tool loop (desktop/commands/ask_tools.py)
+        from desktop.commands import ask_tools
+
+        return ask_tools.run(args, ctx, model_path, effort, sampling, remote)
     load_plan = plan_load(model_path, settings, ctx.paths) if remote is None else None
     backend = LlamaCppBackend() if remote is None else RemoteBackend(remote)
     engine = EngineService(backend)
@@ -68,9 +74,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     try:
         if args.chat:  # before the model loads: a mistyped id is said at once
             store, conversation_id = _conversation(ctx, args.chat)
+        # The library before the model: a library held by the open window is said at once.
+        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token)
         model = (remote_options.connect(backend) if isinstance(backend, RemoteBackend)
                  else backend.load(model_path, lambda: load_plan).result())
-        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token)
         retrieve = None
         if library is not None:
             top_k = settings.library.top_k
@@ -149,14 +156,20 @@ def _open_library(ctx: AppContext, uri: str | None = None, token: str | None = N
     if not ctx.settings.library.embedding_model_path or (
             not uri and not (ctx.paths.data_dir / "library.sqlite3").exists()):
         return None
-    from desktop.core.library import Library
+    from desktop.core.library import Library, LibraryInUse
 
+    library = None
     try:
         library = Library.open(ctx, uri=uri, token=token)
         if not uri and not any(d.status == "indexed" for d in library.documents()):
             library.close()
             return None
         library.load()
+    except LibraryInUse:  # its documents were asked for: no silent answer without them
+        if library is not None:
+            library.close()
+        raise UserError("The library is in use by the open window; close the window, or pass "
+                        "--no-library to answer without it.") from None
     except UserError as exc:
         print(f"warning: answering without the library: {exc}", file=sys.stderr)
         return None

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -348,3 +349,75 @@ def test_crash_mid_document_is_never_shown_as_indexed(tmp_path: Path, tiny_bert_
         record = library.documents()[0]
         assert record.status == INDEXED
         assert library.chunk_count(doc) == record.chunks == report.chunks  # stale chunks cleaned up
+
+
+# ── lifecycle: close and re-open while a question is being searched ─────────────────────────
+
+def _indexed(tmp_path: Path, model: Path) -> tuple[Path, Path]:
+    docs = tmp_path / "docs"
+    write_corpus(docs, {name: TOPICS[name] for name in ("heat-pump", "router", "sourdough")})
+    with _open(tmp_path, model) as library:
+        assert len(library.add([docs]).indexed) == 3
+    return tmp_path, docs
+
+
+def test_close_waits_for_the_search_in_flight_then_refuses_clearly(tmp_path: Path, tiny_bert_gguf: Path) -> None:
+    root, docs = _indexed(tmp_path, tiny_bert_gguf)
+    library = _open(root, tiny_bert_gguf)  # fresh: its first search starts the store and the model
+    outcome: list = []
+
+    def ask() -> None:
+        try:
+            outcome.append(library.search("heat pump defrost", top_k=3))
+        except Exception as exc:  # noqa: BLE001 - the test reports what the thread saw
+            outcome.append(exc)
+
+    searcher = threading.Thread(target=ask)
+    searcher.start()
+    while library.calls_in_flight == 0 and not outcome:
+        time.sleep(0.001)  # until the search is inside the library (starting its store takes seconds)
+    library.close()  # what the library thread does when the window closes or re-opens
+    searcher.join()
+    assert isinstance(outcome[0], list) and len(outcome[0]) == 3, outcome  # it completed, with hits
+    with pytest.raises(UserError, match="The library was closed"):
+        library.search("heat pump", top_k=3)
+    with pytest.raises(UserError, match="The library was closed"):
+        library.documents()
+    library.close()  # twice is harmless
+    with _open(root, tiny_bert_gguf) as again:  # the store was released: the folder opens at once
+        assert len(again.search("router", top_k=3)) == 3
+
+
+def test_reopen_on_another_model_while_searches_run_never_crashes(tmp_path: Path, tiny_bert_gguf: Path) -> None:
+    from tests.fixtures.embedding_models import write_tiny_bert
+
+    root, docs = _indexed(tmp_path, tiny_bert_gguf)
+    other = write_tiny_bert(tmp_path / "other-bert.gguf", hidden=48, seed=3)  # another vector space
+    library = _open(root, tiny_bert_gguf)
+    stop = threading.Event()
+    seen: list = []
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(len(library.search("sourdough starter", top_k=3)))
+            except Exception as exc:  # noqa: BLE001 - any failure is reported below
+                seen.append(exc)
+
+    searcher = threading.Thread(target=keep_asking)
+    searcher.start()
+    try:
+        for model in (other, tiny_bert_gguf) * 3:
+            while library.calls_in_flight == 0:
+                time.sleep(0.0005)  # re-open while a search is inside the embedder or the store
+            library.reopen(model)
+    finally:
+        stop.set()
+        searcher.join()
+    errors = [item for item in seen if isinstance(item, Exception)]
+    assert not errors, errors[:3]
+    # Back on the first model: its documents are found; on the other one nothing was indexed.
+    assert seen and set(seen) <= {0, 3}
+    assert len(library.search("router", top_k=3)) == 3
+    assert [r.status for r in library.documents()] == [INDEXED] * 3
+    library.close()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +19,7 @@ from desktop.paths import AppPaths
 from desktop.settings import Settings, save_settings
 from tests.fixtures.corpus import TOPICS, write_corpus
 from tests.fixtures.documents import write_pdf, write_zip
-from tests.fixtures.embedding_models import minilm_gguf  # noqa: F401  (session fixture)
+from tests.fixtures.embedding_models import minilm_gguf, tiny_bert_gguf  # noqa: F401  (session fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -166,3 +171,45 @@ def test_ctrl_c_cancels_between_batches(tmp_path: Path, app_home: Path) -> None:
     assert "indexing was cancelled; add the file again" in rest
     assert "(cancelled)" in rest
     assert "Traceback" not in rest
+
+
+def test_commands_say_in_one_line_that_the_open_window_holds_the_library(
+        docs: Path, tiny_bert_gguf: Path, tiny_gpt_oss: Path, app_home: Path) -> None:
+    paths = AppPaths.under(app_home).ensure()
+    settings = Settings()
+    save_settings(paths.settings_file, replace(settings, library=replace(
+        settings.library, embedding_model_path=str(tiny_bert_gguf))))
+    assert run_cli(["library", "add", str(docs / "heat-pump.md")]) == 0  # indexed before the window opens
+    env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(app_home), "QT_QPA_PLATFORM": "offscreen"}
+
+    def cli(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "desktop", *argv], env=env, capture_output=True,
+                              text=True, timeout=300, cwd=Path(__file__).resolve().parents[2])
+
+    window = subprocess.Popen([sys.executable, "-m", "desktop"], env=env, cwd=Path(__file__).resolve().parents[2],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        log = paths.log_dir / "app.log"
+        deadline = time.monotonic() + 120
+        while window.poll() is None and time.monotonic() < deadline and not (
+                log.exists() and "window shown" in log.read_text(encoding="utf-8")):
+            time.sleep(0.1)
+        assert window.poll() is None, "the window did not start"
+        in_use = "error: The library is in use by the open window"
+        for argv in (["library", "search", "heat pump"], ["library", "add", str(docs / "router.txt")],
+                     ["library", "remove", str(docs / "heat-pump.md")]):
+            done = cli(*argv)
+            assert done.returncode == 1 and done.stderr.startswith(in_use), (argv, done.stderr)
+            assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+        asked = cli("ask", "hi", "--model", str(tiny_gpt_oss), "--max-tokens", "2")
+        assert asked.returncode == 1, asked.stderr
+        assert asked.stderr.strip() == ("error: The library is in use by the open window; close the window, "
+                                        "or pass --no-library to answer without it.")
+        assert cli("ask", "hi", "--model", str(tiny_gpt_oss), "--max-tokens", "2", "--no-library").returncode == 0
+        listed = cli("library", "list")  # the catalog is not the store: listing still works
+        assert listed.returncode == 0 and "heat-pump.md" in listed.stdout
+    finally:
+        window.kill()
+        window.wait()
+    # The window is gone (killed): its lock went with it.
+    assert run_cli(["library", "search", "heat pump"]) == 0

@@ -18,6 +18,14 @@ a folder being added are removed from the library.
 Watched folders: `set_watched(folder)` records the folder; the app calls `rescan_watched()` from
 its worker on a timer (e.g. every minute while idle). A rescan of unchanged folders only stats
 files, so it is cheap; no file-system notification library is needed.
+
+Lifecycle: every call holds the library while it runs (`lifecycle.Lifecycle`). `close()` and
+`reopen(model)` wait for the calls in flight (at most `RETIRE_WAIT_S`), so a question being
+searched on the LLM thread never has its embedder freed under it; a call after `close()` raises
+`LibraryClosed`, a one-line UserError.
+
+One program per store: Milvus Lite serves a folder to one process. A Library that the CLI opens
+(`Library.open(ctx)`) on the data folder of an open window says so at once (`LibraryInUse`).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from desktop.core.documents import (
 )
 from desktop.core.embeddings import Embedder
 from desktop.core.errors import UserError
+from desktop.core.instance_lock import held_by_window
 from desktop.core.jobs import Cancelled, CancelToken, Progress, ProgressCallback
 from desktop.core.library.catalog import (
     ERROR,
@@ -52,6 +61,7 @@ from desktop.core.library.catalog import (
     DocumentRecord,
     doc_id_for,
 )
+from desktop.core.library.lifecycle import CLOSED_MESSAGE, LibraryClosed, Lifecycle
 from desktop.core.library.scan import ScanResult, absolute, scan
 from desktop.core.library.store import ChunkRow, StoredDocument, VectorStore, collection_name, is_lite_uri
 
@@ -62,6 +72,9 @@ log = logging.getLogger(__name__)
 
 SEARCH_MODES = ("hybrid", "dense", "bm25")
 BATCH_CHUNKS = 16  # chunks embedded and inserted per step; a cancel lands within one step
+RETIRE_WAIT_S = 30.0  # close/reopen wait this long for calls in flight, then leave the freeing to them
+IN_USE_MESSAGE = ("The library is in use by the open window (one program at a time can use it); "
+                  "close the window and try again, or use the window's Library pane.")
 NO_MODEL_MESSAGE = ("No embedding model is set. Choose one in Settings > Library, or pass "
                     "--embedding-model PATH (a GGUF embedding model).")
 
@@ -111,12 +124,18 @@ class AddReport:
         return bool(self.indexed or self.unchanged or self.removed)
 
 
+class LibraryInUse(UserError):
+    """The data folder's window holds the store (see `instance_lock`)."""
+
+
 class Library:
     def __init__(self, uri: str, catalog_path: Path, embedding_model: str | Path | None, *,
                  chunk_tokens: int = 256, chunk_overlap: int = 32,
-                 reader: DocumentReader | None = None, token: str | None = None, owner: str = "") -> None:
+                 reader: DocumentReader | None = None, token: str | None = None, owner: str = "",
+                 window_data_dir: Path | None = None) -> None:
         """`token` and `owner` are for a Milvus server: its credentials, and this install's id
-        in a collection that other machines share (see `store`)."""
+        in a collection that other machines share (see `store`). `window_data_dir`: the data
+        folder whose open window would hold this (Lite) store."""
         self.uri = uri
         self._token = token
         self._owner = owner
@@ -134,6 +153,8 @@ class Library:
         # Its child starts with the first file read; a library that only searches never has one.
         self._reader = reader or DocumentReader()
         self._owns_reader = reader is None
+        self._life = Lifecycle()
+        self._window_data_dir = window_data_dir
 
     @classmethod
     def open(cls, ctx: AppContext, embedding_model: str | Path | None = None,
@@ -146,7 +167,8 @@ class Library:
         uri = uri or str(ctx.paths.library_db)
         return cls(uri, catalog_path(ctx.paths.data_dir, uri), embedding_model or settings.embedding_model_path,
                    chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap, token=token,
-                   owner="" if is_lite_uri(uri) else install_id(ctx.paths.data_dir))
+                   owner="" if is_lite_uri(uri) else install_id(ctx.paths.data_dir),
+                   window_data_dir=ctx.paths.data_dir if uri == str(ctx.paths.library_db) else None)
 
     # ── lifecycle ────────────────────────────────────────────────────────────────────────
 
@@ -165,21 +187,56 @@ class Library:
 
         Call it from a worker at start-up so the first question does not pay for it.
         """
-        fingerprint = self.model_fingerprint
-        if fingerprint:
-            self._vector_store().load(collection_name(fingerprint))
+        with self._life.using():
+            fingerprint = self.model_fingerprint
+            if fingerprint:
+                self._vector_store().load(collection_name(fingerprint))
 
-    def close(self) -> None:
-        if self._owns_reader:
-            self._reader.close()
-        for embedder in (self._doc_embedder, self._query_embedder):
-            if embedder is not None:
-                embedder.close()
-        self._doc_embedder = self._query_embedder = None
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-        self._catalog.close()
+    def close(self, wait_s: float = RETIRE_WAIT_S) -> None:
+        """Free everything once the calls in flight end (see the module docstring); idempotent."""
+        def detach():
+            with self._store_lock, self._embedder_lock:
+                parts = (self._doc_embedder, self._query_embedder, self._store)
+                self._doc_embedder = self._query_embedder = self._store = None
+
+            def release() -> None:
+                if self._owns_reader:
+                    self._reader.close()
+                for part in parts:
+                    if part is not None:
+                        part.close()
+                self._catalog.close()
+            return release
+
+        self._life.retire(detach, wait_s, close=True)
+
+    def reopen(self, embedding_model: str | Path | None, wait_s: float = RETIRE_WAIT_S) -> None:
+        """Use another embedding model (another collection of the same store and catalog).
+
+        Searches in flight end on the old model first; the old embedders are freed after them.
+        """
+        def detach():
+            with self._embedder_lock:
+                old = (self._doc_embedder, self._query_embedder)
+                self._doc_embedder = self._query_embedder = None
+                self._model_path = Path(embedding_model).expanduser() if embedding_model else None
+
+            def release() -> None:
+                for embedder in old:
+                    if embedder is not None:
+                        embedder.close()
+            return release
+
+        self._life.retire(detach, wait_s)
+
+    @property
+    def closed(self) -> bool:
+        return self._life.closed
+
+    @property
+    def calls_in_flight(self) -> int:
+        """Searches and other calls running now (a close or re-open waits for them)."""
+        return self._life.users
 
     def __enter__(self) -> Library:
         return self
@@ -191,9 +248,11 @@ class Library:
 
     def documents(self) -> list[DocumentRecord]:
         """Every file the library knows, with its status; stale states explained."""
-        fingerprint = self.model_fingerprint
+        with self._life.using():
+            fingerprint = self.model_fingerprint
+            stored = self._catalog.all()
         records = []
-        for record in self._catalog.all():
+        for record in stored:
             if record.status == INDEXING and record.path != self._in_progress:
                 record = _with(record, ERROR, "indexing did not finish; add the file again")
             elif record.status == INDEXED and fingerprint and record.model != fingerprint:
@@ -202,7 +261,8 @@ class Library:
         return records
 
     def watched_folders(self) -> list[str]:
-        return self._catalog.watched()
+        with self._life.using():
+            return self._catalog.watched()
 
     def search(self, query: str, top_k: int = 3, mode: str = "hybrid") -> list[Hit]:
         """The `top_k` best chunks for `query`: "hybrid" (dense + BM25, RRF), "dense" or "bm25"."""
@@ -210,16 +270,17 @@ class Library:
             raise ValueError(f"mode must be one of {SEARCH_MODES}, not {mode!r}")
         if not query.strip():
             return []
-        fingerprint = self._require_model()
-        name = collection_name(fingerprint)
-        store = self._vector_store()
-        if not store.exists(name):
-            return []
-        vector = self._embedder("query").embed_query(query) if mode in ("hybrid", "dense") else None
-        text = query if mode in ("hybrid", "bm25") else None
-        valid = self._catalog.indexed_ids(fingerprint)
-        # Ask for extra: chunks of documents being re-indexed are dropped below.
-        stored = store.search(name, vector, text, limit=max(top_k * 3, top_k + 8))
+        with self._life.using():  # a close or re-open waits for this search
+            fingerprint = self._require_model()
+            name = collection_name(fingerprint)
+            store = self._vector_store()
+            if not store.exists(name):
+                return []
+            vector = self._embedder("query").embed_query(query) if mode in ("hybrid", "dense") else None
+            text = query if mode in ("hybrid", "bm25") else None
+            valid = self._catalog.indexed_ids(fingerprint)
+            # Ask for extra: chunks of documents being re-indexed are dropped below.
+            stored = store.search(name, vector, text, limit=max(top_k * 3, top_k + 8))
         hits = [Hit(path=h.path, page=h.page, heading=h.heading, score=h.score, text=h.text,
                     char_start=h.char_start, char_end=h.char_end, chunk_index=h.chunk_index)
                 for h in stored if h.doc_id in valid or self._others(h)]
@@ -236,17 +297,19 @@ class Library:
         """What a server collection holds from other machines (empty on Lite)."""
         if not self._owner:
             return []
-        store = self._vector_store()  # an unreachable server is said here, also without a model
-        fingerprint = self.model_fingerprint
-        if not fingerprint:
-            return []
-        return [d for d in store.documents(collection_name(fingerprint)) if d.owner != self._owner]
+        with self._life.using():
+            store = self._vector_store()  # an unreachable server is said here, also without a model
+            fingerprint = self.model_fingerprint
+            if not fingerprint:
+                return []
+            return [d for d in store.documents(collection_name(fingerprint)) if d.owner != self._owner]
 
     def chunk_count(self, path: str | os.PathLike[str] | None = None) -> int:
         """Chunks stored for one document (or all); for tests and diagnostics."""
-        fingerprint = self._require_model()
-        doc_id = doc_id_for(str(absolute(path))) if path is not None else None
-        return self._vector_store().count(collection_name(fingerprint), doc_id)
+        with self._life.using():
+            fingerprint = self._require_model()
+            doc_id = doc_id_for(str(absolute(path))) if path is not None else None
+            return self._vector_store().count(collection_name(fingerprint), doc_id)
 
     @property
     def texts_embedded(self) -> int:
@@ -267,9 +330,9 @@ class Library:
         `retry_failed=False` (periodic rescans) keeps the verdict on a file that failed to parse
         until its size or mtime changes; a user's own add always tries again.
         """
-        fingerprint = self._require_model()
         cancel = cancel or CancelToken()
-        with self._write_lock:
+        with self._life.using(), self._write_lock:
+            fingerprint = self._require_model()
             started = time.monotonic()
             self._reader.prestart()  # the reader starts while the store opens and the folder is scanned
             self._vector_store()  # fail before touching the catalog if the store cannot open
@@ -297,18 +360,20 @@ class Library:
     def rescan_watched(self, cancel: CancelToken | None = None,
                        progress: ProgressCallback | None = None) -> AddReport:
         """Pick up changes in watched folders (new, changed, removed files)."""
-        folders = self._catalog.watched()
+        with self._life.using():
+            folders = self._catalog.watched()
         if not folders:
             return AddReport()
         return self.add(folders, cancel, progress, retry_failed=False)
 
     def set_watched(self, folder: str | os.PathLike[str], watched: bool = True) -> None:
-        self._catalog.set_watched(str(absolute(folder)), watched)
+        with self._life.using():
+            self._catalog.set_watched(str(absolute(folder)), watched)
 
     def remove(self, path: str | os.PathLike[str]) -> list[str]:
         """Forget a file, or every file under a folder; returns the paths removed."""
         target = str(absolute(path))
-        with self._write_lock:
+        with self._life.using(), self._write_lock:
             records = self._catalog.under(target)
             if records:
                 self._vector_store()
@@ -478,6 +543,8 @@ class Library:
 
     def _embedder(self, role: str) -> Embedder:
         with self._embedder_lock:
+            if self._life.closed:  # never load a model again once closed
+                raise LibraryClosed(CLOSED_MESSAGE)
             if role == "documents":
                 if self._doc_embedder is None:
                     self._doc_embedder = Embedder(self._model_path)
@@ -488,7 +555,12 @@ class Library:
 
     def _vector_store(self) -> VectorStore:
         with self._store_lock:
+            if self._life.closed:  # never start a store server again once closed
+                raise LibraryClosed(CLOSED_MESSAGE)
             if self._store is None:
+                # Asked first: the store's own lock refuses only after a wait, and less clearly.
+                if self._window_data_dir is not None and held_by_window(self._window_data_dir):
+                    raise LibraryInUse(IN_USE_MESSAGE)
                 self._store = VectorStore(self.uri, token=self._token, owner=self._owner)
             return self._store
 
