@@ -14,7 +14,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup, api")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -81,6 +81,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     store.add_argument("--queries", type=int, default=50)
     store.add_argument("--json", action="store_true")
     store.set_defaults(handler=_store)
+
+    api = parts.add_parser("api", help="the local API's streaming vs the app's own path; parallel API streams")
+    api.add_argument("--model", required=True, help="GGUF file")
+    api.add_argument("--tokens", type=int, default=256, help="tokens per answer")
+    api.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
+    api.add_argument("--streams", type=int, default=4, help="API streams at once for the parallel figure")
+    api.add_argument("--ctx", type=int, default=4096, help="context length")
+    api.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    api.add_argument("--json", action="store_true")
+    api.set_defaults(handler=_api)
 
     startup = parts.add_parser("startup", help="cold start of the window (no model)")
     startup.add_argument("--runs", type=int, default=5)
@@ -261,4 +271,14 @@ def _startup(args: argparse.Namespace, ctx: AppContext) -> int:
     else:
         print(f"window cold start: median {result['cold_start_s_median']:.2f} s, "
               f"best {result['cold_start_s_min']:.2f} s over {args.runs} runs")
+    return 0
+
+
+def _api(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.api import bench_api
+
+    if args.tokens < 2 or args.runs < 1 or args.streams < 1:
+        raise UserError("--tokens must be at least 2, --runs and --streams at least 1.")
+    _print("api", bench_api(args.model, _options(args, ctx), args.tokens, args.runs, args.streams,
+                            _progress(args)), args.json)
     return 0
