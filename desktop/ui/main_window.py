@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 
 from PySide6.QtCore import QEvent, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -89,6 +90,10 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     def _start_engine(self) -> None:
+        from desktop.ui.markdown import warm_up
+
+        # The renderer's imports run on a worker now rather than on the UI thread at the first answer.
+        threading.Thread(target=warm_up, name="markdown-warm-up", daemon=True).start()
         self.chat.refresh_models()
         self.chat.load_configured_model()
 

@@ -205,6 +205,15 @@ def _parsers() -> tuple[MarkdownIt, MarkdownIt]:
 _TABLE_LEFTOVERS = re.compile(r"(?:\s*\|\s*)+|(?<!\w)[:\-]{3,}(?!\w)")
 
 
+def warm_up() -> None:
+    """Import and build the parsers now (from a worker once the window is up), so the first
+    answer does not wait ~0.3 s for them on the UI thread."""
+    _parsers()
+    from pygments import highlight  # noqa: F401
+    from pygments.formatters import HtmlFormatter  # noqa: F401
+    from pygments.lexers import get_lexer_by_name  # noqa: F401
+
+
 def plain_text(markdown: str) -> str:
     """The words of a Markdown snippet on one line, without its syntax: no table pipes, no #, *
     or backticks, links as their text. For excerpts shown under an answer."""
