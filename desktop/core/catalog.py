@@ -17,7 +17,9 @@ import json
 import logging
 import os
 import re
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -292,6 +294,18 @@ class InstalledModel:
     entry: CatalogEntry | None
 
 
+def _catalog_file_version() -> tuple[str, int, int] | None:
+    """The catalog file named in the environment, with its size and mtime: an edited file is read again."""
+    path = os.environ.get(CATALOG_ENV)
+    if not path:
+        return None
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return (path, -1, -1)
+    return (path, info.st_size, info.st_mtime_ns)
+
+
 class Catalog:
     """Known models + what is in the models folder. All file work; no Qt, no threads."""
 
@@ -304,13 +318,23 @@ class Catalog:
 
     @classmethod
     def for_window(cls, models_dir: Path, cache_dir: Path) -> Catalog:
-        """As the window needs it: a malformed catalog file is reported (`problem`), not fatal."""
-        try:
-            return cls(models_dir, cache_dir)
-        except UserError as exc:
-            catalog = cls(models_dir, cache_dir, CATALOG)
-            catalog.problem = f"{exc} Showing the built-in catalog."
-            return catalog
+        """As the window needs it: a malformed catalog file is reported (`problem`), not fatal.
+
+        One per models folder (and catalog file version) while anything holds it: the window's
+        panes, its downloads and the Models view all get the same instance, so the catalog file
+        is read once and every view sees the same `problem` and the same Hub metadata.
+        """
+        key = (Path(models_dir).resolve(), Path(cache_dir).resolve(), _catalog_file_version())
+        with _WINDOW_CATALOGS_LOCK:
+            shared = _WINDOW_CATALOGS.get(key)
+            if shared is None:
+                try:
+                    shared = cls(models_dir, cache_dir)
+                except UserError as exc:
+                    shared = cls(models_dir, cache_dir, CATALOG)
+                    shared.problem = f"{exc} Showing the built-in catalog."
+                _WINDOW_CATALOGS[key] = shared
+            return shared
 
     # -- lookup ------------------------------------------------------------------------------
     def get(self, name: str) -> CatalogEntry:
@@ -566,3 +590,7 @@ def _resolved(path: str) -> Path:
 def _key(entry: CatalogEntry) -> str:
     return f"{entry.repo_id}/{entry.filename}"
 
+
+# The window's catalogs (`Catalog.for_window`), kept only while something holds them.
+_WINDOW_CATALOGS: weakref.WeakValueDictionary[tuple, Catalog] = weakref.WeakValueDictionary()
+_WINDOW_CATALOGS_LOCK = threading.Lock()
