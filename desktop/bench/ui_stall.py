@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import random
 import statistics
+import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from desktop.bench.library import corpus_home, nearest_rank
 from desktop.context import AppContext
@@ -59,19 +61,65 @@ def _beat_while(start: Callable[[], None], running: Callable[[], bool]) -> dict[
     }
 
 
+# The conversation store's calls that the window may make on its UI thread.
+_STORE_CALLS = ("list", "search", "get", "messages", "message", "create", "rename", "set_settings", "delete",
+                "restore", "truncate_after", "add_user_message", "start_assistant_message", "update_partial",
+                "finish_assistant_message", "export_markdown", "export_json")
+
+
+def _time_store_on_ui_thread(store: Any) -> list[float]:
+    """Milliseconds of every store call the UI thread makes from now on (workers' are not counted):
+    what SQLite can cost the window directly, whatever else the machine is doing."""
+    spent: list[float] = []
+    ui = threading.current_thread()
+    for name in _STORE_CALLS:
+        call = getattr(store, name)
+
+        def timed(*args: Any, _call: Callable[..., Any] = call, **kwargs: Any) -> Any:
+            if threading.current_thread() is not ui:
+                return _call(*args, **kwargs)
+            started = time.perf_counter()
+            try:
+                return _call(*args, **kwargs)
+            finally:
+                spent.append((time.perf_counter() - started) * 1000)
+        setattr(store, name, timed)
+    return spent
+
+
 def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]:
+    """Stream an answer, then use the sidebar as a person would (search, open, rename)."""
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=model, context_length=max(4096, tokens * 2))
                         .with_section("sampling", max_tokens=tokens))
     _app, window = _window(ctx)  # (holding the QApplication keeps it alive)
     _wait_until(lambda: window.engine.model is not None)
-    window.chat.input.setPlainText("Write a very long answer with lists, tables and code.")
-    gaps = _beat_while(window.chat.send, lambda: window.engine.busy)
-    result = window.chat.last_result
+    store_ms = _time_store_on_ui_thread(window.store)
+    chat = window.chat
+    chat.input.setPlainText("Write a very long answer with lists, tables and code.")
+
+    def stream_then_browse() -> None:
+        chat.send()
+        _wait_until(lambda: not window.engine.busy)
+        conversation = chat.conversation_id
+        chat.new_conversation()
+        chat.sidebar.search.setText("tables")
+        chat.sidebar.refresh()
+        chat.sidebar.search.clear()
+        if conversation is not None:
+            chat.open_conversation(conversation)
+            window.store.rename(conversation, "A long answer")
+            chat.sidebar.refresh()
+
+    browsed: list[bool] = []
+    gaps = _beat_while(lambda: (stream_then_browse(), browsed.append(True)), lambda: not browsed)
+    result = chat.last_result
     window.close()
     return {
         "tokens": result.stats.tokens if result else 0,
         "tokens_per_s": round(result.stats.tokens_per_s, 1) if result else 0.0,
         **gaps,
+        "store_calls_on_ui_thread": len(store_ms),
+        "store_ms_on_ui_thread_max": round(max(store_ms, default=0.0), 2),
     }
 
 
