@@ -10,6 +10,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from desktop.context import AppContext
 from desktop.core.chat import plan_load, sampling_from_settings
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     model_path = args.model or settings.model.chat_model_path
     if not model_path:
         raise UserError("No model chosen: pass --model PATH (a gpt-oss .gguf file) or pick one in the app.")
+    if not Path(model_path).expanduser().is_file():
+        raise UserError(f"Model not found: {model_path}")
     if not args.api_key and not is_loopback(args.host):
         raise UserError(f"Serving on {args.host} makes the model reachable from other computers: "
                         "pass --api-key KEY, or keep the default host 127.0.0.1.")
@@ -50,6 +53,10 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
     embedding_path = args.embedding_model or settings.library.embedding_model_path or None
+    if embedding_path and not args.embedding_model and not Path(embedding_path).is_file():
+        # The library's model was moved or deleted: chat still serves; /v1/embeddings says why not.
+        print(f"warning: serving without embeddings: {embedding_path} is missing", file=sys.stderr)
+        embedding_path = None
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

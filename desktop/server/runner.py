@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 import time
 
@@ -22,7 +24,7 @@ class ApiServer:
         self._server = uvicorn.Server(uvicorn.Config(
             build_app(state, config), host=config.host, port=config.port, log_level="warning",
             access_log=False, lifespan="off", timeout_graceful_shutdown=5))
-        self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
+        self._thread: threading.Thread | None = None
         self.port: int | None = None
 
     @property
@@ -34,15 +36,33 @@ class ApiServer:
         """Listen; returns the base URL (with the real port when the config asked for port 0).
 
         Raises OSError with one line when the address cannot be bound (port in use, no such host)."""
+        listening = self._bind()  # here, so that a refusal is this thread's one-line error
+        self.port = listening.getsockname()[1]
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [listening]},
+                                        name="api-server", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise OSError(f"Could not listen on {self.config.host}:{self.config.port} "
-                              "(is the port in use, or the address not on this computer?).")
+                raise OSError(f"The API server did not start on {self.config.host}:{self.port}.")
             time.sleep(0.01)
-        self.port = self._server.servers[0].sockets[0].getsockname()[1]
         return self.base_url
+
+    def _bind(self) -> socket.socket:
+        host, port = self.config.host, self.config.port
+        try:
+            family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+            listening = socket.socket(family, kind, proto)
+        except OSError as exc:
+            raise OSError(f"Could not listen on {host}:{port}: {exc.strerror or exc}.") from None
+        try:
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listening.bind(address)
+        except OSError as exc:
+            listening.close()
+            reason = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+            raise OSError(f"Could not listen on {host}:{port}: {reason}.") from None
+        return listening
 
     def stop_listening(self) -> None:
         """Take no new requests; the open ones go on (cancel them on the engine to end them)."""
@@ -51,5 +71,5 @@ class ApiServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop listening and wait for the open requests to end."""
         self.stop_listening()
-        if self._thread.is_alive():
+        if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout)

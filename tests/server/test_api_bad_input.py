@@ -3,6 +3,7 @@ goes on serving; the key is checked; a server without a key never leaves loopbac
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +110,16 @@ def test_without_a_key_it_refuses_to_listen_beyond_this_computer(scripted_gpt_os
     assert process.wait(timeout=60) == 1 and line == ""
     message = stderr.read_text().strip()
     assert message.startswith("error: ") and "--api-key" in message and len(message.splitlines()) == 1
+
+
+def test_a_port_in_use_or_a_missing_model_is_one_line_and_exit_1(scripted_gpt_oss: Path, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        process, line, stderr = start_serve("--model", str(scripted_gpt_oss), "--port", port, home=tmp_path / "a")
+        assert process.wait(timeout=60) == 1 and line == ""
+        assert stderr.read_text().strip().splitlines()[-1] == f"error: Could not listen on 127.0.0.1:{port}: the port is in use."
+    process, line, stderr = start_serve("--model", str(tmp_path / "gone.gguf"), home=tmp_path / "b")
+    assert process.wait(timeout=60) == 1 and line == ""
+    assert stderr.read_text().strip() == f"error: Model not found: {tmp_path / 'gone.gguf'}"

@@ -137,3 +137,20 @@ def test_ctrl_c_stops_serve_cleanly_while_a_stream_runs(scripted_gpt_oss: Path, 
         reply = http.post("/chat/completions", json={"messages": [{"role": "user", "content": "Hello"}]})
         assert reply.json()["choices"][0]["message"]["content"] == PLAIN.answer
     # serving() asserts exit code 0 and nothing more on stdout after the ready line
+
+
+def test_a_conversation_longer_than_the_context_is_400_and_the_next_one_runs(
+        engine: _WatchedEngine, tmp_path: Path) -> None:
+    server = _server(engine, tmp_path)
+    try:
+        with httpx.Client(base_url=server.base_url, timeout=120) as http:
+            too_long = http.post("/chat/completions", json={
+                "messages": [{"role": "user", "content": "the world " * 20_000}], "max_completion_tokens": 5})
+            assert too_long.status_code == 400
+            assert too_long.json()["error"]["code"] == "context_length_exceeded"
+            fine = http.post("/chat/completions", json={"messages": [{"role": "user", "content": "hi"}],
+                                                        "max_completion_tokens": 5})
+        assert fine.status_code == 200 and fine.json()["usage"]["completion_tokens"] == 5
+        assert fine.json()["choices"][0]["finish_reason"] == "length"
+    finally:
+        server.stop()
