@@ -1,6 +1,11 @@
 """Offline proof: the app's flows run in a network namespace and reach nothing but loopback.
 
-    run_offline_proof(args) -> dict      (Linux, root: uses unshare(1), mount(8) and ip(8))
+    run_offline_proof(args) -> dict      (Linux: uses unshare(1), mount(8) and ip(8))
+
+Root is not needed: as a normal user the namespaces are made inside a user namespace
+(`unshare --user --map-root-user`), where the user is root over its own network and mounts
+only. Where the kernel refuses user namespaces (a sysctl, or a container's seccomp filter),
+the proof says so in one line.
 
 Every flow (settings, library add / search / list, CLI ask with and without a conversation,
 chats list, models list, hw, and the window offscreen: model load, one chat turn, the Library
@@ -199,9 +204,28 @@ def _visible_inside(model: Path, work: Path) -> Path:
     return model
 
 
+def namespace_command() -> list[str]:
+    """The unshare(1) command for a network and mount namespace, as root or as a normal user.
+
+    Raises SystemExit with one line saying why when this machine cannot make them.
+    """
+    missing = [tool for tool in ("unshare", "mount", "ip") if not shutil.which(tool)]
+    if missing:
+        raise SystemExit(f"the offline proof needs {', '.join(missing)} (Linux network and mount namespaces)")
+    command = ["unshare", "--net", "--mount"]
+    if os.geteuid() != 0:
+        command[1:1] = ["--user", "--map-root-user"]  # root of its own namespaces only
+    tried = subprocess.run([*command, "true"], capture_output=True, text=True)
+    if tried.returncode != 0:
+        reason = (tried.stderr.strip().splitlines() or [f"exit code {tried.returncode}"])[-1]
+        raise SystemExit(f"the offline proof cannot make network and mount namespaces here ({reason}); "
+                         "run it as root, or enable user namespaces (sysctl user.max_user_namespaces, "
+                         "kernel.unprivileged_userns_clone)")
+    return command
+
+
 def run_offline_proof(args: argparse.Namespace) -> dict:
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        raise SystemExit("the offline proof needs root and unshare(1) (network and mount namespaces)")
+    unshare = namespace_command()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="offline-proof-")).resolve()
     work.mkdir(parents=True, exist_ok=True)
     chat_model, embedding_model = (_visible_inside(m, work) for m in given_or_tiny(args.chat_model, args.embedding_model, work / "models"))
@@ -215,7 +239,7 @@ def run_offline_proof(args: argparse.Namespace) -> dict:
                                                "ask (library, new chat)", "chats list"}]
     (work / "flows.json").write_text(json.dumps(flows))
     started = time.monotonic()
-    inner = subprocess.run(["unshare", "--net", "--mount", sys.executable, "-m", "tests.harness.offline_proof",
+    inner = subprocess.run([*unshare, sys.executable, "-m", "tests.harness.offline_proof",
                             "--inner", str(work), *(["--no-route"] if args.no_route else [])],
                            cwd=ROOT, capture_output=True, text=True, timeout=3600)
     if inner.returncode != 0:
@@ -322,7 +346,7 @@ def _inner(work: Path, no_route: bool) -> None:
 
 def _files(root: Path) -> list[Path]:
     found = []
-    for folder, dirs, files in os.walk(root):
+    for folder, _dirs, files in os.walk(root):
         found.extend(Path(folder) / f for f in files)
     return found
 

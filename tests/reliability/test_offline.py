@@ -1,8 +1,9 @@
 """The CLI flows in a network namespace: they pass and reach nothing but loopback.
 
 The full proof (the window too, and an explicit download that must say it is offline) is
-`python -m tests.harness.offline_proof`; this is its quick mode. Needs root and unshare(1)
-(Linux network and mount namespaces), as in the CI container.
+`python -m tests.harness.offline_proof`; this is its quick mode. It needs Linux network and mount
+namespaces (unshare(1)): as root, or as a normal user through a user namespace; where the kernel
+allows neither, it fails with one line saying why.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tests.harness.offline_proof import run_offline_proof
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+from tests.harness.offline_proof import run_offline_proof
 
 
 def test_cli_flows_make_no_network_attempt(tmp_path: Path, tiny_gpt_oss: Path, tiny_bert_gguf: Path) -> None:
