@@ -202,10 +202,14 @@ class McpTools:
             if result is None:  # stopped meanwhile; the caller has its message already
                 return
         except Exception as exc:  # noqa: BLE001 - an McpError, a closed stream...
+            if _is_tool_error(exc):  # the server is alive and refused this call
+                message = f"{state.config.name}: {_reason(exc)}"
+            else:  # the server is gone: its task ends, and with it the process
+                message = f"the MCP server {state.config.name!r} exited or broke the connection ({_reason(exc)})"
+                if state.status == "running":
+                    state.status = f"error: exited ({_reason(exc)})"
             if not future.done():
-                future.set_exception(ToolFailure(f"{state.config.name}: {_reason(exc)}"))
-            if state.status == "running" and not _is_tool_error(exc):
-                state.status = f"error: {_reason(exc)}"
+                future.set_exception(ToolFailure(message))
             return
         text = _result_text(result)
         size = len(text.encode("utf-8", "replace"))

@@ -52,9 +52,9 @@ def test_a_hanging_server_is_stopped_and_the_others_go_on(bad: McpTools) -> None
 
 
 def test_a_crashing_server_is_reported(bad: McpTools) -> None:
-    with pytest.raises(ToolFailure):
+    with pytest.raises(ToolFailure, match="the MCP server 'bad-server' exited or broke the connection"):
         bad.call("bad_server__crash", {}, CancelToken())
-    assert bad.servers["bad-server"].status.startswith("error")
+    assert bad.servers["bad-server"].status.startswith("error: exited")
     assert "Paris" in bad.call("time__get_current_time", {"timezone": "Europe/Paris"}, CancelToken())
 
 
