@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -31,7 +32,10 @@ _STARTED = int(time.time())
 def build_app(state: ServerState, config: ServerConfig) -> Starlette:
     def endpoint(handler: Callable[[ServerState, dict[str, Any]], Awaitable[Any]]):
         async def run(request: Request) -> Response:
-            result = await handler(state, await read_json(request, config.max_body_bytes))
+            body = await read_json(request, config.max_body_bytes)
+            result = await _unless_client_leaves(request, handler(state, body))
+            if result is _GONE:
+                return Response(status_code=499)  # nginx's "client closed request"; no one reads it
             if isinstance(result, dict):
                 return JSONResponse(result)
             return StreamingResponse(result, media_type="text/event-stream",
@@ -62,6 +66,31 @@ def build_app(state: ServerState, config: ServerConfig) -> Starlette:
                                         allow_headers=["Authorization", "Content-Type"]))
     return Starlette(routes=routes, middleware=middleware,
                      exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _crash})
+
+
+_GONE = object()
+
+
+async def _unless_client_leaves(request: Request, work: Awaitable[Any]) -> Any:
+    """Run `work`; if the client disconnects first, cancel it (its generation stops within one
+    token) instead of answering no one. A stream's own disconnects are watched by its response."""
+    task = asyncio.ensure_future(work)
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})  # its generation is cancelled on the engine as it unwinds
+    if task.cancelled():
+        return _GONE
+    return task.result()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _model(name: str) -> dict[str, Any]:

@@ -154,3 +154,17 @@ def test_a_conversation_longer_than_the_context_is_400_and_the_next_one_runs(
         assert fine.json()["choices"][0]["finish_reason"] == "length"
     finally:
         server.stop()
+
+
+def test_a_client_that_gives_up_on_a_whole_answer_frees_the_engine_too(
+        engine: _WatchedEngine, tmp_path: Path) -> None:
+    server = _server(engine, tmp_path)
+    try:
+        with pytest.raises(httpx.ReadTimeout):  # the client stops waiting and closes the connection
+            httpx.post(server.base_url + "/chat/completions", json={**_body(LONG), "stream": False}, timeout=1.0)
+        left = engine.handles[0].wait(timeout=120)
+        assert isinstance(left, Cancelled) and left.result is not None and left.result.stats.tokens < LONG
+        after = httpx.post(server.base_url + "/chat/completions", json={**_body(4), "stream": False}, timeout=120)
+        assert after.status_code == 200 and after.json()["usage"]["completion_tokens"] == 4
+    finally:
+        server.stop()
