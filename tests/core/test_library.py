@@ -394,6 +394,16 @@ def test_reopen_on_another_model_while_searches_run_never_crashes(tmp_path: Path
     root, docs = _indexed(tmp_path, tiny_bert_gguf)
     other = write_tiny_bert(tmp_path / "other-bert.gguf", hidden=48, seed=3)  # another vector space
     library = _open(root, tiny_bert_gguf)
+    first: list = []
+    searcher = threading.Thread(target=lambda: first.append(library.search("router reset", top_k=3)))
+    searcher.start()
+    while library.calls_in_flight == 0 and not first:
+        time.sleep(0.001)  # the first search is starting the store (seconds)
+    library.reopen(other)  # what a new embedding model in Settings does
+    searcher.join()
+    assert len(first) == 1 and len(first[0]) == 3  # answered on the model it started with
+    assert library.search("router reset", top_k=3) == []  # the other model has indexed nothing
+
     stop = threading.Event()
     seen: list = []
 
