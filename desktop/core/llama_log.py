@@ -21,7 +21,7 @@ log = logging.getLogger("desktop.llama_cpp")
 _LEVEL_ERROR = 4  # enum ggml_log_level: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5
 _lock = threading.Lock()
 _callback = None  # the C function pointer must live as long as llama.cpp may call it: forever
-_per_thread = threading.local()  # a line in pieces ("." progress dots) and the last error
+_per_thread = threading.local()  # a line still in pieces ("." progress dots) and the first error
 
 
 def _on_log(level: int, text: bytes | None, _user_data: object) -> None:
