@@ -168,3 +168,26 @@ def test_a_client_that_gives_up_on_a_whole_answer_frees_the_engine_too(
         assert after.status_code == 200 and after.json()["usage"]["completion_tokens"] == 4
     finally:
         server.stop()
+
+
+def test_browsers_are_refused_unless_their_origin_is_listed(engine: _WatchedEngine, tmp_path: Path) -> None:
+    preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"}
+    closed = _server(engine, tmp_path)
+    try:
+        answer = httpx.options(closed.base_url + "/chat/completions", headers=preflight, timeout=120)
+        assert "access-control-allow-origin" not in answer.headers
+        plain = httpx.get(closed.base_url + "/models", headers={"Origin": "http://localhost:3000"}, timeout=120)
+        assert "access-control-allow-origin" not in plain.headers
+    finally:
+        closed.stop()
+    listed = _server(engine, tmp_path, cors_origins=("http://localhost:3000",), api_key="k")
+    try:
+        answer = httpx.options(listed.base_url + "/chat/completions", headers=preflight, timeout=120)
+        assert answer.status_code == 200  # the preflight carries no key, and needs none
+        assert answer.headers["access-control-allow-origin"] == "http://localhost:3000"
+        other = httpx.options(listed.base_url + "/chat/completions", timeout=120,
+                              headers={**preflight, "Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+    finally:
+        listed.stop()
