@@ -79,10 +79,11 @@ class Lifecycle:
                 return True
             self._retiring += 1
             idle = self._cond.wait_for(lambda: self._users == 0, timeout=wait_s)
+            # Before detaching: a use still running then starts no new part (its checks raise).
+            self._closed = self._closed or close
         try:
             release = detach()
             with self._cond:
-                self._closed = self._closed or close
                 if not idle and self._users == 0:
                     idle = True  # the last one left while the parts were detached
                 if not idle:
