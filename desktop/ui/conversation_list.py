@@ -197,6 +197,11 @@ class ConversationList(QWidget):
         self.empty_label.setVisible(not has_rows)
         self.list.setVisible(has_rows)
 
+    def stop(self) -> None:
+        """No search refresh after this (the window is closing and its store with it)."""
+        self._search_timer.stop()
+        self.search.blockSignals(True)
+
     def titles(self) -> list[str]:
         """The rows as shown, headings included (for tests and accessibility checks)."""
         return [row.text for row in self.rows.rows]

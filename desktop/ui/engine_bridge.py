@@ -161,6 +161,7 @@ class EngineBridge(QObject):
         self._load_lock = threading.Lock()  # one load (and its fallback) at a time
         self._loaded: tuple[LoadedModel, Callable[[], Any]] | None = None  # and how, to bring it back
         self._turns: list[TurnRelay] = []
+        self.closed = False
         self._sig_load_done.connect(self._load_done, Qt.ConnectionType.QueuedConnection)
 
     # -- the engine ----------------------------------------------------------------------------
@@ -169,6 +170,8 @@ class EngineBridge(QObject):
         """The EngineService, made on first use (the engine's imports are not needed before)."""
         with self._make_lock:
             if self._service is None:
+                if self.closed:
+                    raise UserError("The window is closing.")
                 from desktop.engine.backend import LlamaCppBackend
                 from desktop.engine.service import EngineService
 
@@ -182,10 +185,13 @@ class EngineBridge(QObject):
 
     def shutdown(self) -> None:
         """Stop this window's turns and the engine (other clients' requests end as cancelled)."""
+        self.closed = True
         for turn in self._turns:
             turn.cancel()
-        if self._service is not None:
-            self._service.close()
+        with self._make_lock:
+            service = self._service
+        if service is not None:
+            service.close()
 
     # -- models ----------------------------------------------------------------------------------
     def load(self, path: str, plan: Callable[[], Any]) -> None:

@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     def _start_engine(self) -> None:
+        if self.engine.closed:
+            return
         from desktop.ui.markdown import warm_up
 
         # The renderer's imports run on a worker now rather than on the UI thread at the first answer.
@@ -186,6 +188,8 @@ class MainWindow(QMainWindow):
         self.ui_state.setValue("splitter", self.chat.splitter.saveState())
         self.ui_state.setValue("conversation", self.chat.conversation_id or 0)
         self.ui_state.sync()
+        self._engine_started = True  # a start still queued for after the first paint does not run
+        self.chat.sidebar.stop()
         self.engine.shutdown()
         self.library.shutdown()
         if self._owns_store:
