@@ -15,6 +15,7 @@ from desktop.core.embeddings import Embedder
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
 from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
     AFTER_TOOL,
+    MALFORMED,
     PLAIN,
     TOOL_CALL,
     scripted_gpt_oss,
@@ -77,6 +78,13 @@ def test_chat_streams_reasoning_and_answer_in_deltas_then_usage(client: openai.O
     assert "".join(answer) == PLAIN.answer
     assert finish == ["stop"]
     assert [u.completion_tokens for u in usage] == [len(PLAIN.pieces)]
+
+
+def test_a_malformed_header_does_not_leak_markers_or_asides_into_the_answer(client: openai.OpenAI) -> None:
+    reply = client.chat.completions.create(model=CHAT_MODEL, messages=[{"role": "user", "content": "A glitch?"}])
+    message = reply.choices[0].message
+    assert message.content == MALFORMED.answer and not message.tool_calls
+    assert (message.model_extra or {})["reasoning_content"] == MALFORMED.reasoning
 
 
 def test_stop_strings_end_the_answer_before_them(client: openai.OpenAI) -> None:
