@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from desktop import __version__
@@ -45,15 +46,17 @@ class MainWindow(QMainWindow):
         self.library_service = LibraryService(hub.ctx, self)
         self.downloads = DownloadJobs(self)  # one per window: the first-run screen and Models view share it
         self.chat = ChatPane(hub, self.engine, self.store, self.library_service, downloads=self.downloads)
-        self.library = LibraryPane(hub.ctx, service=self.library_service, hub=hub, jobs=self.downloads)
         self._library_model = hub.settings.library.embedding_model_path
-        self.settings_pane = SettingsPane(hub)
-        self.settings_pane.sig_reload_requested.connect(self._reload_model)
+        # The Library and Settings panes are built just after the first frame (or when first
+        # asked for): the window shows the chat without waiting for their ~150 widgets.
+        self._library: LibraryPane | None = None
+        self._settings_pane: SettingsPane | None = None
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.chat, "Chat")
-        self.tabs.addTab(self.library, "Library")
-        self.tabs.addTab(self.settings_pane, "Settings")
-        self.tabs.setAccessibleName("Panes")
+        self.tabs.addTab(self.chat, self.tr("Chat"))
+        self.tabs.addTab(QWidget(), self.tr("Library"))
+        self.tabs.addTab(QWidget(), self.tr("Settings"))
+        self.tabs.currentChanged.connect(self._build_current_pane)
+        self.tabs.setAccessibleName(self.tr("Panes"))
         self.setCentralWidget(self.tabs)
         self.undo_button = QPushButton("Undo")
         self.undo_button.setAccessibleName("Undo delete")
@@ -65,7 +68,6 @@ class MainWindow(QMainWindow):
         self.undo_button.clicked.connect(self.undo_delete)
         self.chat.sig_deleted.connect(self._offer_undo)
         self.chat.sig_models_requested.connect(self.open_models)
-        self.settings_pane.sig_models_requested.connect(self.open_models)
         self._models_dialog: QDialog | None = None
         self.chat.sig_status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         hub.sig_changed.connect(self._apply_settings)
@@ -89,6 +91,39 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._start_engine)
         return super().event(event)
 
+    @property
+    def library(self) -> LibraryPane:
+        if self._library is None:
+            self._library = LibraryPane(self.hub.ctx, service=self.library_service, hub=self.hub, jobs=self.downloads)
+            self._place(1, self._library, self.tr("Library"))
+        return self._library
+
+    @property
+    def settings_pane(self) -> SettingsPane:
+        if self._settings_pane is None:
+            self._settings_pane = SettingsPane(self.hub)
+            self._settings_pane.sig_reload_requested.connect(self._reload_model)
+            self._settings_pane.sig_models_requested.connect(self.open_models)
+            self._place(2, self._settings_pane, self.tr("Settings"))
+        return self._settings_pane
+
+    def _place(self, index: int, pane: QWidget, title: str) -> None:
+        """Put a built pane where its placeholder tab was, keeping the tab the user is on."""
+        current = self.tabs.currentIndex()
+        placeholder = self.tabs.widget(index)
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, pane, title)
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        placeholder.deleteLater()
+
+    def _build_current_pane(self, index: int) -> None:
+        if index == 1:
+            self.library  # noqa: B018 - built on first sight
+        elif index == 2:
+            self.settings_pane  # noqa: B018
+
     def _start_engine(self) -> None:
         if self.engine.closed:
             return
@@ -98,6 +133,8 @@ class MainWindow(QMainWindow):
         threading.Thread(target=warm_up, name="markdown-warm-up", daemon=True).start()
         self.chat.refresh_models()
         self.chat.load_configured_model()
+        QTimer.singleShot(0, lambda: self.library)
+        QTimer.singleShot(0, lambda: self.settings_pane)
 
     def _shortcuts(self) -> None:
         bindings = {
@@ -191,7 +228,10 @@ class MainWindow(QMainWindow):
         self._engine_started = True  # a start still queued for after the first paint does not run
         self.chat.sidebar.stop()
         self.engine.shutdown()
-        self.library.shutdown()
+        if self._library is not None:
+            self._library.shutdown()
+        else:
+            self.library_service.shutdown()
         if self._owns_store:
             self.store.close()
         super().closeEvent(event)
