@@ -20,7 +20,7 @@ from desktop.core.errors import UserError
 from desktop.core.runtime import Sampling
 from desktop.engine.agent import AgentResult, AgentTurn, ToolStep, describe_arguments
 from desktop.engine.backend import LlamaCppBackend
-from desktop.engine.events import Event
+from desktop.engine.events import DeltaEvent, Event
 from desktop.engine.service import EngineService
 from desktop.tools import mcp_config
 from desktop.tools.approval import Decision, ToolApproval
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
         agent = AgentTurn(engine, tools, approval(args.approve_tools))
 
         def on_event(event: Event) -> None:
-            if printer is not None:
+            if printer is not None and isinstance(event, DeltaEvent):  # calls are shown with their result
                 printer(event)
 
         def on_step(step: ToolStep) -> None:

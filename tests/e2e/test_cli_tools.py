@@ -117,3 +117,23 @@ def test_a_misbehaving_server_is_stopped_and_the_turn_goes_on(scripted_gpt_oss: 
 def test_ask_tools_bad_names(scripted_gpt_oss: Path, app_home: Path, tools: str, message: str) -> None:
     out = _run("ask", "hi", "--model", str(scripted_gpt_oss), "--tools", tools, home=app_home)
     assert out.returncode == 1 and message in out.stderr and out.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(("typed", "status"), [("o\n", "ok"), ("n\n", "denied")])
+def test_ask_on_a_terminal(scripted_gpt_oss: Path, app_home: Path, typed: str, status: str) -> None:
+    import pty
+
+    _add_time(app_home)
+    controller, terminal = pty.openpty()
+    try:
+        os.write(controller, typed.encode())  # typed ahead: the terminal keeps the line until it is read
+        env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(app_home)}
+        out = subprocess.run([sys.executable, "-m", "desktop", "ask", QUESTION, "--model", str(scripted_gpt_oss),
+                              "--tools", "time", "--json"], stdin=terminal, capture_output=True, text=True,
+                             env=env, timeout=180, cwd=ROOT)
+    finally:
+        os.close(terminal)
+        os.close(controller)
+    assert out.returncode == 0, out.stderr
+    assert 'Allow time__get_current_time {"timezone": "Europe/Paris"}? [o]nce / [a]lways / [N]o:' in out.stderr
+    assert [c["status"] for c in json.loads(out.stdout)["tool_calls"]] == [status]
