@@ -71,9 +71,9 @@ class Composer(QWidget):
         self.use_library.setAccessibleName(self.tr("Use the document library for this chat"))
         self.use_library.setToolTip(self.tr("Answer from your indexed documents, with cited sources"))
         self.use_library.toggled.connect(lambda on: self._save_settings(use_library=on))
-        self.use_library.setVisible(library is not None)
+        self.use_library.setVisible(False)
         if library is not None:
-            library.sig_documents.connect(self._documents_changed)
+            self.set_library(library)
 
         attachments_row = QHBoxLayout()
         attachments_row.addWidget(self.attachments_label, 1)
@@ -93,6 +93,11 @@ class Composer(QWidget):
         layout.addLayout(input_row)
         layout.addLayout(controls)
         self._show_attachments()
+
+    def set_library(self, library: LibraryService) -> None:
+        self._library = library
+        self.use_library.setVisible(True)
+        library.sig_documents.connect(self._documents_changed)
 
     def show_conversation(self, conv_id: int | None, settings: dict[str, Any]) -> None:
         self._conversation_id = conv_id

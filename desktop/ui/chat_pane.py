@@ -145,6 +145,10 @@ class ChatPane(QWidget):
             self._show_first_run()
         self._update_empty_state()
 
+    def set_library(self, library: LibraryService) -> None:
+        """The document library, once the window has made it (after its first frame)."""
+        self.composer.set_library(library)
+
     def _tab_order(self) -> None:
         """Tab goes where the eye goes: sidebar, the message box, Send, then the controls below it."""
         chain = [self.sidebar.new_button, self.sidebar.search, self.sidebar.list, self.input, self.send_button,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -23,11 +24,13 @@ from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.engine_bridge import EngineBridge
-from desktop.ui.library_pane import LibraryPane
-from desktop.ui.library_worker import LibraryService
 from desktop.ui.settings_hub import SettingsHub
-from desktop.ui.settings_pane import SettingsPane
 from desktop.ui.theme import apply_theme
+
+if TYPE_CHECKING:  # built after the first frame, so imported then (the library's modules: ~0.2 s)
+    from desktop.ui.library_pane import LibraryPane
+    from desktop.ui.library_worker import LibraryService
+    from desktop.ui.settings_pane import SettingsPane
 
 UNDO_SECONDS = 10
 
@@ -43,9 +46,9 @@ class MainWindow(QMainWindow):
         self.ui_state = QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         apply_theme(hub.settings.appearance.theme)
         self.engine = EngineBridge(self)  # the window is one client of the engine
-        self.library_service = LibraryService(hub.ctx, self)
+        self._library_service: LibraryService | None = None
         self.downloads = DownloadJobs(self)  # one per window: the first-run screen and Models view share it
-        self.chat = ChatPane(hub, self.engine, self.store, self.library_service, downloads=self.downloads)
+        self.chat = ChatPane(hub, self.engine, self.store, None, downloads=self.downloads)
         self._library_model = hub.settings.library.embedding_model_path
         # The Library and Settings panes are built just after the first frame (or when first
         # asked for): the window shows the chat without waiting for their ~150 widgets.
@@ -78,7 +81,6 @@ class MainWindow(QMainWindow):
         # garbage collection walks them all holding the GIL, wherever it runs: the window froze
         # 50 ms at a time while a library was indexed. Once a part is up, its objects are moved
         # out of the collector's way (they live as long as the app anyway).
-        self.library_service.sig_ready.connect(gc.freeze)
         self.engine.sig_loaded.connect(lambda *_: gc.freeze())
         self._engine_started = False
         self.chat.input.setFocus()  # the window opens ready to type, no click needed
@@ -92,8 +94,21 @@ class MainWindow(QMainWindow):
         return super().event(event)
 
     @property
+    def library_service(self) -> LibraryService:
+        """The library's thread; made with the Library pane, just after the first frame."""
+        if self._library_service is None:
+            from desktop.ui.library_worker import LibraryService
+
+            self._library_service = LibraryService(self.hub.ctx, self)
+            self._library_service.sig_ready.connect(gc.freeze)
+            self.chat.set_library(self._library_service)
+        return self._library_service
+
+    @property
     def library(self) -> LibraryPane:
         if self._library is None:
+            from desktop.ui.library_pane import LibraryPane
+
             self._library = LibraryPane(self.hub.ctx, service=self.library_service, hub=self.hub, jobs=self.downloads)
             self._place(1, self._library, self.tr("Library"))
         return self._library
@@ -101,6 +116,8 @@ class MainWindow(QMainWindow):
     @property
     def settings_pane(self) -> SettingsPane:
         if self._settings_pane is None:
+            from desktop.ui.settings_pane import SettingsPane
+
             self._settings_pane = SettingsPane(self.hub)
             self._settings_pane.sig_reload_requested.connect(self._reload_model)
             self._settings_pane.sig_models_requested.connect(self.open_models)
@@ -230,8 +247,8 @@ class MainWindow(QMainWindow):
         self.engine.shutdown()
         if self._library is not None:
             self._library.shutdown()
-        else:
-            self.library_service.shutdown()
+        elif self._library_service is not None:
+            self._library_service.shutdown()
         if self._owns_store:
             self.store.close()
         super().closeEvent(event)
