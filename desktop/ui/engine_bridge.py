@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from desktop.core.errors import UserError
-from desktop.core.harmony import Delta
 from desktop.ui.tasks import run_in_background
 
 if TYPE_CHECKING:
@@ -98,6 +97,7 @@ class TurnRelay(QObject):
         self._flush()
 
     def _flush(self) -> None:
+        from desktop.core.harmony import Delta
         from desktop.engine.events import Cancelled, DeltaEvent, Failed, Finished, Queued, Started, ToolCallEvent
 
         self._timer.stop()
