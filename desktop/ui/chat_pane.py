@@ -8,7 +8,6 @@ draws what the session's relay tells it, and Stop cancels this pane's own reques
 from __future__ import annotations
 
 import datetime
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,6 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -28,16 +26,15 @@ from desktop.core.conversations import ConversationStore, Message
 from desktop.core.fsutil import atomic_write_text
 from desktop.ui.chat_bars import EditBar, Welcome
 from desktop.ui.chat_composer import Composer
+from desktop.ui.chat_turns import ChatTurns
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.engine_bridge import EngineBridge, TurnRelay
-from desktop.ui.message_widgets import AssistantMessage, UserMessage
+from desktop.ui.message_widgets import AssistantMessage, UserMessage, status_line
 from desktop.ui.model_bar import ModelBar
 from desktop.ui.settings_hub import SettingsHub
 
 if TYPE_CHECKING:
     from desktop.core.chat import TurnResult
-    from desktop.core.runtime import GenerationStats
-    from desktop.engine.turn import TurnSession
     from desktop.ui.download_jobs import DownloadJobs
     from desktop.ui.library_worker import LibraryService
 
@@ -46,7 +43,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 40
 
 
-class ChatPane(QWidget):
+class ChatPane(ChatTurns, QWidget):
     sig_status = Signal(str)  # a short line for the window's status bar
     sig_deleted = Signal(object)  # DeletedConversation, so the window can offer Undo
     sig_models_requested = Signal()  # the user wants the Models view
@@ -280,218 +277,6 @@ class ChatPane(QWidget):
         widget.set_effort(effort)
         return widget
 
-    # -- sending, editing, regenerating -------------------------------------------------------
-    def send(self) -> None:
-        text = self.input.toPlainText().strip()
-        if not text or self._engine.busy:
-            return
-        if self._engine.model is None:
-            self.model_bar.set_banner(self.tr("Load a model first: “Open model…” picks a gpt-oss .gguf file."),
-                                      error=True)
-            return
-        draft, cut = "", None
-        if self._editing_position is not None and self.conversation_id is not None:
-            # Edit-and-resend: the edited question replaces it and everything after it, once the
-            # user has said yes to losing the later turns.
-            position = self._editing_position
-            later = self._messages_after(position - 1)  # the question, its answer, and what follows
-            if later > 2 and not self._confirm_replace(later):
-                return
-            draft, cut = self._draft_before_edit, position - 1
-            self._remove_widgets_after(cut)
-        self._end_edit(restore_draft=False)
-        self.input.setPlainText(draft)  # a draft typed before Edit was clicked comes back
-        self._start_turn(text, cut)
-
-    def regenerate(self, position: int) -> None:
-        """Ask the question before the answer at `position` again; that answer and what follows go."""
-        if self._engine.busy or self.conversation_id is None:
-            return
-        question = next((w for w in self._message_widgets()
-                         if isinstance(w, UserMessage) and w.position == position - 1), None)
-        if question is None:
-            return
-        later = self._messages_after(position)  # answers and questions after this answer
-        if later and not self._confirm_replace(later + 1):
-            return
-        self._remove_widgets_after(position - 2)
-        self._start_turn(question.text, position - 2)
-
-    def _start_turn(self, text: str, cut: int | None) -> None:
-        """Show the question and an empty answer now; a worker saves them and queues the request."""
-        from desktop.core.chat import sampling_from_settings
-
-        settings, store = self._hub.settings, self.store
-        conv_id, conv_settings = self.conversation_id, self.composer.conversation_settings
-
-        def prepare() -> int:  # on the worker: the conversation's writes before the turn's own
-            if conv_id is None:
-                return store.create(settings=conv_settings or None).id
-            if cut is not None:
-                store.truncate_after(conv_id, cut)
-            return conv_id
-
-        self._asked = self._user_widget(text, -1)  # positions arrive with sig_begun
-        self._add_widget(self._asked)
-        self._streaming = self._answer_widget(-1, settings.reasoning.effort)
-        self._streaming.set_busy(True)
-        self._add_widget(self._streaming)
-        model = self._engine.model.name if self._engine.model else None
-        turn = self._engine.start_turn(
-            text, sampling_from_settings(settings), store=store, conversation_id=conv_id, prepare=prepare,
-            effort=settings.reasoning.effort, instructions=settings.reasoning.system_prompt, model=model,
-            retrieve=self.composer.retriever(), attachments=self.composer.attachments(), today=self._today)
-        turn.sig_begun.connect(self._on_begun)
-        turn.sig_queued.connect(self._on_queued)
-        turn.sig_started.connect(lambda: self._streaming.set_status("") if self._streaming else None)
-        turn.sig_deltas.connect(self._on_deltas)
-        turn.sig_finished.connect(self._on_ended)
-        turn.sig_cancelled.connect(self._on_ended)
-        turn.sig_failed.connect(self._on_failed)
-        self._turn = turn
-        self._set_busy(True)
-
-    def _on_begun(self, begun: tuple[int, Message]) -> None:
-        conv_id, placeholder = begun
-        if self._streaming is not None and self._asked is not None:
-            self._streaming.position, self._asked.position = placeholder.position, placeholder.position - 1
-        if self.conversation_id is None:
-            self.conversation_id = conv_id
-            self.composer.show_conversation(conv_id, self.composer.conversation_settings)
-        self.sidebar.set_current(conv_id)
-        self.sidebar.refresh()
-
-    def _on_queued(self, ahead: int) -> None:
-        if self._streaming is not None and ahead:
-            self._streaming.set_status(self.tr("queued: waiting for {n} other request(s) to finish").format(n=ahead))
-
-    def stop(self) -> None:
-        """Cancel this pane's request only (another client's request on the engine goes on)."""
-        if self._turn is not None and not self._turn.done:
-            self._turn.cancel()
-
-    def _send_or_stop(self) -> None:
-        if self._engine.busy:
-            self.stop()
-        else:
-            self.send()
-
-    def _on_deltas(self, deltas: list, stats: GenerationStats) -> None:
-        if self._streaming is None:
-            return
-        self._streaming.append(deltas)
-        if stats is not None and stats.tokens > 1:
-            self.live_stats.setText(self.tr("{n} tokens · {speed} tok/s").format(
-                n=stats.tokens, speed=f"{stats.tokens_per_s:.1f}"))
-        self._scroll_to_end()
-
-    def _on_ended(self, session: TurnSession) -> None:
-        """Finished or stopped: what the session saved is what is shown."""
-        from desktop.engine.turn import stats_record
-
-        message = self._end_stream()
-        result = session.result
-        if session.save_error:
-            self.sig_status.emit(session.save_error)
-        if message is None:
-            return
-        if result is None:  # stopped while it waited: nothing was generated
-            message.finish()
-            message.set_status(self.tr("stopped"))
-            return
-        self.last_prompt, self.last_result = result.prompt, result
-        sources = [asdict(source) for source in result.sources]
-        message.set_content(result.answer, result.reasoning)
-        message.set_sources(sources)
-        if result.source_warnings:
-            self.sig_status.emit("; ".join(result.source_warnings).capitalize())
-        message.finish()
-        message.set_reasoning_done(result.reasoning_s)
-        message.set_status(status_line(session.status, stats_record(result), session.error))
-        self.live_stats.setText(self.tr("{n} tokens · {speed} tok/s").format(
-            n=result.stats.tokens, speed=f"{result.stats.tokens_per_s:.1f}"))
-        if result.dropped_turns:
-            self._show_notice(self.tr("The {n} oldest messages no longer fit in the model's context "
-                                      "and were left out of this answer.").format(n=result.dropped_turns))
-        self.sidebar.refresh()
-
-    def _on_failed(self, error: str) -> None:
-        message = self._end_stream()
-        if message is not None:
-            message.finish()
-            message.set_status(self.tr("error: {error}").format(error=error))
-        self.sig_status.emit(error)
-
-    def _end_stream(self) -> AssistantMessage | None:
-        message, self._streaming, self._asked, self._turn = self._streaming, None, None, None
-        if message is not None:
-            message.set_busy(False)
-        self._set_busy(False)
-        return message
-
-    # -- edit mode --------------------------------------------------------------------------
-    def edit_message(self, position: int, text: str) -> None:
-        if self._engine.busy:
-            return
-        if self._editing_position is None:
-            self._draft_before_edit = self.input.toPlainText()
-        self._editing_position = position
-        self.input.setPlainText(text)
-        self.input.moveCursor(self.input.textCursor().MoveOperation.End)
-        self.input.setFocus()
-        self.edit_bar.show_editing(self._messages_after(position))
-        self._mark_edited(position)
-        self.sig_status.emit(self.tr("Editing an earlier question: Send replaces it; Esc cancels."))
-
-    def cancel_edit(self) -> None:
-        """Leave edit mode and say so; the chat is untouched and the earlier draft comes back."""
-        if self._editing_position is None:
-            return
-        self._end_edit(restore_draft=True)
-        self.input.setFocus()
-        self.sig_status.emit(self.tr("Edit cancelled: the chat is unchanged."))
-
-    @property
-    def editing(self) -> bool:
-        return self._editing_position is not None
-
-    def _end_edit(self, restore_draft: bool) -> None:
-        if self._editing_position is not None and restore_draft:
-            self.input.setPlainText(self._draft_before_edit)
-        self._editing_position = None
-        self._draft_before_edit = ""
-        self.edit_bar.hide()
-        self._mark_edited(None)
-
-    def _mark_edited(self, position: int | None) -> None:
-        for widget in self._message_widgets():
-            if isinstance(widget, UserMessage):
-                widget.set_editing(widget.position == position)
-
-    def _escape(self) -> None:
-        if self._editing_position is not None:
-            self.cancel_edit()
-        else:
-            self.stop()
-
-    def _messages_after(self, position: int) -> int:
-        """Shown messages after `position` (the hidden ones are older: none of them is after it)."""
-        return sum(1 for w in self._message_widgets() if getattr(w, "position", -1) > position)
-
-    def _confirm_replace(self, count: int) -> bool:
-        """Ask before `count` stored messages are replaced; anything but a clear yes keeps them."""
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Replace earlier messages?"),
-                          self.tr("This replaces {n} messages of this chat, from the question you edited "
-                                  "to the end. They cannot be brought back.").format(n=count),
-                          QMessageBox.StandardButton.NoButton, self)
-        box.setObjectName("confirmReplace")
-        replace = box.addButton(self.tr("Replace"), QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton(self.tr("Keep them"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        return box.clickedButton() is replace
-
     # -- helpers ----------------------------------------------------------------------------
     def _show_notice(self, text: str) -> None:
         self.notice.setText(text)
@@ -539,25 +324,3 @@ class ChatPane(QWidget):
     def _scroll_to_end(self) -> None:
         bar = self.scroll.verticalScrollBar()
         QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))
-
-
-def status_line(status: str, stats: dict | None, error: str | None) -> str:
-    """The line under an answer: how it ended (when not plainly) and its speed."""
-    from PySide6.QtCore import QCoreApplication
-
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("ChatPane", text)
-
-    stats = stats or {}
-    parts = []
-    if status == "partial":
-        parts.append(tr("interrupted: partial answer"))
-    elif status == "cancelled":
-        parts.append(tr("stopped"))
-    elif status == "error":
-        parts.append(tr("error: {error}").format(error=error))
-    if stats.get("tokens_per_s"):
-        parts.append(tr("{speed} tok/s").format(speed=f"{stats['tokens_per_s']:.1f}"))
-    if stats.get("ttft_ms"):
-        parts.append(tr("{s} s to first token").format(s=f"{stats['ttft_ms'] / 1000:.2f}"))
-    return " · ".join(parts)  # the effort has its own badge in the footer

@@ -240,3 +240,25 @@ class AssistantMessage(QFrame):
     def _show_reasoning(self, shown: bool) -> None:
         self.reasoning_view.setVisible(shown)
         self.reasoning_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+
+def status_line(status: str, stats: dict | None, error: str | None) -> str:
+    """The line under an answer: how it ended (when not plainly) and its speed."""
+    from PySide6.QtCore import QCoreApplication
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("ChatPane", text)
+
+    stats = stats or {}
+    parts = []
+    if status == "partial":
+        parts.append(tr("interrupted: partial answer"))
+    elif status == "cancelled":
+        parts.append(tr("stopped"))
+    elif status == "error":
+        parts.append(tr("error: {error}").format(error=error))
+    if stats.get("tokens_per_s"):
+        parts.append(tr("{speed} tok/s").format(speed=f"{stats['tokens_per_s']:.1f}"))
+    if stats.get("ttft_ms"):
+        parts.append(tr("{s} s to first token").format(s=f"{stats['ttft_ms'] / 1000:.2f}"))
+    return " · ".join(parts)  # the effort has its own badge in the footer
