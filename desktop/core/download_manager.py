@@ -29,7 +29,7 @@ from pathlib import Path
 
 from desktop.core import downloads
 from desktop.core.errors import UserError
-from desktop.core.jobs import CancelToken, Cancelled, Progress, ProgressCallback
+from desktop.core.jobs import Cancelled, CancelToken, Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
 

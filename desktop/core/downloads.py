@@ -41,7 +41,7 @@ from typing import Any
 from desktop.core.errors import UserError
 from desktop.core.fsutil import atomic_write_text
 from desktop.core.hardware import format_bytes
-from desktop.core.jobs import CancelToken, Cancelled, Progress, ProgressCallback
+from desktop.core.jobs import Cancelled, CancelToken, Progress, ProgressCallback
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from desktop.core import downloads
 from desktop.core.downloads import DISK_MARGIN, DownloadProgress, download, resolve
 from desktop.core.errors import UserError
 from desktop.core.hardware import format_bytes
-from desktop.core.jobs import CancelToken, Cancelled
+from desktop.core.jobs import Cancelled, CancelToken
 from tests.fixtures.fake_hub import FakeHub, fake_hub, offline_hub_endpoint  # noqa: F401
 
 REPO, FILE = "org/tiny-GGUF", "tiny.gguf"

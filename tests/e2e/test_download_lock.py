@@ -70,7 +70,7 @@ def test_two_download_commands_end_with_one_verified_file(home: Path, hub: FakeH
     results = [(c.returncode if c.returncode is not None else c.wait(timeout=120), *c.communicate(timeout=120))
                for c in children]
 
-    for code, out, err in results:
+    for _code, _out, err in results:
         assert "Traceback" not in err, err
     winners = [r for r in results if r[0] == 0]
     losers = [r for r in results if r[0] != 0]

@@ -187,7 +187,7 @@ def _write_library_docs(folder: Path, rng: random.Random, generation: int) -> No
     for n in range(24):
         if generation and rng.random() < 0.5:
             continue  # about half the files change between trials
-        paragraphs = ["# Notes %d (version %d)" % (n, generation)]
+        paragraphs = [f"# Notes {n} (version {generation})"]
         paragraphs += [" ".join(rng.choice(words) for _ in range(60)) for _ in range(rng.randint(5, 40))]
         (folder / f"notes-{n:02d}.md").write_text("\n\n".join(paragraphs))
 
@@ -249,7 +249,7 @@ def download_trials(h: Harness, count: int, size: int) -> list[Trial]:
             trial = Trial("download", i, h.rng.uniform(0.0, 6.0))  # seconds after the first bytes
             part = AppPaths.under(home).models_dir / (entry.filename + ".part")
             h.kill_during(trial, home, ["models", "download", entry.name], env=env,
-                          started=lambda _lines: part.exists() and part.stat().st_size > 0)
+                          started=lambda _lines, part=part: part.exists() and part.stat().st_size > 0)
             kept = part.stat().st_size if part.exists() else 0
             h.settings_readable(trial, home)
             gets = len(hub.file_gets())

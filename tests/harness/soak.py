@@ -26,14 +26,14 @@ from pathlib import Path
 
 import psutil
 
-from tests.harness.bench_models import given_or_tiny
 from desktop.bench.library import nearest_rank
 from desktop.context import AppContext
-from desktop.paths import AppPaths
 from desktop.core import harmony, rag
 from desktop.core.chat import ChatRequest, TokenCounter, build_prompt, run_chat, sampling_from_settings
 from desktop.core.conversations import ConversationStore
 from desktop.core.runtime import ChatRuntime, LoadOptions
+from desktop.paths import AppPaths
+from tests.harness.bench_models import given_or_tiny
 
 MAX_SOAK_MINUTES = 15
 _WORDS = ("heat pump defrost router reset bread flour oven tax receipt garden tomato bicycle chain "

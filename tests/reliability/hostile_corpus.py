@@ -336,7 +336,7 @@ def _hostile_text(folder: Path, rng: random.Random, huge: int) -> dict[Path, str
         "enc-bom-then-garbage.txt": b"\xef\xbb\xbf" + high,
         "enc-utf32-bom-odd.txt": b"\xff\xfe\x00\x00" + b"abc",
         "enc-utf16-bom-odd.txt": b"\xff\xfe" + b"a\x00b",
-        "enc-mixed.txt": ("Grüße ".encode("utf-8") + "Grüße ".encode("cp1252") + "Привет ".encode("koi8-r")) * 3000,
+        "enc-mixed.txt": ("Grüße ".encode() + "Grüße ".encode("cp1252") + "Привет ".encode("koi8-r")) * 3000,
         "enc-shift-jis-broken.txt": "日本語のテキスト".encode("shift_jis")[:-1] * 3000,
         "enc-overlong.md": b"# title\n\xc0\x80\xe0\x80\x80\xf0\x80\x80\x80\n" * 1000,
         "enc-controls.txt": bytes(range(32)) * 500,

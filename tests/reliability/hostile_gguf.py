@@ -15,7 +15,10 @@ from pathlib import Path
 import gguf
 
 from tests.fixtures.chat_models import (
-    write_not_gguf, write_other_arch_gguf, write_tiny_gpt_oss, write_truncated_gguf,
+    write_not_gguf,
+    write_other_arch_gguf,
+    write_tiny_gpt_oss,
+    write_truncated_gguf,
 )
 
 _U32, _I32, _U64, _STR, _ARR = 4, 5, 10, 8, 9

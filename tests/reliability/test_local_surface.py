@@ -16,7 +16,6 @@ import pytest
 from pymilvus import MilvusClient, MilvusException
 from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
 
-from tests.harness.offline_proof import SECRET
 from desktop.cli import run_cli
 from desktop.context import AppContext
 from desktop.core.library import Library
@@ -25,6 +24,7 @@ from desktop.paths import AppPaths
 from desktop.ui.launch import _setup_logging
 from tests.fixtures.documents import write_docx, write_pdf
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+from tests.harness.offline_proof import SECRET
 
 
 def _docs(folder: Path) -> Path:

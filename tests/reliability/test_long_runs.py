@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.crash_harness import run_crash_harness
 from desktop.bench.sandbox import Task, run_isolated
-from tests.harness.soak import run_long_conversation, run_soak
 from tests.fixtures.chat_models import write_tiny_gpt_oss
+from tests.harness.crash_harness import run_crash_harness
+from tests.harness.soak import run_long_conversation, run_soak
 from tests.reliability.hostile_corpus import MIB, write_hostile_documents
 from tests.reliability.hostile_gguf import write_header_mutants
 
