@@ -10,10 +10,13 @@ import pytest
 # Before any Qt import: tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.fixtures.fake_hub import fake_hub, offline_hub_endpoint  # noqa: E402,F401
 from tests.fixtures.chat_models import (  # noqa: E402
-    write_not_gguf, write_other_arch_gguf, write_tiny_gpt_oss, write_truncated_gguf,
+    write_not_gguf,
+    write_other_arch_gguf,
+    write_tiny_gpt_oss,
+    write_truncated_gguf,
 )
+from tests.fixtures.fake_hub import fake_hub, offline_hub_endpoint  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")
