@@ -135,7 +135,7 @@ class ChatPane(ChatTurns, QWidget):
         engine.sig_loaded.connect(lambda _model: (self._hide_first_run(), self._set_busy(False)))
         engine.sig_load_failed.connect(lambda _message: self._set_busy(False))
         self._set_busy(False)
-        self.sidebar.refresh()
+        self.sidebar.refresh_now()  # the first frame shows the chats
         self.sidebar.sig_focus_chat.connect(self.input.setFocus)
         self._tab_order()
         if not hub.settings.model.chat_model_path:

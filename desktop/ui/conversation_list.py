@@ -40,8 +40,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.conversations import ConversationStore
+from desktop.core.conversations import Conversation, ConversationStore
 from desktop.ui.markdown import plain_text
+from desktop.ui.tasks import run_in_background
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -54,6 +55,13 @@ def _day_label(timestamp: float) -> str:
     if day == today - datetime.timedelta(days=1):
         return "Yesterday"
     return day.strftime("%d %b %Y")
+
+
+def _read(store: ConversationStore, query: str) -> list[Conversation] | list[tuple[str, int, str]]:
+    """The conversations, or (title, id, plain snippet) per search hit; on any thread."""
+    if not query:
+        return store.list()
+    return [(hit.title, hit.conversation_id, plain_text(hit.snippet)) for hit in store.search(query)]
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,8 @@ class ConversationList(QWidget):
         super().__init__(parent)
         self._store = store
         self.current_id: int | None = None
+        self._generation = 0  # of the last read asked for: an older answer is dropped
+        self._stopped = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.new_button = QPushButton("+ New chat")
@@ -166,15 +176,39 @@ class ConversationList(QWidget):
         self.empty_label.hide()
 
     def refresh(self) -> None:
+        """Re-read the list (or the search hits) on a worker; the rows change when it answers.
+
+        Search reads every message: on a large history that is no work for the UI thread."""
         query = self.search.text().strip()
+        self._generation += 1
+        generation, store = self._generation, self._store
+        run_in_background(lambda: _read(store, query),
+                          on_done=lambda found: self._show(generation, query, found),
+                          on_failed=lambda message: self._read_failed(generation, message))
+
+    def refresh_now(self) -> None:
+        """Re-read on this thread (the window's first frame, and Enter or an arrow key in the
+        search field, which act on the rows at once)."""
+        query = self.search.text().strip()
+        self._generation += 1
+        self._show(self._generation, query, _read(self._store, query))
+
+    def _read_failed(self, generation: int, message: str) -> None:
+        if generation == self._generation and not self._stopped:
+            self.empty_label.setText(self.tr("The chats could not be read: {reason}").format(reason=message))
+            self.empty_label.show()
+            self.list.hide()
+
+    def _show(self, generation: int, query: str, found: list) -> None:
+        if generation != self._generation or self._stopped:
+            return  # a newer read is on its way (or the window is closing)
         rows: list[Row] = []
         if query:
-            for hit in self._store.search(query):
-                snippet = plain_text(hit.snippet)  # the words, not the Markdown around them
-                rows.append(Row(f"{hit.title}\n{snippet[:90]}", hit.conversation_id, snippet))
+            for title, conv_id, snippet in found:
+                rows.append(Row(f"{title}\n{snippet[:90]}", conv_id, snippet))
         else:
             last_label = None
-            for conversation in self._store.list():
+            for conversation in found:
                 label = _day_label(conversation.updated)
                 if label != last_label:
                     rows.append(Row(label))
@@ -199,6 +233,7 @@ class ConversationList(QWidget):
 
     def stop(self) -> None:
         """No search refresh after this (the window is closing and its store with it)."""
+        self._stopped = True
         self._search_timer.stop()
         self.search.blockSignals(True)
 
@@ -242,7 +277,7 @@ class ConversationList(QWidget):
     def _refresh_now(self) -> None:
         if self._search_timer.isActive():
             self._search_timer.stop()
-            self.refresh()
+            self.refresh_now()
 
     def _conversation_rows(self) -> list[int]:
         return [n for n, row in enumerate(self.rows.rows) if row.conversation_id is not None]

@@ -302,7 +302,8 @@ def test_empty_sidebar_and_new_chat_say_what_to_try(qtbot, window: MainWindow) -
     assert chat.input.toPlainText() == suggestion.text() and chat.input.hasFocus()
     _ask(qtbot, window, chat.input.toPlainText())
     assert not chat.welcome.isVisible() and chat.scroll.isVisible()
-    assert not sidebar.empty_label.isVisible() and sidebar.list.isVisible()
+    qtbot.waitUntil(sidebar.list.isVisible, timeout=5000)  # the list is read on a worker
+    assert not sidebar.empty_label.isVisible()
     sidebar.search.setText("zebra crossing")
     qtbot.waitUntil(lambda: sidebar.empty_label.isVisible(), timeout=3000)
     assert "zebra crossing" in sidebar.empty_label.text()

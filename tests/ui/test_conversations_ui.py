@@ -77,6 +77,7 @@ def test_new_search_rename_delete_undo_and_export(qtbot, window: MainWindow, tmp
     _ask(qtbot, window, "a recipe for bread")
     second = window.chat.conversation_id
     assert second != first
+    qtbot.waitUntil(lambda: "a recipe for bread" in window.chat.sidebar.titles(), timeout=5000)  # read on a worker
     titles = window.chat.sidebar.titles()
     assert titles.index("a recipe for bread") < titles.index("router errors with code XJ-42")  # newest first
 
