@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.conversations import ConversationStore, Message
+from desktop.core.conversations import ConversationStore, DeletedConversation, Message
 from desktop.core.fsutil import atomic_write_text
 from desktop.ui.chat_bars import EditBar, Welcome
 from desktop.ui.chat_composer import Composer
@@ -32,6 +32,7 @@ from desktop.ui.engine_bridge import EngineBridge, TurnRelay
 from desktop.ui.message_widgets import AssistantMessage, UserMessage, status_line
 from desktop.ui.model_bar import ModelBar
 from desktop.ui.settings_hub import SettingsHub
+from desktop.ui.tasks import run_in_background
 
 if TYPE_CHECKING:
     from desktop.core.chat import TurnResult
@@ -71,6 +72,7 @@ class ChatPane(ChatTurns, QWidget):
         self.sidebar.sig_new.connect(self.new_conversation)
         self.sidebar.sig_delete.connect(self.delete_conversation)
         self.sidebar.sig_export.connect(self.export_conversation)
+        self.sidebar.sig_status.connect(self.sig_status)
 
         column = QWidget()
         layout = QVBoxLayout(column)
@@ -235,16 +237,20 @@ class ChatPane(ChatTurns, QWidget):
         if self._engine.busy and conv_id == self.conversation_id:
             self.sig_status.emit(self.tr("Stop the answer being written before deleting this chat."))
             return
-        snapshot = self.store.delete(conv_id)
         if conv_id == self.conversation_id:
             self.new_conversation()
+        store = self.store
+        run_in_background(lambda: store.delete(conv_id), on_done=self._deleted, on_failed=self.sig_status.emit)
+
+    def _deleted(self, snapshot: DeletedConversation) -> None:
         self.sidebar.refresh()
         self.sig_deleted.emit(snapshot)
 
-    def restore_conversation(self, snapshot) -> None:
-        restored = self.store.restore(snapshot)
-        self.sidebar.refresh()
-        self.open_conversation(restored.id)
+    def restore_conversation(self, snapshot: DeletedConversation) -> None:
+        """Undo a delete (on a worker); the chat opens again when it is back."""
+        store = self.store
+        run_in_background(lambda: store.restore(snapshot), on_failed=self.sig_status.emit,
+                          on_done=lambda restored: (self.sidebar.refresh(), self.open_conversation(restored.id)))
 
     def export_conversation(self, conv_id: int, fmt: str) -> None:
         title = self.store.get(conv_id).title or "chat"

@@ -129,6 +129,7 @@ class ConversationList(QWidget):
     sig_new = Signal()
     sig_delete = Signal(int)
     sig_export = Signal(int, str)  # id, "md" | "json"
+    sig_status = Signal(str)  # a rename that could not be saved, in one line
     sig_focus_chat = Signal()  # the user is done here (Enter or Esc in search): focus the message box
 
     def __init__(self, store: ConversationStore, parent: QWidget | None = None) -> None:
@@ -313,10 +314,11 @@ class ConversationList(QWidget):
 
     def rename(self, conv_id: int) -> None:
         current = self._store.get(conv_id).title
-        title, ok = QInputDialog.getText(self, "Rename chat", "Title:", text=current)
+        title, ok = QInputDialog.getText(self, self.tr("Rename chat"), self.tr("Title:"), text=current)
         if ok and title.strip():
-            self._store.rename(conv_id, title.strip())
-            self.refresh()
+            store, title = self._store, title.strip()
+            run_in_background(lambda: store.rename(conv_id, title), on_done=lambda _c: self.refresh(),
+                              on_failed=self.sig_status.emit)
 
     def _menu(self, position) -> None:
         index = self.list.indexAt(position)

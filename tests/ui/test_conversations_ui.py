@@ -95,6 +95,7 @@ def test_new_search_rename_delete_undo_and_export(qtbot, window: MainWindow, tmp
     monkeypatch.setattr("desktop.ui.conversation_list.QInputDialog.getText",
                         lambda *a, **k: ("Router trouble", True))
     window.chat.sidebar.rename(first)
+    qtbot.waitUntil(lambda: "Router trouble" in window.chat.sidebar.titles(), timeout=5000)  # saved on a worker
     assert window.store.get(first).title == "Router trouble"
 
     export = tmp_path / "router.md"
@@ -107,11 +108,11 @@ def test_new_search_rename_delete_undo_and_export(qtbot, window: MainWindow, tmp
     assert json.loads(export_json.read_text())["conversation"]["title"] == "Router trouble"
 
     window.chat.delete_conversation(first)
+    qtbot.waitUntil(window.undo_button.isVisible, timeout=5000)  # deleted on a worker, then Undo is offered
     assert all(c.id != first for c in window.store.list())
-    assert window.undo_button.isVisible()
     qtbot.mouseClick(window.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.chat.conversation_id == first, timeout=5000)
     assert any(c.id == first for c in window.store.list())
-    assert window.chat.conversation_id == first
 
 
 def test_regenerate_and_edit_and_resend(qtbot, tiny_gpt_oss: Path) -> None:
