@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from desktop.settings import Settings
 from desktop.ui.settings_fields import FieldEditor, editor_for, tr
@@ -206,12 +207,15 @@ class SettingsPane(QWidget):
         # The theme changed: recolour the help and errors once the theme is fully applied (the
         # palette change arrives while the colour scheme switches, before the new palette is set).
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            QTimer.singleShot(0, self._restyle)
+            # The pane is the timer's context: a pane deleted before the timer fires cancels it
+            # (a bare bound method would run on a deleted pane's labels and crash).
+            QTimer.singleShot(0, self, self._restyle)
         super().changeEvent(event)
 
     def _restyle(self) -> None:
         for editor in self.editors.values():
-            editor.restyle()
+            if isValid(editor):
+                editor.restyle()
 
     def _reload(self) -> None:
         self.reload_notice.hide()
