@@ -179,6 +179,9 @@ class RemoteBackend:
         if not isinstance(request, ChatRequest):  # a raw harmony prompt (the local API server's)
             raise RemoteError(f"The engine at {self.config.host} takes chat messages; a request with "
                               f"a prompt rendered here cannot be sent to it.")
+        if request.chain:  # tool results within a turn: not mapped to OpenAI messages yet
+            raise RemoteError(f"Tool results cannot be sent to the engine at {self.config.host} yet; "
+                              f"use tools with the model on this computer.")
         n_ctx = self.model.n_ctx if self.model else self.config.context_length
         sources, warnings, request = _ground(request, n_ctx)
         reserve = min(sampling.max_tokens, n_ctx // 2)
@@ -202,9 +205,11 @@ class RemoteBackend:
             body["min_p"] = sampling.min_p
         if sampling.seed >= 0:
             body["seed"] = sampling.seed
-        tools = getattr(request, "tools", None)  # function tools, where the request carries them
-        if tools:
-            body["tools"] = list(tools)
+        if request.tools:  # function tools go as OpenAI `tools`; the server renders them for the model
+            body["tools"] = [{"type": "function", "function": {
+                "name": tool.name, "description": tool.description,
+                "parameters": dict(tool.parameters) if tool.parameters is not None
+                else {"type": "object", "properties": {}}}} for tool in request.tools]
         return body
 
     # -- messages for the person ---------------------------------------------------------------

@@ -125,7 +125,7 @@ def finish(reason: str = "stop") -> dict:
 
 
 class ScriptedEngine:
-    """`mode`: "reasoning_content" | "reasoning" | "hang" | "stall" | "404" | "500" | "cut".
+    """`mode`: "reasoning_content" | "reasoning" | "tool_call" | "hang" | "stall" | "404" | "500" | "cut".
 
     `models` is what /v1/models lists (with `max_model_len` where given)."""
 
@@ -166,6 +166,15 @@ class ScriptedEngine:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
                 self.end_headers()
+                if mode == "tool_call":  # OpenAI-style streamed function call, arguments in pieces
+                    pieces = [{"index": 0, "id": "call_1", "type": "function",
+                               "function": {"name": "get_weather", "arguments": ""}},
+                              {"index": 0, "function": {"arguments": '{"city":'}},
+                              {"index": 0, "function": {"arguments": '"Paris"}'}}]
+                    self.wfile.write(sse([delta(tool_calls=[p]) for p in pieces] + [finish("tool_calls")]))
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                    return
                 field = "reasoning" if mode == "reasoning" else "reasoning_content"
                 head = [delta(role="assistant"), delta(**{field: "The user asks about pumps."}),
                         delta(content="Heat pumps"), delta(content=" move heat.")]

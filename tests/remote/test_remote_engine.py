@@ -14,11 +14,12 @@ from desktop.core.chat import ChatRequest
 from desktop.core.conversations import ConversationStore
 from desktop.core.runtime import Sampling
 from desktop.engine.api_keys import ApiKeys
-from desktop.engine.events import Cancelled, DeltaEvent, Failed
+from desktop.engine.events import Cancelled, DeltaEvent, Failed, Finished
 from desktop.engine.remote import RemoteBackend, RemoteConfig
 from desktop.engine.service import EngineService
 from desktop.engine.turn import TurnSession
 from desktop.paths import AppPaths
+from desktop.tools.functions import FunctionTool
 from tests.fixtures.scripted_chat_model import PLAIN, TOOL_CALL, scripted_gpt_oss  # noqa: F401  (session fixture)
 from tests.remote.servers import LlamaCppServer, cli, free_port, scripted_engine
 
@@ -145,6 +146,21 @@ def test_reasoning_is_read_from_the_field_the_server_sends(field: str, app_home:
     body = engine.bodies[0]
     assert body["reasoning_effort"] == "low" and body["stream"] is True and body["model"] == engine.model
     assert body["messages"][-1] == {"role": "user", "content": "hello there"}
+
+
+def test_function_tools_go_as_openai_tools_and_calls_come_back() -> None:
+    weather = FunctionTool("get_weather", "The weather in a city.",
+                           {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]})
+    with scripted_engine("tool_call") as server:
+        engine = EngineService(RemoteBackend(RemoteConfig(server.url, server.model)))
+        handle = engine.submit(ChatRequest((harmony.Turn("user", "weather in Paris?"),), tools=(weather,)),
+                               Sampling(max_tokens=100))
+        outcome = handle.wait(timeout=60)
+        engine.close()
+    assert server.bodies[0]["tools"] == [{"type": "function", "function": {
+        "name": "get_weather", "description": "The weather in a city.", "parameters": dict(weather.parameters)}}]
+    assert isinstance(outcome, Finished) and outcome.finish_reason == "tool_calls"
+    assert outcome.result.tool_calls == [harmony.ToolCall("functions.get_weather", '{"city":"Paris"}', "json")]
 
 
 def test_a_server_that_never_answers_times_out_in_one_line(app_home: Path) -> None:
