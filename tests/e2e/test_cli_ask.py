@@ -243,5 +243,6 @@ def _streamed_text(db: Path) -> str:
     from desktop.core.conversations import ConversationStore
 
     with ConversationStore(db) as store:
-        conversations = store.list()
-        return store.messages(conversations[0].id)[-1].text if conversations else ""
+        conversations = store.list()  # the chat is created a moment before its question is saved
+        messages = store.messages(conversations[0].id) if conversations else []
+        return messages[-1].text if messages else ""
