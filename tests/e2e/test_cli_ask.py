@@ -225,12 +225,17 @@ def test_ctrl_c_saves_the_answer_so_far_as_stopped(tiny_gpt_oss: Path, app_home:
                              "--chat", "new", "--max-tokens", "30000", "--quiet"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     db = app_home / "data" / "conversations.sqlite3"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (db.exists() and _streamed_text(db)):
-        time.sleep(0.05)
-    assert proc.poll() is None, "the answer finished before it could be stopped"
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (db.exists() and _streamed_text(db)):
+            time.sleep(0.05)
+        assert proc.poll() is None, "the answer finished before it could be stopped"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a failed check must not leave a 30,000-token answer running
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 130 and "Traceback" not in stderr
     with ConversationStore(db) as store:
         answer = store.messages(store.list()[0].id)[-1]
