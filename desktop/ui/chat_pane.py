@@ -266,7 +266,7 @@ class ChatPane(ChatTurns, QWidget):
         if message.role == "user":
             return self._user_widget(message.text, message.position)
         widget = self._answer_widget(message.position, message.effort)
-        widget.set_content(message.text, message.reasoning)
+        widget.set_content(message.text, message.reasoning, message.commentary)
         widget.set_sources(message.sources)
         widget.set_reasoning_done(float(message.stats.get("reasoning_s", 0) or 0))
         widget.set_status(status_line(message.status, message.stats, message.error))

@@ -158,7 +158,7 @@ class ChatTurns:
             return
         self.last_prompt, self.last_result = result.prompt, result
         sources = [asdict(source) for source in result.sources]
-        message.set_content(result.answer, result.reasoning)
+        message.set_content(result.answer, result.reasoning, result.commentary)
         message.set_sources(sources)
         if result.source_warnings:
             self.sig_status.emit("; ".join(result.source_warnings).capitalize())

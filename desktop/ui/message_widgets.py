@@ -171,9 +171,12 @@ class AssistantMessage(QFrame):
         if answer_changed:
             self.answer.set_text(self.answer_text)
 
-    def set_content(self, text: str, reasoning: str = "") -> None:
+    def set_content(self, text: str, reasoning: str = "", commentary: str = "") -> None:
+        """The saved turn: the answer, and the model's working (its reasoning, then what it said on
+        the commentary channel, e.g. a tool call's arguments), as it was shown while streaming."""
         self.answer_text = text
         self.answer.set_text(text, final=True)
+        reasoning = "\n\n".join(part for part in (reasoning, commentary) if part)
         self.reasoning_text = reasoning
         self.reasoning_view.setPlainText(reasoning)
         self.reasoning_toggle.setVisible(bool(reasoning))
