@@ -20,6 +20,7 @@ On the GPU at 8k: 11,481,229,056 + 402,653,184 + 435,421,184 = 12,319,303,424 = 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +32,7 @@ import pytest
 
 from desktop.core import planner
 from desktop.core.hardware import GIB, probe
+from desktop.core.llama_log import route_to_logging
 from desktop.core.planner import (
     ModelShape,
     ShapeCache,
@@ -203,11 +205,14 @@ def test_shape_from_a_gguf_header_matches_the_hparam_derivation(tmp_path: Path) 
     assert from_file == described
 
 
-def _llama_cpp_buffers(path: Path, capsys: pytest.CaptureFixture[str], **kwargs: object) -> dict[str, float]:
-    """Load with llama.cpp (CPU) and read back the buffer sizes it logs, in MiB."""
-    capsys.readouterr()
-    llm = llama_cpp.Llama(str(path), n_gpu_layers=0, n_threads=1, verbose=True, **kwargs)
-    log = capsys.readouterr().err
+def _llama_cpp_buffers(path: Path, caplog: pytest.LogCaptureFixture, **kwargs: object) -> dict[str, float]:
+    """Load with llama.cpp (CPU) and read back the buffer sizes it logs, in MiB (the app routes
+    llama.cpp's log lines to Python logging, so they are read there)."""
+    route_to_logging(llama_cpp)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="desktop.llama_cpp"):
+        llm = llama_cpp.Llama(str(path), n_gpu_layers=0, n_threads=1, verbose=True, **kwargs)
+    log = "\n".join(record.getMessage() for record in caplog.records)
     llm.close()
     kv = sum(float(v) for v in re.findall(r"KV buffer size =\s+([\d.]+) MiB", log))
     mapped = sum(float(v) for v in re.findall(r"CPU_Mapped model buffer size =\s+([\d.]+) MiB", log))
@@ -215,10 +220,10 @@ def _llama_cpp_buffers(path: Path, capsys: pytest.CaptureFixture[str], **kwargs:
 
 
 @pytest.mark.parametrize("swa_full", [True, False])
-def test_kv_cache_equals_what_llama_cpp_allocates(tiny_gpt_oss: Path, capsys: pytest.CaptureFixture[str],
+def test_kv_cache_equals_what_llama_cpp_allocates(tiny_gpt_oss: Path, caplog: pytest.LogCaptureFixture,
                                                   swa_full: bool) -> None:
     shape = shape_from_gguf(tiny_gpt_oss)
-    got = _llama_cpp_buffers(tiny_gpt_oss, capsys, n_ctx=4000, flash_attn=True, swa_full=swa_full)
+    got = _llama_cpp_buffers(tiny_gpt_oss, caplog, n_ctx=4000, flash_attn=True, swa_full=swa_full)
     assert got["kv"] == pytest.approx(sum(kv_layer_bytes(shape, 4000, swa_full=swa_full)) / 2**20, abs=0.01)
     assert got["mapped"] == pytest.approx(shape.weights_bytes / 2**20, rel=0.02)
 
