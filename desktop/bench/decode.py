@@ -45,15 +45,24 @@ class DecodeFigures:
 def _app_run(engine, app, request: ChatRequest, sampling: Sampling, progress: BenchProgress) -> float:
     """One turn through the window's EngineBridge: a TurnSession on its EngineService, events
     relayed to this thread as batched queued signals."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
     done: list = []
+    loop = QEventLoop()
     turn = engine.start_turn(request.turns[-1].text, sampling, effort=request.effort, today=request.today)
-    turn.sig_finished.connect(done.append)
-    turn.sig_cancelled.connect(done.append)
-    turn.sig_failed.connect(done.append)
-    while not done:
-        app.processEvents()
-        time.sleep(0.001)
-        progress.check()
+    for signal in (turn.sig_finished, turn.sig_cancelled, turn.sig_failed):
+        signal.connect(done.append)
+        signal.connect(loop.quit)
+    # A real event loop, as the window runs: a processEvents() spin holds the interpreter lock
+    # most of the time and slows the engine's thread (the time limit is checked once a second).
+    watchdog = QTimer(interval=1000, timeout=lambda: loop.quit() if progress.remaining_s <= 0 else None)
+    watchdog.start()
+    try:
+        while not done:
+            loop.exec()
+            progress.check()  # raises past the limit (a slot cannot raise out of the loop)
+    finally:
+        watchdog.stop()
     if isinstance(done[0], str):
         raise RuntimeError(done[0])
     return done[0].result.stats.tokens_per_s
