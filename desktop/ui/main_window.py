@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop import __version__
 from desktop.core.conversations import ConversationStore, NotFoundError
 from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
@@ -74,7 +73,7 @@ class MainWindow(QMainWindow):
         self._models_dialog: QDialog | None = None
         self.chat.sig_status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         hub.sig_changed.connect(self._apply_settings)
-        self.statusBar().showMessage(f"gpt-oss-desktop {__version__}: everything runs on this computer")
+        self.statusBar().showMessage(self.tr("gpt-oss-desktop: everything runs on this computer"))
         self._shortcuts()
         self._restore_state()
         # Start-up leaves ~130k long-lived Python objects (Qt, gRPC, pymilvus, llama.cpp). A full
@@ -91,7 +90,14 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.Paint and not self._engine_started:
             self._engine_started = True
             QTimer.singleShot(0, self._start_engine)
+            QTimer.singleShot(0, self._show_version)
         return super().event(event)
+
+    def _show_version(self) -> None:
+        import desktop  # its version comes from the package metadata, read on first use
+
+        self.statusBar().showMessage(self.tr("gpt-oss-desktop {version}: everything runs on this computer")
+                                     .format(version=desktop.__version__))
 
     @property
     def library_service(self) -> LibraryService:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -722,7 +722,18 @@ class FirstRunView(QWidget):
         others.addStretch(1)
         layout.addLayout(others)
         layout.addStretch(1)
-        run_in_background(lambda: survey(ctx, self.catalog, self._probe), on_done=self._show_survey,
+        self._surveyed = False
+
+    def event(self, event: QEvent) -> bool:
+        # The machine is probed (psutil, llama.cpp, the GGUF headers) once this screen is painted:
+        # on a worker, but importing those holds the interpreter lock the first frame needs.
+        if event.type() == QEvent.Type.Paint and not self._surveyed:
+            self._surveyed = True
+            QTimer.singleShot(0, self, self._start_survey)
+        return super().event(event)
+
+    def _start_survey(self) -> None:
+        run_in_background(lambda: survey(self.ctx, self.catalog, self._probe), on_done=self._show_survey,
                           on_failed=lambda message: self.fits.setText(message) if isValid(self) else None)
 
     def _show_survey(self, result: Survey) -> None:
