@@ -257,6 +257,33 @@ def plan_load(model_path: str | Path, settings: Settings, paths: AppPaths,
     return options, plan
 
 
+def ground_request(request: ChatRequest, count_tokens: Callable[[str], int], n_ctx: int,
+                   ) -> tuple[list[rag.Source], list[str], ChatRequest]:
+    """The library's sources and the attached files put into the newest question (on this machine,
+    whichever engine answers): (sources, warnings, the grounded request)."""
+    sources: list[rag.Source] = []
+    warnings: list[str] = []
+    if request.retrieve is None and not request.attachments:
+        return sources, warnings, request
+    question = request.turns[-1].text
+    if request.retrieve is not None:
+        try:
+            sources = request.retrieve(question)
+        except UserError as exc:
+            warnings.append(f"the library could not be searched: {exc}")
+    if request.attachments:
+        attached, problems = attachment_sources(request.attachments, question, count_tokens, n_ctx // 3,
+                                                first_number=len(sources) + 1)
+        sources += attached
+        warnings += [f"attachment {problem}" for problem in problems]
+    grounded = harmony.Turn("user", rag.grounded_question(question, sources))
+    # The rules stay in the developer message whether or not this question found sources, so
+    # the start of the prompt (and its KV cache) does not change from turn to turn.
+    request = replace(request, turns=(*request.turns[:-1], grounded),
+                      instructions=f"{request.instructions}\n\n{rag.SOURCE_RULES}".strip())
+    return sources, warnings, request
+
+
 def run_chat(runtime: ChatRuntime, request: ChatRequest, sampling: Sampling, cancel: CancelToken | None = None,
              on_deltas: Callable[[list[Delta]], None] | None = None,
              stats: GenerationStats | None = None, counter: TokenCounter | None = None) -> TurnResult:
@@ -265,25 +292,7 @@ def run_chat(runtime: ChatRuntime, request: ChatRequest, sampling: Sampling, can
     `counter` caches turn sizes across turns. Only the newest question carries its sources: earlier
     questions are stored and re-rendered plain, which keeps the conversation's prefix stable.
     """
-    sources: list[rag.Source] = []
-    warnings: list[str] = []
-    if request.retrieve is not None or request.attachments:
-        question = request.turns[-1].text
-        if request.retrieve is not None:
-            try:
-                sources = request.retrieve(question)
-            except UserError as exc:
-                warnings.append(f"the library could not be searched: {exc}")
-        if request.attachments:
-            attached, problems = attachment_sources(request.attachments, question, runtime.count_tokens,
-                                                    runtime.n_ctx // 3, first_number=len(sources) + 1)
-            sources += attached
-            warnings += [f"attachment {problem}" for problem in problems]
-        grounded = harmony.Turn("user", rag.grounded_question(question, sources))
-        # The rules stay in the developer message whether or not this question found sources, so
-        # the start of the prompt (and its KV cache) does not change from turn to turn.
-        request = replace(request, turns=(*request.turns[:-1], grounded),
-                          instructions=f"{request.instructions}\n\n{rag.SOURCE_RULES}".strip())
+    sources, warnings, request = ground_request(request, runtime.count_tokens, runtime.n_ctx)
     reserve = min(sampling.max_tokens, runtime.n_ctx // 2)
     plan = build_prompt(request, counter or runtime.count_tokens, runtime.n_ctx, reserve)
     result = run_turn(runtime, plan.prompt, sampling, cancel, on_deltas, stats=stats)

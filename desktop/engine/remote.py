@@ -23,15 +23,21 @@ import logging
 import socket
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from desktop.core import harmony, rag
-from desktop.core.attachments import attachment_sources
-from desktop.core.chat import DEFAULT_FLUSH_INTERVAL_S, ChatRequest, TurnResult, _Collector, _merge, build_prompt
+from desktop.core.chat import (
+    DEFAULT_FLUSH_INTERVAL_S,
+    ChatRequest,
+    TurnResult,
+    _Collector,
+    _merge,
+    build_prompt,
+    ground_request,
+)
 from desktop.core.errors import UserError
 from desktop.core.harmony import Delta, StreamParser, ToolCall
 from desktop.core.runtime import GenerationStats, Sampling
@@ -183,7 +189,7 @@ class RemoteBackend:
             raise RemoteError(f"Tool results cannot be sent to the engine at {self.config.host} yet; "
                               f"use tools with the model on this computer.")
         n_ctx = self.model.n_ctx if self.model else self.config.context_length
-        sources, warnings, request = _ground(request, n_ctx)
+        sources, warnings, request = ground_request(request, approx_tokens, n_ctx)
         reserve = min(sampling.max_tokens, n_ctx // 2)
         plan = build_prompt(request, approx_tokens, n_ctx, reserve)
         messages = _messages(request, plan.dropped_turns)
@@ -424,29 +430,6 @@ class _Stream:
             with self.lock:
                 if not done.is_set() and self.pending and time.perf_counter() - self.last_flush >= interval:
                     self._flush()
-
-
-def _ground(request: ChatRequest, n_ctx: int) -> tuple[list[rag.Source], list[str], ChatRequest]:
-    """The library's sources and attached files go into the question here, on this machine."""
-    sources: list[rag.Source] = []
-    warnings: list[str] = []
-    if request.retrieve is None and not request.attachments:
-        return sources, warnings, request
-    question = request.turns[-1].text
-    if request.retrieve is not None:
-        try:
-            sources = request.retrieve(question)
-        except UserError as exc:
-            warnings.append(f"the library could not be searched: {exc}")
-    if request.attachments:
-        attached, problems = attachment_sources(request.attachments, question, approx_tokens, n_ctx // 3,
-                                                first_number=len(sources) + 1)
-        sources += attached
-        warnings += [f"attachment {problem}" for problem in problems]
-    grounded = harmony.Turn("user", rag.grounded_question(question, sources))
-    request = replace(request, turns=(*request.turns[:-1], grounded),
-                      instructions=f"{request.instructions}\n\n{rag.SOURCE_RULES}".strip())
-    return sources, warnings, request
 
 
 def _messages(request: ChatRequest, first_turn: int) -> list[dict[str, str]]:
