@@ -6,7 +6,7 @@ import gc
 import threading
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,6 +23,7 @@ from desktop.settings import Settings
 from desktop.ui.chat_pane import ChatPane
 from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.engine_bridge import EngineBridge
+from desktop.ui.first_paint import after_first_paint
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.theme import apply_theme
 
@@ -82,16 +83,17 @@ class MainWindow(QMainWindow):
         # out of the collector's way (they live as long as the app anyway).
         self.engine.sig_loaded.connect(lambda *_: gc.freeze())
         self._engine_started = False
+        after_first_paint(self, self._after_first_paint)
         self.chat.input.setFocus()  # the window opens ready to type, no click needed
 
-    def event(self, event: QEvent) -> bool:
+    def _after_first_paint(self) -> None:
         # The model (llama.cpp, gguf, numpy, the planner) and the models list load once the window
         # is on screen: the first frame needs none of them.
-        if event.type() == QEvent.Type.Paint and not self._engine_started:
-            self._engine_started = True
-            QTimer.singleShot(0, self._start_engine)
-            QTimer.singleShot(0, self._show_version)
-        return super().event(event)
+        if self._engine_started:  # the window closed before this ran
+            return
+        self._engine_started = True
+        self._start_engine()
+        self._show_version()
 
     def _show_version(self) -> None:
         import desktop  # its version comes from the package metadata, read on first use

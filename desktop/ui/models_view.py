@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -48,6 +48,7 @@ from desktop.core.hardware import Machine, format_bytes, format_gib
 from desktop.core.jobs import Progress
 from desktop.core.planner import ModelShape, Plan, estimate_tokens_per_s, plan_for_shape
 from desktop.ui.download_jobs import DownloadJob, DownloadJobs
+from desktop.ui.first_paint import after_first_paint
 from desktop.ui.tasks import run_in_background
 from desktop.ui.theme import is_dark
 
@@ -722,15 +723,9 @@ class FirstRunView(QWidget):
         others.addStretch(1)
         layout.addLayout(others)
         layout.addStretch(1)
-        self._surveyed = False
-
-    def event(self, event: QEvent) -> bool:
         # The machine is probed (psutil, llama.cpp, the GGUF headers) once this screen is painted:
         # on a worker, but importing those holds the interpreter lock the first frame needs.
-        if event.type() == QEvent.Type.Paint and not self._surveyed:
-            self._surveyed = True
-            QTimer.singleShot(0, self, self._start_survey)
-        return super().event(event)
+        after_first_paint(self, self._start_survey)
 
     def _start_survey(self) -> None:
         run_in_background(lambda: survey(self.ctx, self.catalog, self._probe), on_done=self._show_survey,
