@@ -441,3 +441,56 @@ def reference_decode(runtime: ChatRuntime, prompt: str, sampling: Sampling) -> G
         lib.llama_sampler_free(sampler)
         runtime.reset_cache()  # the reference loop's tokens are not tracked: start clean
     return stats
+
+
+def per_token_costs(runtime: ChatRuntime, prompt: str, sampling: Sampling, tokens: int) -> dict[str, dict[str, float]]:
+    """Where a generated token's time goes, in ms per token, sampling on the host and on the device.
+
+    Each step is timed alone: llama_synchronize after llama_decode puts the device's work in
+    "decode" rather than in whichever call next waits for it. "host" is the C sampler chain over
+    the copied logits (what llama.cpp's own loop does), "device" llama.cpp's backend samplers
+    inside the decode graph (the app's path when layers are offloaded).
+    """
+    lib, ctx = runtime._lib, runtime._ctx
+    ids = runtime.tokenize(prompt)
+    figures: dict[str, dict[str, float]] = {}
+    for where in ("host", "device"):
+        runtime.reset_cache()
+        sampler = runtime._make_sampler(sampling)
+        on_device = where == "device" and bool(lib.llama_set_sampler(ctx, 0, sampler))
+        parts = {"decode": 0.0, "sample": 0.0, "piece_and_end_check": 0.0}
+        try:
+            runtime._prefill(ids, CancelToken(), GenerationStats())
+            lib.llama_synchronize(ctx)
+            started = time.perf_counter()
+            n = 0
+            for _ in range(min(tokens, runtime.n_ctx - len(ids))):
+                n += 1
+                t0 = time.perf_counter()
+                token = lib.llama_get_sampled_token_ith(ctx, -1) if on_device else -1
+                if token < 0:
+                    token = lib.llama_sampler_sample(sampler, ctx, -1)
+                t1 = time.perf_counter()
+                lib.llama_vocab_is_eog(runtime._vocab, token)
+                runtime._piece(token)
+                t2 = time.perf_counter()
+                runtime._decode_one(token)
+                lib.llama_synchronize(ctx)
+                t3 = time.perf_counter()
+                parts["sample"] += t1 - t0
+                parts["piece_and_end_check"] += t2 - t1
+                parts["decode"] += t3 - t2
+            total = time.perf_counter() - started
+        finally:
+            if on_device:
+                lib.llama_set_sampler(ctx, 0, None)
+            lib.llama_sampler_free(sampler)
+            runtime.reset_cache()
+        row = {key: round(value / n * 1000, 4) for key, value in parts.items()}
+        row["python_loop"] = round(max(0.0, total - sum(parts.values())) / n * 1000, 4)
+        row["total"] = round(total / n * 1000, 4)
+        row["tokens_per_s"] = round(n / total, 1)
+        if where == "device" and not on_device:
+            row["note"] = "this build has no device sampler: sampled on the host"
+        figures[where] = row
+    return figures

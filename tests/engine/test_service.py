@@ -10,10 +10,10 @@ import pytest
 
 from desktop.core import harmony
 from desktop.core.chat import ChatRequest
-from desktop.core.runtime import LoadOptions, Sampling
-from desktop.engine.backend import LlamaCppBackend
+from desktop.core.runtime import Sampling
 from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished, Queued, Started, ToolCallEvent
 from desktop.engine.service import EngineService, Priority, RequestHandle
+from tests.engine.engines import engine_on
 from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
     PLAIN,
     TOOL_CALL,
@@ -22,15 +22,9 @@ from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_os
 )
 
 
-def _engine(model: Path) -> EngineService:
-    backend = LlamaCppBackend()
-    backend.load(model, lambda: (LoadOptions(n_ctx=4096), None)).result()
-    return EngineService(backend)
-
-
 @pytest.fixture
 def scripted_engine(scripted_gpt_oss: Path) -> Iterator[EngineService]:
-    engine = _engine(scripted_gpt_oss)
+    engine = engine_on(scripted_gpt_oss)
     yield engine
     engine.close()
 
@@ -38,7 +32,7 @@ def scripted_engine(scripted_gpt_oss: Path) -> Iterator[EngineService]:
 @pytest.fixture
 def engine(tiny_gpt_oss: Path) -> Iterator[EngineService]:
     """The random tiny model: it never ends a turn by itself, so turns run as long as asked."""
-    engine = _engine(tiny_gpt_oss)
+    engine = engine_on(tiny_gpt_oss)
     yield engine
     engine.close()
 
@@ -169,7 +163,7 @@ def test_a_client_callback_that_raises_does_not_stop_the_engine(engine: EngineSe
 
 
 def test_closing_cancels_what_waits(tiny_gpt_oss: Path) -> None:
-    engine = _engine(tiny_gpt_oss)
+    engine = engine_on(tiny_gpt_oss)
     running = engine.submit(_ask("a"), Sampling(max_tokens=3000))
     waiting = engine.submit(_ask("b"), Sampling(max_tokens=5))
     engine.close()

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from desktop.core.conversations import ConversationStore
-from desktop.core.runtime import LoadOptions, Sampling
-from desktop.engine.backend import LlamaCppBackend
+from desktop.core.runtime import Sampling
 from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished
 from desktop.engine.service import EngineService
 from desktop.engine.turn import TurnSession
+from tests.engine.engines import engine_on
 from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
     MALFORMED,
     MALFORMED_TRIGGER,
@@ -23,12 +23,6 @@ from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_os
 )
 
 
-def _engine(model: Path) -> EngineService:
-    backend = LlamaCppBackend()
-    backend.load(model, lambda: (LoadOptions(n_ctx=4096), None)).result()
-    return EngineService(backend)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[ConversationStore]:
     with ConversationStore(tmp_path / "conversations.sqlite3") as s:
@@ -37,14 +31,14 @@ def store(tmp_path: Path) -> Iterator[ConversationStore]:
 
 @pytest.fixture
 def scripted_engine(scripted_gpt_oss: Path) -> Iterator[EngineService]:
-    engine = _engine(scripted_gpt_oss)
+    engine = engine_on(scripted_gpt_oss)
     yield engine
     engine.close()
 
 
 @pytest.fixture
 def engine(tiny_gpt_oss: Path) -> Iterator[EngineService]:
-    engine = _engine(tiny_gpt_oss)
+    engine = engine_on(tiny_gpt_oss)
     yield engine
     engine.close()
 
