@@ -50,6 +50,12 @@ def gpu_bandwidth(machine: Machine, nvml: Callable[[], Any] | None = None) -> fl
         return None
     if machine.unified_memory is not None:
         return ram_read_bandwidth()  # one memory; a CPU thread reads it slower than the GPU does
+    return nvidia_bandwidth(machine, nvml)
+
+
+def nvidia_bandwidth(machine: Machine, nvml: Callable[[], Any] | None = None) -> float | None:
+    """The slowest NVIDIA GPU's bandwidth from the driver, whatever llama.cpp build runs (the
+    Models view estimates what a GPU build would give on a CPU-only one); None when unknown."""
     if not machine.gpus or any(g.source != "nvml" for g in machine.gpus):
         return None
     try:

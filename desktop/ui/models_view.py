@@ -44,11 +44,13 @@ from desktop.core.catalog import (
     InstalledModel,
 )
 from desktop.core.errors import UserError
+from desktop.core.gpu_build import GpuBuildAdvice, advise
 from desktop.core.hardware import Machine, format_bytes, format_gib
 from desktop.core.jobs import Progress
 from desktop.core.planner import ModelShape, Plan, estimate_tokens_per_s, plan_for_shape
 from desktop.ui.download_jobs import DownloadJob, DownloadJobs
 from desktop.ui.first_paint import after_first_paint
+from desktop.ui.gpu_notice import GpuBuildNotice
 from desktop.ui.tasks import run_in_background
 from desktop.ui.theme import is_dark
 
@@ -77,6 +79,7 @@ class Survey:
     machine: Machine
     fits: dict[str, Fit | None]  # by catalog name / file name; None = unknown
     kinds: dict[str, str]  # imported files: CHAT or EMBEDDING, from their headers
+    gpu_build: GpuBuildAdvice | None = None  # a GPU this build cannot use, and what a GPU build gives
 
     @property
     def plans(self) -> dict[str, Plan | None]:
@@ -107,7 +110,17 @@ def survey(ctx: AppContext, catalog: Catalog, probe: Callable[[], Machine]) -> S
                 continue
             fits[model.name] = fit(shape)
             kinds[model.name] = CHAT if shape.architecture in CHAT_ARCHITECTURES else EMBEDDING
-    return Survey(machine, fits, kinds)
+    return Survey(machine, fits, kinds, _gpu_build(ctx, catalog, machine, ram_bw))
+
+
+def _gpu_build(ctx: AppContext, catalog: Catalog, machine: Machine, ram_bw: float) -> GpuBuildAdvice | None:
+    """Advice for a GPU this build cannot use, estimated for the recommended chat model."""
+    if machine.backend.gpu_offload or not machine.gpus:
+        return None
+    entry = next((e for e in catalog.entries if e.kind == CHAT and e.usable and e.recommended), None)
+    shape = catalog.shape(entry) if entry else None
+    return advise(machine, shape, ctx.settings.model, ram_bandwidth=ram_bw,
+                  gpu_bandwidth=bandwidth.nvidia_bandwidth(machine))
 
 
 # --- words for numbers --------------------------------------------------------------------------
@@ -441,6 +454,8 @@ class ModelsView(QWidget):
         layout.addWidget(self.machine_box)
         self.notice = Notice(self)
         layout.addWidget(self.notice)
+        self.gpu_notice = GpuBuildNotice(self)
+        layout.addWidget(self.gpu_notice)
         buttons = QHBoxLayout()
         self.refresh_button = QPushButton(self.tr("Check sizes online"))
         self.refresh_button.setToolTip(self.tr("Ask the model hub for exact file sizes and checksums"))
@@ -515,6 +530,7 @@ class ModelsView(QWidget):
             return
         self.survey_result = result
         self.machine_box.show_machine(result.machine, self.ctx.paths.models_dir)
+        self.gpu_notice.show_advice(result.gpu_build)
         self._show_fits(result)
 
     def _show_fits(self, result: Survey) -> None:

@@ -256,3 +256,29 @@ def test_the_window_gives_both_views_its_one_set_of_downloads(qtbot) -> None:
     entry = window.chat.first_run.entry
     assert window.models_view.rows[entry.name].download.job is window.chat.first_run.download.job
     window.close()
+
+
+def test_a_gpu_this_build_cannot_use_is_named_with_the_command_for_the_gpu_build(qtbot, ctx: AppContext) -> None:
+    from desktop.core.gpu_build import SOURCE_COMMAND
+    from desktop.core.hardware import Backend, Gpu, Machine
+
+    def cpu_build_with_a_gpu() -> Machine:
+        return Machine(64 * 10**9, 48 * 10**9, (Gpu("NVIDIA GeForce RTX 4090", 24 * 10**9, 24 * 10**9, "nvml"),),
+                       None, Backend("CPU", gpu_offload=False), 500 * 10**9)
+
+    widget = ModelsView(ctx, probe=cpu_build_with_a_gpu)
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.survey_result is not None, timeout=10_000)
+    notice = widget.gpu_notice
+    assert notice.isVisible()
+    assert "RTX 4090 is not used" in notice.text.text()
+    assert notice.command.text() == SOURCE_COMMAND
+    notice.copy_button.click()
+    from PySide6.QtGui import QGuiApplication
+    assert QGuiApplication.clipboard().text() == SOURCE_COMMAND
+
+
+def test_no_gpu_notice_on_this_machine_without_one(view: ModelsView) -> None:
+    machine = view.survey_result.machine
+    assert view.gpu_notice.isVisible() == bool(machine.gpus and not machine.backend.gpu_offload)
