@@ -124,6 +124,34 @@ class AppearanceSettings:
         help="Light or dark; by default the app follows the operating system's choice."))
 
 
+API_ACCESS = ("off", "local", "network")
+API_KEY_MODES = ("required", "off")
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """The local OpenAI-compatible API the window serves (the key itself lives in the keychain)."""
+
+    access: str = field(default="off", metadata=_choice(
+        API_ACCESS, "Local API", names=("Off", "This computer only", "This computer and the network"),
+        help="Serves the loaded model to editors, scripts and agents; on the network a key is always required."))
+    port: int = field(default=8080, metadata=_range(
+        0, 65535, "Port", special="Any free port",
+        help="Clients connect to http://127.0.0.1:PORT/v1; pick another if this one is taken."))
+    key: str = field(default="required", metadata=_choice(
+        API_KEY_MODES, "API key", names=("Required", "Not required (this computer only)"),
+        help="Clients send the key as 'Authorization: Bearer KEY'; the network always needs it."))
+    cors_origins: str = field(default="", metadata={
+        "label": "Web pages allowed",
+        "help": "Origins of web pages that may call the API from a browser, e.g. http://localhost:3000; "
+                "separate several with spaces. Empty: none."})
+    max_body_mb: int = field(default=8, metadata=_range(
+        1, 1024, "Largest request", unit=" MB", help="A request larger than this is refused."))
+    max_connections: int = field(default=16, metadata=_range(
+        1, 256, "Open requests at most", unit=" requests",
+        help="More requests than this at once are told to try again shortly."))
+
+
 @dataclass(frozen=True)
 class Settings:
     model: ModelSettings = ModelSettings()
@@ -131,6 +159,7 @@ class Settings:
     sampling: SamplingSettings = SamplingSettings()
     library: LibrarySettings = LibrarySettings()
     appearance: AppearanceSettings = AppearanceSettings()
+    api: ApiSettings = ApiSettings()
 
     def to_json(self) -> str:
         return json.dumps({"schema_version": SCHEMA_VERSION, **asdict(self)}, indent=2)
