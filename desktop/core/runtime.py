@@ -152,9 +152,7 @@ class ChatRuntime:
         take_first_error()  # start clean: only this load's errors explain its failure
         self._model = lib.llama_model_load_from_file(str(path).encode("utf-8"), self._model_params.params)
         if self._model:
-            context = context_params(lib, n_ctx=n_ctx, n_batch=opts.n_batch, n_threads=opts.n_threads,
-                                     flash_attn=flash)
-            self._ctx = lib.llama_init_from_model(self._model, context)
+            self._ctx = lib.llama_init_from_model(self._model, self._context_params(n_ctx, flash))
         if not self._model:
             reason = take_first_error() or "no reason given"
             raise UserError(f"llama.cpp could not load {path.name}: a file this llama.cpp build does not support, "
@@ -164,6 +162,12 @@ class ChatRuntime:
             self.close()
             raise UserError(f"llama.cpp loaded {path.name} but not its context: not enough memory for {n_ctx:,} "
                             f"tokens ({reason}); lower the context length in Settings.")
+
+    def _context_params(self, n_ctx: int, flash: bool):
+        """The context's parameters (one sequence); a multi-sequence runtime widens them (batch_decode)."""
+        opts = self.options
+        return context_params(self._lib, n_ctx=n_ctx, n_batch=opts.n_batch, n_threads=opts.n_threads,
+                              flash_attn=flash)
 
     # -- properties -------------------------------------------------------------------------
     @property
