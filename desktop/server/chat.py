@@ -103,7 +103,7 @@ async def chat_completions(state: ServerState, body: dict[str, Any]):
     options = params.optional(body, "stream_options", dict, "an object") or {}
     prompt = render(messages, effort=effort, today=date.today(), tools=tools)
     reply = _Reply(model)
-    pieces = generate(state.engine_or_503(), prompt, sampling, stops)
+    pieces = generate(state.engine_or_503(), prompt, sampling, stops, state.activity)
     if stream:
         first = await anext(pieces)  # a request that fails at once gets its HTTP status, not a broken stream
         return reply.stream(first, pieces, bool(options.get("include_usage")))

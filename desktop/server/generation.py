@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from desktop.core.harmony import ToolCall
 from desktop.core.runtime import Sampling
 from desktop.engine.backend import PromptRequest
-from desktop.engine.events import TERMINAL, Cancelled, DeltaEvent, Event, Failed, Finished
+from desktop.engine.events import TERMINAL, Cancelled, DeltaEvent, Event, Failed, Finished, Queued, Started
 from desktop.engine.service import EngineService, Priority
 from desktop.server.errors import ApiError
+from desktop.server.state import Activity
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,17 @@ _FINISH = {"stop": "stop", "tool_calls": "tool_calls", "length": "length", "cont
 
 
 async def generate(engine: EngineService, prompt: str, sampling: Sampling,
-                   stops: tuple[str, ...] = ()) -> AsyncIterator[Piece | Outcome]:
+                   stops: tuple[str, ...] = (), activity: Activity | None = None) -> AsyncIterator[Piece | Outcome]:
     """Pieces as they come, then one Outcome; raises ApiError when the request fails."""
     loop = asyncio.get_running_loop()
     events: asyncio.Queue[Event] = asyncio.Queue()
 
     def hear(event: Event) -> None:  # the engine's thread
+        if activity is not None:
+            if isinstance(event, Queued | Started):
+                activity.update(event.request_id, "running" if isinstance(event, Started) else "waiting")
+            elif isinstance(event, TERMINAL):
+                activity.update(event.request_id, None)
         if not loop.is_closed():
             loop.call_soon_threadsafe(events.put_nowait, event)
 
@@ -81,6 +87,8 @@ async def generate(engine: EngineService, prompt: str, sampling: Sampling,
         handle = engine.submit(PromptRequest(prompt), sampling, priority=Priority.API, on_event=hear)
     except RuntimeError:  # the engine closed: the server is stopping
         raise ApiError(503, "The server is shutting down.", "shutting_down") from None
+    if activity is not None:
+        activity.track(handle)
     matcher = StopMatcher(stops)
     reasoning: list[str] = []
     content: list[str] = []
@@ -104,6 +112,8 @@ async def generate(engine: EngineService, prompt: str, sampling: Sampling,
     finally:
         if not handle.done:
             handle.cancel()  # the client left or the server stops: free the engine within one token
+        if activity is not None:
+            activity.untrack(handle)
     if isinstance(event, Failed):
         raise _failure(event.message)
     if isinstance(event, Cancelled) and not matcher.stopped:

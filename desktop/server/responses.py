@@ -97,7 +97,7 @@ async def create_response(state: ServerState, body: dict[str, Any]):
     prompt = render([Message("developer", instructions), *conversation] if instructions else conversation,
                     effort=effort, today=date.today(), tools=tools)
     reply = _Reply(state, model, body, previous, conversation, keep is not False)
-    pieces = generate(state.engine_or_503(), prompt, sampling)
+    pieces = generate(state.engine_or_503(), prompt, sampling, activity=state.activity)
     if stream:
         first = await anext(pieces)
         return reply.stream(first, pieces)

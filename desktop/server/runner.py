@@ -61,7 +61,9 @@ class ApiServer:
         except OSError as exc:
             listening.close()
             reason = "the port is in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-            raise OSError(f"Could not listen on {host}:{port}: {reason}.") from None
+            refused = OSError(f"Could not listen on {host}:{port}: {reason}.")
+            refused.errno = exc.errno  # the window words its own sentence for a port in use
+            raise refused from None
         return listening
 
     def stop_listening(self) -> None:
