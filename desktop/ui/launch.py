@@ -55,6 +55,9 @@ def launch_window(debug: bool = False) -> int:
     try:
         ctx = AppContext.load()
         _setup_logging(ctx, debug)
+        from desktop.ui.i18n import install_translations
+
+        install_translations(app, ctx.settings.appearance.language)  # before any widget has text
         from desktop.ui.main_window import MainWindow
         from desktop.ui.settings_hub import SettingsHub
 
