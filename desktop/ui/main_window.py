@@ -24,6 +24,7 @@ from desktop.ui.chat_pane import ChatPane
 from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.first_paint import after_first_paint
+from desktop.ui.local_api import ApiFactory, ApiIndicator, LocalApiController
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.theme import apply_theme
 
@@ -36,7 +37,8 @@ UNDO_SECONDS = 10
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, hub: SettingsHub, store: ConversationStore | None = None) -> None:
+    def __init__(self, hub: SettingsHub, store: ConversationStore | None = None,
+                 api_factory: ApiFactory | None = None) -> None:
         super().__init__()
         self.hub = hub
         self.setWindowTitle("gpt-oss-desktop")
@@ -65,6 +67,12 @@ class MainWindow(QMainWindow):
         self.undo_button.setAccessibleName("Undo delete")
         self.undo_button.hide()
         self.statusBar().addPermanentWidget(self.undo_button)
+        # The local API: one more client of this window's engine (api_factory comes from the
+        # composition root; without one, Settings says the API is not part of this window).
+        self.local_api = LocalApiController(hub, self.engine, api_factory, self)
+        self.api_indicator = ApiIndicator(self.local_api)
+        self.api_indicator.clicked.connect(self.open_api_settings)
+        self.statusBar().addPermanentWidget(self.api_indicator)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_SECONDS * 1000,
                                   timeout=self._hide_undo)
         self._deleted = None
@@ -129,6 +137,10 @@ class MainWindow(QMainWindow):
             self._settings_pane = SettingsPane(self.hub)
             self._settings_pane.sig_reload_requested.connect(self._reload_model)
             self._settings_pane.sig_models_requested.connect(self.open_models)
+            from desktop.ui.settings_local_api import LocalApiPanel
+
+            for panel in self._settings_pane.findChildren(LocalApiPanel):
+                panel.attach(self.local_api)
             self._place(2, self._settings_pane, self.tr("Settings"))
         return self._settings_pane
 
@@ -158,6 +170,7 @@ class MainWindow(QMainWindow):
         threading.Thread(target=warm_up, name="markdown-warm-up", daemon=True).start()
         self.chat.refresh_models()
         self.chat.load_configured_model()
+        self.local_api.begin()
         QTimer.singleShot(0, lambda: self.library)
         QTimer.singleShot(0, lambda: self.settings_pane)
 
@@ -193,6 +206,14 @@ class MainWindow(QMainWindow):
             self.models_view = view
         self._models_dialog.show()
         self._models_dialog.raise_()
+
+    def open_api_settings(self) -> None:
+        from desktop.ui.settings_local_api import reveal
+
+        self.tabs.setCurrentWidget(self.settings_pane)
+        card = self.settings_pane.sections.get("api")
+        if card is not None:
+            reveal(card)
 
     def _new_chat(self) -> None:
         self.tabs.setCurrentWidget(self.chat)
@@ -252,6 +273,7 @@ class MainWindow(QMainWindow):
         self.ui_state.sync()
         self._engine_started = True  # a start still queued for after the first paint does not run
         self.chat.sidebar.stop()
+        self.local_api.shutdown()  # the API's requests end and its port is free before the engine closes
         self.engine.shutdown()
         if self._library is not None:
             self._library.shutdown()
