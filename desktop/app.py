@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,7 +27,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args == ["--debug"]:
         from desktop.ui.launch import launch_window
 
-        return launch_window(debug=bool(args))
+        return launch_window(debug=bool(args), api_factory=_hosted_api)
     from desktop.cli import run_cli
 
     return run_cli(args)
+
+
+def _hosted_api(*args: Any, **kwargs: Any) -> Any:
+    """desktop.ui.local_api.ApiFactory: the window's local API server (HostedApi), whose modules
+    (uvicorn, starlette) load only when the API is turned on, never with the window."""
+    from desktop.server.hosted import HostedApi
+
+    return HostedApi(*args, **kwargs)

@@ -7,9 +7,13 @@ import logging.handlers
 import sys
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 from desktop.context import AppContext
 from desktop.paths import AppPaths
+
+if TYPE_CHECKING:
+    from desktop.ui.local_api import ApiFactory
 
 
 def _setup_logging(ctx: AppContext, debug: bool) -> None:
@@ -21,7 +25,7 @@ def _setup_logging(ctx: AppContext, debug: bool) -> None:
     root.setLevel(logging.DEBUG if debug else logging.INFO)
 
 
-def launch_window(debug: bool = False) -> int:
+def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) -> int:
     started = time.perf_counter()
     from PySide6.QtCore import QCoreApplication
     from PySide6.QtGui import QIcon
@@ -61,7 +65,7 @@ def launch_window(debug: bool = False) -> int:
         from desktop.ui.main_window import MainWindow
         from desktop.ui.settings_hub import SettingsHub
 
-        window = MainWindow(SettingsHub(ctx))
+        window = MainWindow(SettingsHub(ctx), api_factory=api_factory)
         def come_forward() -> None:
             logging.getLogger(__name__).info("another launch on this data folder: window brought forward")
             bring_forward(window)
