@@ -19,6 +19,9 @@ from desktop.core.fsutil import atomic_write_text
 SCHEMA_VERSION = 1
 EFFORTS = ("low", "medium", "high")
 THEMES = ("system", "light", "dark")
+ENGINES = ("local", "remote")
+LIBRARY_LOCATIONS = ("local", "server")
+LANGUAGES = ("system", "en", "ar")
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,20 @@ class ModelSettings:
     threads: int = field(default=0, metadata=_range(
         0, 256, "CPU threads", unit=" threads", special="Auto",
         help="Auto uses the CPU cores llama.cpp finds best for this machine."))
+    # Where the chat model runs. These are edited by the engine box of the Model section
+    # (desktop/ui/settings_remote.py, "own_editor"); the API key is kept apart (engine/api_keys.py).
+    engine: str = field(default="local", metadata={**_choice(
+        ENGINES, "The model runs on", names=("This computer (GGUF)", "Remote engine"),
+        help="A remote engine is an OpenAI-compatible server (vLLM, llama-server, ...) your questions are sent to."),
+        "own_editor": True})
+    remote_url: str = field(default="", metadata={
+        "label": "Engine URL", "own_editor": True,
+        "help": "The server's base URL as OpenAI clients take it, e.g. http://gpu-server.local:8000/v1."})
+    remote_model: str = field(default="", metadata={
+        "label": "Engine model", "own_editor": True, "help": "The model id the server lists in /v1/models."})
+    remote_timeout_s: float = field(default=60.0, metadata={**_range(
+        1, 3600, "Engine timeout", unit=" s", step=5, decimals=0,
+        help="Give up when the server stays silent this long (a busy server may need more)."), "own_editor": True})
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,16 @@ class LibrarySettings:
     chunk_overlap: int = field(default=32, metadata=_range(
         0, 128, "Passage overlap", unit=" tokens", step=8,
         help="Text shared by neighbouring passages, so a sentence is not cut in two."))
+    # Where the library's passages are stored; edited by the library box of the Library section
+    # (desktop/ui/settings_remote.py); the token is kept apart like an API key.
+    location: str = field(default="local", metadata={**_choice(
+        LIBRARY_LOCATIONS, "Library kept", names=("On this computer", "Milvus server"),
+        help="A Milvus server lets a team share one library; your documents' passages are sent to it."),
+        "own_editor": True})
+    server_uri: str = field(default="", metadata={
+        "label": "Milvus URI", "own_editor": True, "help": "The server's address, e.g. http://milvus.local:19530."})
+    server_database: str = field(default="", metadata={
+        "label": "Database", "own_editor": True, "help": "The Milvus database to use; empty means \"default\"."})
 
 
 @dataclass(frozen=True)
@@ -122,6 +149,10 @@ class AppearanceSettings:
     theme: str = field(default="system", metadata=_choice(
         THEMES, "Theme", names=("Follow the system", "Light", "Dark"),
         help="Light or dark; by default the app follows the operating system's choice."))
+    # The codes are those with a translation in resources/translations; English is the source.
+    language: str = field(default="system", metadata=_choice(
+        LANGUAGES, "Language", names=("Follow the system", "English", "العربية (Arabic)"),
+        help="The window's language; a change applies the next time the app starts."))
 
 
 API_ACCESS = ("off", "local", "network")

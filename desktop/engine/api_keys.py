@@ -1,6 +1,6 @@
 """API keys of remote engines: in the OS keychain where there is one, else in a 0600 file.
 
-One key per engine base URL. The keychain (macOS Keychain, Windows Credential Locker, the Secret
+One key per engine base URL (and, kept apart the same way, one token per Milvus server URI). The keychain (macOS Keychain, Windows Credential Locker, the Secret
 Service on Linux, through `keyring`) keeps keys out of the settings file, which people copy and
 share. A machine without a usable keychain (a headless Linux box, no D-Bus) falls back to a JSON
 file that only its owner can read; `where` says which one holds a key.
@@ -17,23 +17,37 @@ log = logging.getLogger(__name__)
 
 SERVICE = "gpt-oss-desktop remote engine"
 FILE_NAME = "remote_engine_keys.json"
+LIBRARY_SERVICE = "gpt-oss-desktop library server"
+LIBRARY_FILE_NAME = "library_server_tokens.json"
 
 
 class ApiKeys:
-    def __init__(self, config_dir: Path) -> None:
-        self.file = config_dir / FILE_NAME
+    def __init__(self, config_dir: Path, *, service: str = SERVICE, file_name: str = FILE_NAME) -> None:
+        self.file = config_dir / file_name
+        self.service = service
+
+    @classmethod
+    def for_library(cls, config_dir: Path) -> ApiKeys:
+        """The tokens of Milvus servers (same keychain, its own entry name and fallback file)."""
+        return cls(config_dir, service=LIBRARY_SERVICE, file_name=LIBRARY_FILE_NAME)
 
     def get(self, base_url: str) -> str | None:
         url = _key(base_url)
         try:
             import keyring
 
-            secret = keyring.get_password(SERVICE, url)
+            secret = keyring.get_password(self.service, url)
             if secret:
                 return secret
         except Exception:  # noqa: BLE001 - no keychain here (keyring raises its own kinds); use the file
             log.debug("keychain unavailable for reading", exc_info=True)
         return self._read().get(url)
+
+    def where(self, base_url: str) -> str | None:
+        """Where the key of `base_url` is kept: "keychain", the file's path, or None."""
+        if not self.get(base_url):
+            return None
+        return str(self.file) if _key(base_url) in self._read() else "keychain"
 
     def set(self, base_url: str, api_key: str) -> str:
         """Keep the key; returns where: "keychain" or the file's path."""
@@ -41,7 +55,7 @@ class ApiKeys:
         try:
             import keyring
 
-            keyring.set_password(SERVICE, url, api_key)
+            keyring.set_password(self.service, url, api_key)
         except Exception:  # noqa: BLE001 - see get()
             log.debug("keychain unavailable for writing", exc_info=True)
         else:
@@ -57,7 +71,7 @@ class ApiKeys:
         try:
             import keyring
 
-            keyring.delete_password(SERVICE, url)
+            keyring.delete_password(self.service, url)
         except Exception:  # noqa: BLE001 - not there, or no keychain
             log.debug("no key to delete in the keychain", exc_info=True)
         keys = self._read()

@@ -79,12 +79,66 @@ class RemoteConfig:
         """Where questions go, as the window and errors name it."""
         return urlsplit(self.base_url).netloc
 
+    @property
+    def hostname(self) -> str:
+        """The host alone, without port or path: the window's "questions go to" line names it."""
+        return urlsplit(self.base_url).hostname or self.host
+
 
 @dataclass(frozen=True)
 class RemoteModel:
     id: str
     n_ctx: int
     n_ctx_from_server: bool  # False: the setting, because the server did not say
+
+
+@dataclass(frozen=True)
+class EngineProbe:
+    """What "Test connection" found: `ok`, one sentence for the person, and the models listed."""
+
+    ok: bool
+    message: str
+    models: tuple[str, ...] = ()
+
+
+def probe_engine(base_url: str, api_key: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> EngineProbe:
+    """GET {base_url}/models once and say in one sentence what answered there.
+
+    Distinguishes: reached (N models), wrong key, nothing listening, not an OpenAI-compatible
+    server, and a timeout. Never raises for a network failure; a malformed URL is a UserError."""
+    config = RemoteConfig(base_url, "probe", api_key, timeout_s)
+    host = config.host
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    timeout = httpx.Timeout(timeout_s, connect=min(CONNECT_TIMEOUT_S, timeout_s))
+    try:
+        with httpx.Client(headers=headers, timeout=timeout, trust_env=False) as client:
+            response = client.get(f"{config.base_url}/models")
+    except httpx.TimeoutException:
+        return EngineProbe(False, f"{host} did not answer within {timeout_s:g} s (the timeout); "
+                                  f"it may be busy or behind a firewall.")
+    except httpx.ConnectError:
+        return EngineProbe(False, f"Nothing answers at {host}: is the server running, and is the address right?")
+    except httpx.HTTPError as exc:
+        return EngineProbe(False, f"The connection to {host} failed: {_one_line(str(exc)) or type(exc).__name__}.")
+    code = response.status_code
+    if code in (401, 403):
+        return EngineProbe(False, f"{host} refused the API key ({code}{_server_says(response)}): check the key.")
+    not_openai = (f"{host} answered, but not as an OpenAI-compatible server (no model list at "
+                  f"{urlsplit(config.base_url).path or '/'}/models): check the URL; it usually ends in /v1.")
+    if code != 200:
+        return EngineProbe(False, not_openai if code == 404 else
+                           f"{host} answered {code}{_server_says(response)} to the model list.")
+    try:
+        data = response.json().get("data")
+    except (ValueError, AttributeError):
+        data = None
+    if not isinstance(data, list):
+        return EngineProbe(False, not_openai)
+    models = tuple(str(e["id"]) for e in data if isinstance(e, dict) and e.get("id"))
+    listed = ", ".join(models[:3]) + (", ..." if len(models) > 3 else "")
+    what = f"it serves {len(models)} model{'s' if len(models) != 1 else ''} ({listed})" if models \
+        else "it lists no models; type the model id by hand"
+    return EngineProbe(True, f"Reached {host}: {what}.", models)
 
 
 def approx_tokens(text: str) -> int:

@@ -34,8 +34,10 @@ from desktop.ui.tasks import run_in_background
 if TYPE_CHECKING:
     from desktop.core.conversations import ConversationStore, Message
     from desktop.core.runtime import Sampling
-    from desktop.engine.backend import LlamaCppBackend, LoadedModel
+    from desktop.engine.backend import LoadedModel
     from desktop.engine.events import Event
+    from desktop.engine.factory import WindowBackend
+    from desktop.engine.remote import RemoteConfig
     from desktop.engine.service import EngineService
     from desktop.engine.turn import TurnSession
 
@@ -156,7 +158,7 @@ class EngineBridge(QObject):
         super().__init__(parent)
         self.model: LoadedModel | None = None
         self._service: EngineService | None = None
-        self._backend: LlamaCppBackend | None = None
+        self._backend: WindowBackend | None = None  # this computer's GGUF or a remote engine
         self._make_lock = threading.Lock()
         self._load_lock = threading.Lock()  # one load (and its fallback) at a time
         self._loaded: tuple[LoadedModel, Callable[[], Any]] | None = None  # and how, to bring it back
@@ -172,10 +174,10 @@ class EngineBridge(QObject):
             if self._service is None:
                 if self.closed:
                     raise UserError("The window is closing.")
-                from desktop.engine.backend import LlamaCppBackend
+                from desktop.engine.factory import WindowBackend
                 from desktop.engine.service import EngineService
 
-                self._backend = LlamaCppBackend()
+                self._backend = WindowBackend()
                 self._service = EngineService(self._backend)
             return self._service
 
@@ -247,6 +249,33 @@ class EngineBridge(QObject):
             return None, message
         self._loaded = previous
         return kept, message
+
+    @property
+    def remote(self) -> RemoteConfig | None:
+        """The remote engine questions go to, or None while this computer's model answers them."""
+        return self._backend.remote if self._backend is not None else None
+
+    def connect_remote(self, config: Callable[[], RemoteConfig]) -> None:
+        """Send the next questions to a remote engine; `config()` runs on a worker (it reads the
+        keychain). The server and model are checked first; when they fail, the engine in use
+        stays. sig_loaded or sig_load_failed says how it went, as for a model file."""
+        previous, self.model = self.model, None
+        threading.Thread(target=self._connect_remote, args=(config, previous), name="engine-connect",
+                         daemon=True).start()
+
+    def _connect_remote(self, config: Callable[[], RemoteConfig], previous: LoadedModel | None) -> None:
+        with self._load_lock:
+            try:
+                self.service  # noqa: B018 - makes the backend on this worker
+                assert self._backend is not None
+                model, error = self._backend.use_remote(config()), ""
+                self._loaded = None  # the local model was let go of: nothing to fall back to
+            except UserError as exc:
+                model, error = previous, str(exc)
+            except Exception as exc:  # noqa: BLE001 - the window must hear about any failure
+                log.exception("remote engine connection failed")
+                model, error = previous, f"Could not use the remote engine: {exc}"
+        self._sig_load_done.emit(model, error)
 
     def _backend_load(self, path: str, plan: Callable[[], Any]) -> LoadedModel:
         assert self._backend is not None

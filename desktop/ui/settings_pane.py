@@ -9,7 +9,8 @@ doing silently.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, fields, replace
+from collections.abc import Callable
+from dataclasses import MISSING, fields
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -38,8 +39,37 @@ SECTION_TITLES = {
     "sampling": QT_TRANSLATE_NOOP("Settings", "Sampling"),
     "library": QT_TRANSLATE_NOOP("Settings", "Library"),
     "appearance": QT_TRANSLATE_NOOP("Settings", "Appearance"),
+    "api": QT_TRANSLATE_NOOP("Settings", "Local API"),
 }
 MULTILINE_FIELDS = {"system_prompt"}
+
+
+def _remote_engine_box(pane: SettingsPane, section: str, body: QVBoxLayout) -> None:
+    from desktop.ui.settings_remote import add_engine_box  # built with the pane, after the first frame
+
+    add_engine_box(pane, section, body)
+
+
+def _library_server_box(pane: SettingsPane, section: str, body: QVBoxLayout) -> None:
+    from desktop.ui.settings_remote import add_library_box
+
+    add_library_box(pane, section, body)
+
+
+def _local_api_panel(pane: SettingsPane, section: str, body: QVBoxLayout) -> None:
+    from desktop.ui.settings_local_api import add_local_api_panel
+
+    add_local_api_panel(pane, section, body)
+
+
+# Widgets a section needs beyond one editor per field: section name -> a function that builds
+# them into the section's card (`body`). Fields whose metadata says "own_editor" get no editor of
+# the pane's; the section's extras edit them.
+SECTION_EXTRAS: dict[str, Callable[[SettingsPane, str, QVBoxLayout], None]] = {
+    "model": _remote_engine_box,
+    "library": _library_server_box,
+    "api": _local_api_panel,
+}
 CARD_STYLE = ("QFrame#settingsSection { background: palette(base); border: 1px solid palette(mid); "
               "border-radius: 10px; }")
 
@@ -81,6 +111,7 @@ class SettingsPane(QWidget):
         self.editors: dict[tuple[str, str], FieldEditor] = {}
         self.restore_buttons: dict[str, QPushButton] = {}
         self.sections: dict[str, QFrame] = {}
+        self.forms: dict[str, QFormLayout] = {}  # each section's rows, for extras that show or hide some
         self.column = QWidget()
         self.column.setObjectName("settingsColumn")
         self.column.setMaximumWidth(READABLE_WIDTH)
@@ -140,6 +171,8 @@ class SettingsPane(QWidget):
         form.setHorizontalSpacing(16)
         form.setVerticalSpacing(12)
         for f in fields(type(getattr(self._hub.settings, section))):
+            if f.metadata.get("own_editor"):
+                continue
             editor = editor_for(self._hub, section, f.name, f.metadata, f.name in MULTILINE_FIELDS, card)
             self.editors[(section, f.name)] = editor
             label = QLabel(editor.label_text.replace("&", "&&"))  # a buddy label reads & as a mnemonic
@@ -152,6 +185,10 @@ class SettingsPane(QWidget):
             manage.setAccessibleName(self.tr("Manage models"))
             manage.clicked.connect(self.sig_models_requested)
             body.addWidget(manage, 0, Qt.AlignmentFlag.AlignLeft)
+        self.forms[section] = form
+        extras = SECTION_EXTRAS.get(section)
+        if extras is not None:
+            extras(self, section, body)
         self.sections[section] = card
         return card
 
@@ -192,8 +229,10 @@ class SettingsPane(QWidget):
                 editor.show_value(getattr(current, name))
 
     def _on_changed(self, settings: Settings) -> None:
-        # Choosing another model loads it at once; only the runtime knobs wait for a reload.
-        if replace(settings.model, chat_model_path=None) != replace(self._last.model, chat_model_path=None):
+        # Choosing another model (or engine) applies at once; only the runtime knobs wait for a reload.
+        knobs = [f.name for f in fields(settings.model)
+                 if f.name != "chat_model_path" and not f.metadata.get("own_editor")]
+        if any(getattr(settings.model, name) != getattr(self._last.model, name) for name in knobs):
             self.reload_notice.show()
         self._last = settings
         self._show(settings)
