@@ -286,6 +286,21 @@ class VectorStore:
         rows = self._live.query(name, filter=expr, output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
 
+    def chunks(self, name: str, doc_id: int, indexes: list[int], owner: str = "") -> list[StoredHit]:
+        """Some chunks of one document by position (a hit's neighbours), score 0; `owner`: whose
+        copy on a shared server (every install indexes its own)."""
+        if not indexes or not self.exists(name):
+            return []
+        self.load(name)
+        expr = f"doc_id == {int(doc_id)} and chunk_index in {sorted({int(i) for i in indexes})}"
+        if self.owner:
+            expr += f' and owner == "{owner or self.owner}"'
+        rows = self._live.query(name, filter=expr, output_fields=["id", *OUTPUT_FIELDS])
+        return sorted((StoredHit(
+            id=str(r["id"]), score=0.0, doc_id=int(r["doc_id"]), path=r["path"], page=int(r["page"]) or None,
+            heading=r["heading"] or None, chunk_index=int(r["chunk_index"]), char_start=int(r["char_start"]),
+            char_end=int(r["char_end"]), text=r["text"], owner=owner) for r in rows), key=lambda h: h.chunk_index)
+
     def flush(self, name: str) -> None:
         """Persist inserted rows as a segment now (else they wait in the write-ahead log)."""
         if self.exists(name):
