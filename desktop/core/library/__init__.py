@@ -3,7 +3,7 @@
     lib = Library.open(ctx)                    # or Library(uri, catalog_path, model_path)
     lib.load()                                 # at start-up, from a worker
     report = lib.add([folder], cancel, progress)
-    hits = lib.search("question", top_k=3)     # any thread
+    hits = lib.search("question", top_k=3)     # any thread; one hit per document
     lib.documents(); lib.remove(path); lib.rescan_watched()
     lib.reopen(other_model); lib.close()       # both wait for the searches in flight
 """
@@ -18,7 +18,9 @@ from desktop.core.library.service import (
     IndexProgress,
     Library,
     LibraryInUse,
+    Location,
 )
 
 __all__ = ["ERROR", "IN_USE_MESSAGE", "INDEXED", "INDEXING", "NO_MODEL_MESSAGE", "SKIPPED", "AddReport",
-           "DocumentRecord", "Hit", "IndexProgress", "Library", "LibraryClosed", "LibraryInUse"]
+           "DocumentRecord", "Hit", "IndexProgress", "Library", "LibraryClosed", "LibraryInUse",
+           "Location"]

@@ -4,11 +4,19 @@ SQLite in the data folder (WAL, one short transaction per state change). It is t
 truth for "is this document indexed": a document's status becomes `indexed` only after all its
 chunks are in the vector store, so a crash leaves it `indexing`, which searches ignore and the
 next run re-indexes (deleting whatever chunks it had left).
+
+It also remembers which embedding model the library was indexed with (`RememberedModel`), so a
+terminal command, the API server and the window all search with the same model without being
+told. Kept here rather than in the Milvus collection's metadata: the collection is named after
+the model (see `store.collection_name`), so it cannot be found before the model is known; and
+this file is local and small, readable before (or without) starting the store, e.g. by `serve`
+or by `ask` deciding whether there is a library at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import threading
@@ -39,7 +47,13 @@ CREATE TABLE IF NOT EXISTS documents (
 );
 CREATE INDEX IF NOT EXISTS documents_doc_id ON documents (doc_id);
 CREATE TABLE IF NOT EXISTS watched (folder TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+_MODEL_KEY = "embedding_model"
+# The GGUF header and metadata (architecture, tokenizer vocabulary, tensor table) of an embedding
+# model fit in its first MiB; hashing that much tells two models apart and a copy from the
+# original, without reading hundreds of MB of weights.
+HEADER_BYTES = 1 << 20
 
 
 def doc_id_for(path: str) -> int:
@@ -70,6 +84,57 @@ class DocumentRecord:
     def to_json(self) -> dict:
         return {"path": self.path, "status": self.status, "chunks": self.chunks,
                 "error": self.error, "type": self.kind, "pages": self.pages}
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """An embedding model file as found on disk: where, how big, and a hash of its header."""
+
+    path: str
+    size: int
+    header_sha256: str
+
+    def same_model(self, other: ModelIdentity | RememberedModel) -> bool:
+        """The same file, wherever it is (a moved or renamed copy counts)."""
+        return self.size == other.size and self.header_sha256 == other.header_sha256
+
+
+@dataclass(frozen=True)
+class RememberedModel(ModelIdentity):
+    """The model a library was indexed with; `space` names its vectors' collection."""
+
+    space: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RememberedModel | None:
+        try:
+            data = json.loads(text)
+            return cls(str(data["path"]), int(data["size"]), str(data["header_sha256"]), str(data["space"]))
+        except (ValueError, KeyError, TypeError):
+            return None  # written by a future version, or damaged: as if nothing were remembered
+
+
+def identify(path: str | os.PathLike[str]) -> ModelIdentity:
+    """Raises OSError when the file cannot be read."""
+    path = Path(path).expanduser().absolute()
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        header = f.read(HEADER_BYTES)
+    return ModelIdentity(str(path), size, hashlib.sha256(header).hexdigest())
+
+
+def remembered_model(catalog_file: Path) -> RememberedModel | None:
+    """The model a library remembers, read without opening it (None when there is no library)."""
+    if not catalog_file.is_file():
+        return None
+    catalog = Catalog(catalog_file)
+    try:
+        return catalog.embedding_model()
+    finally:
+        catalog.close()
 
 
 class Catalog:
@@ -136,6 +201,15 @@ class Catalog:
     def delete(self, paths: Iterable[str]) -> None:
         with self._lock:
             self._db.executemany("DELETE FROM documents WHERE path = ?", [(p,) for p in paths])
+
+    def embedding_model(self) -> RememberedModel | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_MODEL_KEY,)).fetchone()
+        return RememberedModel.from_json(row[0]) if row else None
+
+    def remember_embedding_model(self, model: RememberedModel) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_MODEL_KEY, model.to_json()))
 
     def watched(self) -> list[str]:
         with self._lock:

@@ -52,6 +52,7 @@ from desktop.core.embeddings import Embedder
 from desktop.core.errors import UserError
 from desktop.core.instance_lock import held_by_window
 from desktop.core.jobs import Cancelled, CancelToken, Progress, ProgressCallback
+from desktop.core.library import ranking
 from desktop.core.library.catalog import (
     ERROR,
     INDEXED,
@@ -59,11 +60,21 @@ from desktop.core.library.catalog import (
     SKIPPED,
     Catalog,
     DocumentRecord,
+    ModelIdentity,
+    RememberedModel,
     doc_id_for,
+    identify,
 )
 from desktop.core.library.lifecycle import CLOSED_MESSAGE, LibraryClosed, Lifecycle
 from desktop.core.library.scan import ScanResult, absolute, scan
-from desktop.core.library.store import ChunkRow, StoredDocument, VectorStore, collection_name, is_lite_uri
+from desktop.core.library.store import (
+    ChunkRow,
+    StoredDocument,
+    StoredHit,
+    VectorStore,
+    collection_name,
+    is_lite_uri,
+)
 
 if TYPE_CHECKING:
     from desktop.context import AppContext
@@ -71,6 +82,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEARCH_MODES = ("hybrid", "dense", "bm25")
+EXCERPT_EXTRA_CHUNKS = 2  # a source's other matching chunks that go into the prompt with it
+# Chunks asked of each search per source wanted: one document's chunks share a source, and
+# chunks of documents being re-indexed are dropped.
+CANDIDATES_PER_SOURCE = 8
+MIN_CANDIDATES = 24
 BATCH_CHUNKS = 16  # chunks embedded and inserted per step; a cancel lands within one step
 RETIRE_WAIT_S = 30.0  # close/reopen wait this long for calls in flight, then leave the freeing to them
 IN_USE_MESSAGE = ("The library is in use by the open window (one program at a time can use it); "
@@ -80,8 +96,9 @@ NO_MODEL_MESSAGE = ("No embedding model is set. Choose one in Settings > Library
 
 
 @dataclass(frozen=True)
-class Hit:
-    path: str
+class Location:
+    """Another place in a hit's document: one of its other matching chunks, or a neighbour."""
+
     page: int | None
     heading: str | None
     score: float
@@ -91,9 +108,52 @@ class Hit:
     chunk_index: int
 
     def to_json(self) -> dict:
+        return {"page": self.page, "heading": self.heading, "score": round(self.score, 6),
+                "char_start": self.char_start, "char_end": self.char_end}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One document found: its best chunk, with its other matching chunks (`also`, best first)
+    and, when asked for, the chunks around the best one (`context`)."""
+
+    path: str
+    page: int | None
+    heading: str | None
+    score: float
+    text: str
+    char_start: int
+    char_end: int
+    chunk_index: int
+    also: tuple[Location, ...] = ()
+    context: tuple[Location, ...] = ()
+    relevant: bool = True  # see `ranking.is_relevant`
+    cosine: float | None = None  # the best chunk's, when the dense search saw it
+
+    @property
+    def excerpt(self) -> str:
+        """What a question is grounded in: the best chunk, its best other matches and its
+        neighbours, in document order, overlaps joined and gaps marked with an ellipsis."""
+        passages = {self.chunk_index: (self.char_start, self.char_end, self.text)}
+        for place in (*self.also[:EXCERPT_EXTRA_CHUNKS], *self.context):
+            passages.setdefault(place.chunk_index, (place.char_start, place.char_end, place.text))
+        parts: list[str] = []
+        end = -1
+        for start, stop, text in sorted(passages.values()):
+            exact = len(text) == stop - start  # False when the store clipped a huge chunk
+            if parts and exact and start < end:
+                if stop > end:
+                    parts[-1] += text[end - start:]
+            else:
+                parts.append(text)
+            end = max(end, stop)
+        return "\n[...]\n".join(parts)
+
+    def to_json(self) -> dict:
         return {"path": self.path, "page": self.page, "heading": self.heading,
                 "score": round(self.score, 6), "text": self.text,
-                "char_start": self.char_start, "char_end": self.char_end}
+                "char_start": self.char_start, "char_end": self.char_end,
+                "relevant": self.relevant, "locations": [place.to_json() for place in self.also]}
 
 
 @dataclass(frozen=True)
@@ -142,7 +202,10 @@ class Library:
         self._catalog = Catalog(catalog_path)
         self._store: VectorStore | None = None
         self._store_lock = threading.Lock()
-        self._model_path = Path(embedding_model).expanduser() if embedding_model else None
+        # With no model given, the one this library was indexed with (see `catalog`).
+        self._remembered = self._catalog.embedding_model()
+        self._model_path = self._chosen_model(embedding_model)
+        self._identity_cache: tuple[tuple, ModelIdentity] | None = None
         self._chunk_tokens = chunk_tokens
         self._chunk_overlap = chunk_overlap
         self._doc_embedder: Embedder | None = None
@@ -159,8 +222,9 @@ class Library:
     @classmethod
     def open(cls, ctx: AppContext, embedding_model: str | Path | None = None,
              uri: str | None = None, token: str | None = None) -> Library:
-        """The library of an AppContext; `embedding_model` overrides the setting; `uri` (and
-        `token`) name a Milvus server instead of this computer's Lite library."""
+        """The library of an AppContext; `embedding_model` overrides the setting, which overrides
+        the model the library remembers; `uri` (and `token`) name a Milvus server instead of this
+        computer's Lite library."""
         from desktop.core.library.namespace import catalog_path, install_id
 
         settings = ctx.settings.library
@@ -173,14 +237,64 @@ class Library:
     # ── lifecycle ────────────────────────────────────────────────────────────────────────
 
     @property
+    def embedding_model(self) -> Path | None:
+        """The model file this library searches with (given, set, or remembered)."""
+        return self._model_path
+
+    @property
     def model_fingerprint(self) -> str | None:
-        """Which vector space this library uses: the model file's name and size."""
+        """Which vector space this library uses: the model file's name and size, or, for a
+        renamed copy of the model the library remembers, the remembered model's space."""
         if self._model_path is None:
             return None
         try:
-            return f"{self._model_path.name}:{self._model_path.stat().st_size}"
+            size = self._model_path.stat().st_size
         except OSError:
             return None
+        own = f"{self._model_path.name}:{size}"
+        remembered = self._remembered
+        if remembered is not None and remembered.space != own and remembered.size == size:
+            identity = self._identity()
+            if identity is not None and identity.same_model(remembered):
+                return remembered.space
+        return own
+
+    def check_model(self) -> None:
+        """Raise a one-line UserError when there is no usable embedding model."""
+        self._require_model()
+
+    def _chosen_model(self, embedding_model: str | Path | None) -> Path | None:
+        if embedding_model:
+            return Path(embedding_model).expanduser()
+        return Path(self._remembered.path) if self._remembered else None
+
+    def _identity(self) -> ModelIdentity | None:
+        """The model file's identity, hashed once per (path, size, mtime)."""
+        path = self._model_path
+        try:
+            info = path.stat() if path else None
+        except OSError:
+            return None
+        if path is None or info is None:
+            return None
+        key = (str(path), info.st_size, info.st_mtime_ns)
+        cached = self._identity_cache
+        if cached is None or cached[0] != key:
+            try:
+                cached = self._identity_cache = (key, identify(path))
+            except OSError:
+                return None
+        return cached[1]
+
+    def _remember_model(self, space: str) -> None:
+        """Tie the library to the model that just indexed (or confirmed) its documents."""
+        identity = self._identity()
+        if identity is None:
+            return
+        model = RememberedModel(identity.path, identity.size, identity.header_sha256, space)
+        if model != self._remembered:
+            self._catalog.remember_embedding_model(model)
+            self._remembered = model
 
     def load(self) -> None:
         """Open the store and load the current model's collection; slow parts happen here.
@@ -219,7 +333,7 @@ class Library:
             with self._embedder_lock:
                 old = (self._doc_embedder, self._query_embedder)
                 self._doc_embedder = self._query_embedder = None
-                self._model_path = Path(embedding_model).expanduser() if embedding_model else None
+                self._model_path = self._chosen_model(embedding_model)
 
             def release() -> None:
                 for embedder in old:
@@ -264,8 +378,11 @@ class Library:
         with self._life.using():
             return self._catalog.watched()
 
-    def search(self, query: str, top_k: int = 3, mode: str = "hybrid") -> list[Hit]:
-        """The `top_k` best chunks for `query`: "hybrid" (dense + BM25, RRF), "dense" or "bm25"."""
+    def search(self, query: str, top_k: int = 3, mode: str = "hybrid", *, neighbours: int = 0,
+               per_document: bool = True) -> list[Hit]:
+        """The `top_k` best documents for `query` ("hybrid": dense + BM25 fused by RRF, "dense" or
+        "bm25"), each with its best chunk first (`per_document=False`: the best chunks, several
+        of a document possibly); `neighbours` chunks on each side of the best one come along."""
         if mode not in SEARCH_MODES:
             raise ValueError(f"mode must be one of {SEARCH_MODES}, not {mode!r}")
         if not query.strip():
@@ -276,18 +393,46 @@ class Library:
             store = self._vector_store()
             if not store.exists(name):
                 return []
-            vector = self._embedder("query").embed_query(query) if mode in ("hybrid", "dense") else None
-            text = query if mode in ("hybrid", "bm25") else None
             valid = self._catalog.indexed_ids(fingerprint)
-            # Ask for extra: chunks of documents being re-indexed are dropped below.
-            stored = store.search(name, vector, text, limit=max(top_k * 3, top_k + 8))
-        hits = [Hit(path=h.path, page=h.page, heading=h.heading, score=h.score, text=h.text,
-                    char_start=h.char_start, char_end=h.char_end, chunk_index=h.chunk_index)
-                for h in stored if h.doc_id in valid or self._others(h)]
-        if self._owner:  # two machines that indexed the same file: its chunks once, not twice
+            limit = max(top_k * CANDIDATES_PER_SOURCE, MIN_CANDIDATES)
+            dense: list[StoredHit] = []
+            keyword: list[StoredHit] = []
+            if mode != "bm25":
+                vector = self._embedder("query").embed_query(query)
+                dense = self._usable(store.search(name, vector, None, limit), valid)
+            if mode != "dense":
+                keyword = self._usable(store.search(name, None, query, limit), valid)
+            candidates = ranking.fuse(dense, keyword) if mode == "hybrid" else ranking.single(
+                dense or keyword, dense=mode == "dense")
+            groups = (ranking.by_document(candidates, top_k) if per_document
+                      else [[c] for c in candidates[:top_k]])
+            bound = dense[-1].score if dense else None
+            return [self._hit(store, name, query, group, neighbours, bound) for group in groups]
+
+    def _usable(self, stored: list[StoredHit], valid: set[int]) -> list[StoredHit]:
+        """Chunks of fully indexed documents (or other machines'); on a shared server, two
+        machines' copies of one chunk count once."""
+        hits = [h for h in stored if h.doc_id in valid or self._others(h)]
+        if self._owner:
             seen: set[tuple[str, str]] = set()
             hits = [h for h in hits if (h.path, h.text) not in seen and not seen.add((h.path, h.text))]
-        return hits[:top_k]
+        return hits
+
+    def _hit(self, store: VectorStore, name: str, query: str, group: list[ranking.Candidate],
+             neighbours: int, cosine_bound: float | None) -> Hit:
+        best = group[0].hit
+        context: tuple[Location, ...] = ()
+        if neighbours > 0:
+            have = {c.hit.chunk_index for c in group}
+            wanted = [i for i in range(best.chunk_index - neighbours, best.chunk_index + neighbours + 1)
+                      if i >= 0 and i not in have]
+            context = tuple(_location(h, 0.0) for h in store.chunks(name, best.doc_id, wanted, best.owner))
+        cosines = [c.cosine for c in group if c.cosine is not None]
+        return Hit(path=best.path, page=best.page, heading=best.heading, score=group[0].score, text=best.text,
+                   char_start=best.char_start, char_end=best.char_end, chunk_index=best.chunk_index,
+                   also=tuple(_location(c.hit, c.score) for c in group[1:]), context=context,
+                   relevant=ranking.is_relevant(query, group, cosine_bound),
+                   cosine=max(cosines) if cosines else None)
 
     def _others(self, hit) -> bool:
         """A chunk another machine indexed into a shared collection: its catalog is not here."""
@@ -353,6 +498,8 @@ class Library:
             finally:
                 self._in_progress = None
                 self._flush(fingerprint)
+            if report.indexed or report.unchanged:
+                self._remember_model(fingerprint)
             run.finish()
             report.seconds = time.monotonic() - started
             return report
@@ -538,6 +685,9 @@ class Library:
             raise UserError(NO_MODEL_MESSAGE)
         fingerprint = self.model_fingerprint
         if fingerprint is None:
+            if self._remembered is not None and str(self._model_path) == self._remembered.path:
+                raise UserError(f"The library's embedding model is missing: {self._model_path} (moved or "
+                                "deleted?); pass --embedding-model PATH or choose it in Settings > Library.")
             raise UserError(f"Embedding model not found: {self._model_path}")
         return fingerprint
 
@@ -626,6 +776,11 @@ class _Run:
             files_done=self._files_done, files_total=len(self._sizes),
             chunks_done=self._chunks_done, current=self._current,
             current_fraction=self._fraction, eta_s=0.0 if final else eta))
+
+
+def _location(hit: StoredHit, score: float) -> Location:
+    return Location(page=hit.page, heading=hit.heading, score=score, text=hit.text, char_start=hit.char_start,
+                    char_end=hit.char_end, chunk_index=hit.chunk_index)
 
 
 def _unchanged_by_stat(old: DocumentRecord | None, info: os.stat_result, fingerprint: str) -> bool:
