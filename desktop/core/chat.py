@@ -44,6 +44,7 @@ class ChatRequest:
     attachments: tuple[str, ...] = ()  # files attached to this conversation
     tools: tuple[FunctionTool, ...] = ()  # functions the model may call (harmony `namespace functions`)
     chain: tuple[harmony.ChainMessage, ...] = ()  # this turn's calls and tool results so far
+    system_tools: str = ""  # built-in tools' `# Tools` section (the library's browser), system message
 
 
 @dataclass
@@ -86,9 +87,10 @@ def build_prompt(request: ChatRequest, count_tokens: Callable[[str], int], n_ctx
     reuses its KV cache instead of re-reading the conversation after every question.
     """
     turns = request.turns
+    # system, developer, this turn's calls, "<|start|>assistant"
     head = harmony.render_prompt((), effort=request.effort, instructions=request.instructions,
-                                 today=request.today, tools=request.tools,
-                                 chain=request.chain)  # system, developer, this turn's calls, "<|start|>assistant"
+                                 today=request.today, tools=request.tools, chain=request.chain,
+                                 system_tools=request.system_tools)
     budget = max(1, n_ctx - reserve - count_tokens(head))
     start = max(0, min(request.keep_from, len(turns) - 1))
     suffix: list[int] = []  # suffix[k]: tokens of the newest k + 1 turns
@@ -105,7 +107,8 @@ def build_prompt(request: ChatRequest, count_tokens: Callable[[str], int], n_ctx
         while start < len(turns) - 1 and turns[start].role != "user":
             start += 1  # a conversation never opens with an answer
     prompt = harmony.render_prompt(turns[start:], effort=request.effort, instructions=request.instructions,
-                                   today=request.today, tools=request.tools, chain=request.chain)
+                                   today=request.today, tools=request.tools, chain=request.chain,
+                                   system_tools=request.system_tools)
     return PromptPlan(prompt, start)
 
 
@@ -121,6 +124,14 @@ class TurnResult:
     sources: list[rag.Source] = field(default_factory=list)
     source_warnings: list[str] = field(default_factory=list)  # library or files that could not be used
     tool_calls: list[harmony.ToolCall] = field(default_factory=list)
+
+    @property
+    def library_notice(self) -> str | None:
+        """Set when the library was searched and nothing in it was relevant to the question.
+
+        Carried among the source warnings, so every engine that grounds through
+        `ground_request` reports it and every client that shows warnings shows it."""
+        return rag.NOT_COVERED if rag.NOT_COVERED in self.source_warnings else None
 
     @property
     def cancelled(self) -> bool:
@@ -266,17 +277,21 @@ def ground_request(request: ChatRequest, count_tokens: Callable[[str], int], n_c
     if request.retrieve is None and not request.attachments:
         return sources, warnings, request
     question = request.turns[-1].text
+    nothing_found = False
     if request.retrieve is not None:
         try:
             sources = request.retrieve(question)
+            nothing_found = not sources
         except UserError as exc:
             warnings.append(f"the library could not be searched: {exc}")
+        if nothing_found:
+            warnings.append(rag.NOT_COVERED)
     if request.attachments:
         attached, problems = attachment_sources(request.attachments, question, count_tokens, n_ctx // 3,
                                                 first_number=len(sources) + 1)
         sources += attached
         warnings += [f"attachment {problem}" for problem in problems]
-    grounded = harmony.Turn("user", rag.grounded_question(question, sources))
+    grounded = harmony.Turn("user", rag.grounded_question(question, sources, nothing_found=nothing_found))
     # The rules stay in the developer message whether or not this question found sources, so
     # the start of the prompt (and its KV cache) does not change from turn to turn.
     request = replace(request, turns=(*request.turns[:-1], grounded),

@@ -50,6 +50,7 @@ class ToolCall:
     recipient: str  # e.g. "functions.get_weather"
     arguments: str  # the message text, e.g. '{"city":"Paris"}'
     content_type: str = ""  # from `<|constrain|>json`, when given
+    channel: str = "commentary"  # where the model wrote it (built-in tools' calls go to analysis)
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -66,10 +67,13 @@ def neutralise_markers(text: str) -> str:
     return text.replace("<|", "<\u200b|")
 
 
-def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06", *, functions: bool = False) -> str:
+def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06", *, functions: bool = False,
+                  tools_section: str = "") -> str:
     """The system message text (without its `<|start|>system<|message|>` frame).
 
     `functions`: the conversation has function tools, so the system message says where calls go.
+    `tools_section`: the `# Tools` section of the built-in tools (the browser), which harmony puts
+    in the system message, between the reasoning effort and the channels.
     """
     _check_effort(effort)
     return (
@@ -77,7 +81,8 @@ def render_system(effort: str, today: date, knowledge_cutoff: str = "2024-06", *
         f"Knowledge cutoff: {knowledge_cutoff}\n"
         f"Current date: {today.isoformat()}\n\n"
         f"Reasoning: {effort}\n\n"
-        f"{_VALID_CHANNELS}"
+        + (f"{tools_section}\n\n" if tools_section else "")
+        + f"{_VALID_CHANNELS}"
         + (f"\n{FUNCTIONS_CHANNEL_LINE}" if functions else "")
     )
 
@@ -98,19 +103,22 @@ def render_prompt(
     today: date | None = None,
     tools: Sequence[FunctionTool] = (),
     chain: Sequence[ChainMessage] = (),
+    system_tools: str = "",
 ) -> str:
     """Render a conversation and open the assistant's next message.
 
     `tools`: function tools the model may call (`namespace functions` in the developer message).
     `chain`: the calls and tool results of the turn in progress, after its user message; their
     reasoning is kept there, as the format guide shows, and dropped once the turn has an answer.
+    `system_tools`: the built-in tools' `# Tools` section for the system message (render_system).
 
     Pass the conversation's own date as `today`: the prompt must render to the same prefix on
     every turn so that llama.cpp reuses its KV cache, and a date read here would change at
     midnight. Earlier assistant turns carry their final answer only; their reasoning is dropped,
     as the model was trained to expect.
     """
-    parts = [_message("system", render_system(effort, today or date.today(), functions=bool(tools)))]
+    parts = [_message("system", render_system(effort, today or date.today(), functions=bool(tools),
+                                              tools_section=system_tools))]
     if instructions or tools:
         parts.append(_message("developer", render_developer(instructions, tools)))
     parts.extend(render_turn(turn) for turn in turns)
@@ -141,11 +149,12 @@ class CallMessage:
     arguments: str
     reasoning: str = ""
     content_type: str = "json"  # "" when the model gave none
+    channel: str = "commentary"  # the browser's calls go to analysis
 
     def render(self) -> str:
         thought = _message("assistant<|channel|>analysis", neutralise_markers(self.reasoning)) if self.reasoning else ""
         constraint = f" <|constrain|>{self.content_type}" if self.content_type else ""
-        return (f"{thought}<|start|>assistant<|channel|>commentary to={self.recipient}{constraint}<|message|>"
+        return (f"{thought}<|start|>assistant<|channel|>{self.channel} to={self.recipient}{constraint}<|message|>"
                 f"{neutralise_markers(self.arguments)}<|call|>")
 
 
@@ -159,9 +168,11 @@ class ToolResultMessage:
 
     author: str  # "functions.get_weather"
     text: str
+    # The call's channel: openai/gpt-oss's tools answer on the channel they were called on.
+    channel: str = "commentary"
 
     def render(self) -> str:
-        return _message(f"{self.author} to=assistant<|channel|>commentary", neutralise_markers(self.text))
+        return _message(f"{self.author} to=assistant<|channel|>{self.channel}", neutralise_markers(self.text))
 
 
 ChainMessage = CallMessage | ToolResultMessage
@@ -350,7 +361,7 @@ class StreamParser:
     def _close_call(self) -> None:
         if self._call is not None:
             recipient, content_type = self._call
-            self._tool_calls.append(ToolCall(recipient, "".join(self._call_text), content_type))
+            self._tool_calls.append(ToolCall(recipient, "".join(self._call_text), content_type, self._channel))
             self._call = None
             self._call_text = []
 
