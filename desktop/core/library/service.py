@@ -449,6 +449,19 @@ class Library:
                 return []
             return [d for d in store.documents(collection_name(fingerprint)) if d.owner != self._owner]
 
+    def document_chunks(self, path: str | os.PathLike[str]) -> list[Location]:
+        """Every stored chunk of one indexed document, in order: its text without reading or
+        parsing the file again (the browser tool shows documents from these). Empty when the
+        document is not fully indexed with the current model."""
+        with self._life.using():
+            fingerprint = self._require_model()
+            record = self._catalog.get(str(absolute(path)))
+            if record is None or record.status != INDEXED or record.model != fingerprint or not record.chunks:
+                return []
+            stored = self._vector_store().chunks(collection_name(fingerprint), record.doc_id,
+                                                 list(range(record.chunks)))
+        return [_location(hit, 0.0) for hit in stored]
+
     def chunk_count(self, path: str | os.PathLike[str] | None = None) -> int:
         """Chunks stored for one document (or all); for tests and diagnostics."""
         with self._life.using():
