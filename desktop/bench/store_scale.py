@@ -11,10 +11,15 @@ code each, so BM25 has real postings to walk.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import socket
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,7 @@ import psutil
 
 from desktop.bench.library import search_percentiles
 from desktop.bench.progress import BenchProgress
+from desktop.core.errors import UserError
 from desktop.core.library.lite_server import FAST_SEARCH_ENV
 from desktop.core.library.store import ChunkRow, VectorStore
 
@@ -63,29 +69,36 @@ def _latencies(store: VectorStore, name: str, texts: list[str], vectors: np.ndar
     return search_percentiles(times)
 
 
-def bench_store_scale(chunks: int, dim: int, queries: int, progress: BenchProgress | None = None) -> dict[str, float]:
-    progress = progress or BenchProgress("store")
+def _fill(store: VectorStore, name: str, chunks: int, dim: int, queries: int, progress: BenchProgress,
+          ) -> tuple[float, list[str], np.ndarray]:
+    """Insert `chunks` rows (the same ones for the same arguments); returns the seconds it took
+    and `queries` questions (texts in the same vocabulary, and vectors) to search with."""
     nrng = np.random.default_rng(11)
     words = _Words(random.Random(11))
+    store.ensure(name, dim)
+    started = time.perf_counter()
+    for first in range(0, chunks, BATCH):
+        count = min(BATCH, chunks - first)
+        rows = [ChunkRow(f"c{first + i}", (first + i) // 5, f"/docs/doc-{(first + i) // 5:06d}.md", 0,
+                         f"Part {(first + i) % 5}", (first + i) % 5, 0, 400,
+                         words.take(60) + f" Reference ID-{first + i:07d}.")
+                for i in range(count)]
+        store.insert(name, rows, _unit(nrng, count, dim))
+        if (first // BATCH) % 10 == 9 or first + count == chunks:
+            progress.note(f"inserted {first + count:,} of {chunks:,} chunks")
+    store.flush(name)
+    insert_s = time.perf_counter() - started
+    return insert_s, [words.take(6) for _ in range(queries)], _unit(nrng, queries, dim)
+
+
+def bench_store_scale(chunks: int, dim: int, queries: int, progress: BenchProgress | None = None) -> dict[str, float]:
+    progress = progress or BenchProgress("store")
+    words = _Words(random.Random(13))
     name = "chunks_scale"
     with tempfile.TemporaryDirectory() as home:
         uri = str(Path(home) / "library.db")
         store = VectorStore(uri)
-        store.ensure(name, dim)
-        started = time.perf_counter()
-        for first in range(0, chunks, BATCH):
-            count = min(BATCH, chunks - first)
-            rows = [ChunkRow(f"c{first + i}", (first + i) // 5, f"/docs/doc-{(first + i) // 5:06d}.md", 0,
-                             f"Part {(first + i) % 5}", (first + i) % 5, 0, 400,
-                             words.take(60) + f" Reference ID-{first + i:07d}.")
-                    for i in range(count)]
-            store.insert(name, rows, _unit(nrng, count, dim))
-            if (first // BATCH) % 10 == 9 or first + count == chunks:
-                progress.note(f"inserted {first + count:,} of {chunks:,} chunks")
-        store.flush(name)
-        insert_s = time.perf_counter() - started
-        query_vectors = _unit(nrng, queries, dim)
-        texts = [words.take(6) for _ in range(queries)]
+        insert_s, texts, query_vectors = _fill(store, name, chunks, dim, queries, progress)
         warm = _latencies(store, name, texts, query_vectors)
         found = store.search(name, None, f"ID-{chunks // 2:07d}", 3)
         store.close()
@@ -125,3 +138,59 @@ def bench_store_scale(chunks: int, dim: int, queries: int, progress: BenchProgre
         "store_process_rss_mb": round(server_rss_mb, 1),
         "disk_mb": round(disk_mb, 1),
     }
+
+
+def bench_store_server(chunks: int, dim: int, queries: int, progress: BenchProgress | None = None) -> dict[str, float]:
+    """The same chunks and questions in the library's Lite file and on a Milvus server reached by
+    URI (Milvus Lite's own `server` command in another process: the only Milvus that runs here;
+    it searches with Lite's own path, a real Milvus with its HNSW and BM25 indexes)."""
+    progress = progress or BenchProgress("store")
+    name = "chunks_scale"
+    with tempfile.TemporaryDirectory() as home:
+        store = VectorStore(str(Path(home) / "library.db"))
+        _, texts, vectors = _fill(store, name, chunks, dim, queries, progress)
+        local = _latencies(store, name, texts, vectors)
+        store.close()
+        progress.note("the Lite file is measured; now the same through a server URI")
+        with _lite_server(Path(home) / "server") as uri:
+            store = VectorStore(uri, owner="bench")
+            insert_s, texts, vectors = _fill(store, name, chunks, dim, queries, progress)
+            remote = _latencies(store, name, texts, vectors)
+            found = store.search(name, None, f"ID-{chunks // 2:07d}", 3)
+            store.close()
+    return {"chunks": chunks, "dim": dim, "queries": queries, "server_insert_rows_per_s": round(chunks / insert_s, 1),
+            **{f"lite_file_{k}": v for k, v in local.items()}, **{f"uri_{k}": v for k, v in remote.items()},
+            # (a server collection namespaces ids by install, so the text is what is compared)
+            "exact_id_found_by_bm25_via_uri": bool(found) and f"ID-{chunks // 2:07d}" in found[0].text,
+            "hybrid_p50_uri_vs_file": round(remote["hybrid_search_ms_p50"] / local["hybrid_search_ms_p50"], 2)}
+
+
+@contextlib.contextmanager
+def _lite_server(data_dir: Path) -> Iterator[str]:
+    exe = Path(sys.executable).with_name("milvus-lite")
+    if not exe.exists():
+        raise UserError(f"{exe.name} is not installed beside this Python: the server bench needs it.")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data_dir.mkdir(parents=True)
+    process = subprocess.Popen([str(exe), "server", "--data-dir", str(data_dir), "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise UserError("milvus-lite server did not start for the bench.") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -79,6 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     store.add_argument("--chunks", type=int, default=100_000)
     store.add_argument("--dim", type=int, default=384, help="embedding width (384: MiniLM, bge-small)")
     store.add_argument("--queries", type=int, default=50)
+    store.add_argument("--server", action="store_true",
+                       help="the same chunks and questions on a Milvus server reached by URI, beside the Lite file")
     store.add_argument("--json", action="store_true")
     store.set_defaults(handler=_store)
 
@@ -180,6 +182,11 @@ def _store(args: argparse.Namespace, ctx: AppContext) -> int:
 
     if args.chunks < 1 or args.queries < 1:
         raise UserError("--chunks and --queries must be at least 1.")
+    if args.server:
+        from desktop.bench.store_scale import bench_store_server
+
+        _print("store", bench_store_server(args.chunks, args.dim, args.queries, _progress(args)), args.json)
+        return 0
     _print("store", bench_store_scale(args.chunks, args.dim, args.queries, _progress(args)), args.json)
     return 0
 

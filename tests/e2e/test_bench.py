@@ -82,3 +82,11 @@ def test_the_create_completion_comparison_stops_at_its_cap(tiny_gpt_oss: Path) -
     speed, generated = _create_completion_run(str(tiny_gpt_oss), LoadOptions(n_ctx=4096), 4096, prompt,
                                               Sampling(max_tokens=3500, seed=1), cap_s=0.2)
     assert speed > 0 and 1 < generated < 3500
+
+
+def test_store_bench_measures_a_server_uri_beside_the_lite_file(app_home: Path) -> None:
+    store = _bench("store", "--server", "--chunks", "1500", "--dim", "64", "--queries", "3", home=app_home)["store"]
+    assert store["exact_id_found_by_bm25_via_uri"]  # the rows really went to the server and back
+    assert 0 < store["lite_file_hybrid_search_ms_p50"] and 0 < store["uri_hybrid_search_ms_p50"]
+    assert store["hybrid_p50_uri_vs_file"] == round(store["uri_hybrid_search_ms_p50"]
+                                                    / store["lite_file_hybrid_search_ms_p50"], 2)
