@@ -11,6 +11,7 @@ import json
 import sys
 import threading
 from dataclasses import asdict, replace
+from pathlib import Path
 
 from desktop.commands import remote_options
 from desktop.context import AppContext
@@ -37,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     parser.add_argument("--quiet", action="store_true", help="do not print the reasoning")
     parser.add_argument("--no-library", action="store_true", help="answer without searching the document library")
+    parser.add_argument("--embedding-model", metavar="PATH",
+                        help="the library's GGUF embedding model (default: the app's setting, else the one "
+                             "the library was indexed with)")
     parser.add_argument("--chat", metavar="new|ID",
                         help="continue a saved conversation (or start one with 'new'), stored like the window's")
     parser.add_argument("--tools", metavar="NAME[,NAME]", help="let the model call these MCP servers' tools")
@@ -75,7 +79,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         if args.chat:  # before the model loads: a mistyped id is said at once
             store, conversation_id = _conversation(ctx, args.chat)
         # The library before the model: a library held by the open window is said at once.
-        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token)
+        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
+                                                             args.embedding_model)
         model = (remote_options.connect(backend) if isinstance(backend, RemoteBackend)
                  else backend.load(model_path, lambda: load_plan).result())
         retrieve = None
@@ -115,6 +120,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             "model": str(model.path),
             "stats": {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 3)},
             "sources": [asdict(source) for source in result.sources],
+            "library_notice": result.library_notice,
             **({"conversation_id": session.conversation_id} if store else {}),
         }, ensure_ascii=False))
     else:
@@ -150,20 +156,25 @@ def _conversation(ctx: AppContext, chat: str) -> tuple[ConversationStore, int]:
     return store, conversation_id
 
 
-def _open_library(ctx: AppContext, uri: str | None = None, token: str | None = None):
+def _open_library(ctx: AppContext, uri: str | None = None, token: str | None = None,
+                  embedding_model: str | None = None):
     """The document library when one is set up and has documents; None otherwise (with a warning
-    when it exists but cannot be opened, e.g. while the window holds it, or its server is down)."""
-    if not ctx.settings.library.embedding_model_path or (
-            not uri and not (ctx.paths.data_dir / "library.sqlite3").exists()):
+    when it exists but cannot be opened, e.g. while the window holds it, its server is down, or
+    the embedding model it was indexed with is gone)."""
+    if embedding_model and not Path(embedding_model).expanduser().is_file():
+        raise UserError(f"Embedding model not found: {embedding_model}")
+    if not uri and not (ctx.paths.data_dir / "library.sqlite3").exists():
         return None
     from desktop.core.library import Library, LibraryInUse
 
     library = None
     try:
-        library = Library.open(ctx, uri=uri, token=token)
-        if not uri and not any(d.status == "indexed" for d in library.documents()):
-            library.close()
+        library = Library.open(ctx, embedding_model=embedding_model, uri=uri, token=token)
+        if library.embedding_model is None or (
+                not uri and not any(d.status == "indexed" for d in library.documents())):
+            library.close()  # no model set, given or remembered: there is no library to search
             return None
+        library.check_model()  # a remembered model that was moved or deleted: one line, below
         library.load()
     except LibraryInUse:  # its documents were asked for: no silent answer without them
         if library is not None:
@@ -171,6 +182,8 @@ def _open_library(ctx: AppContext, uri: str | None = None, token: str | None = N
         raise UserError("The library is in use by the open window; close the window, or pass "
                         "--no-library to answer without it.") from None
     except UserError as exc:
+        if library is not None:
+            library.close()
         print(f"warning: answering without the library: {exc}", file=sys.stderr)
         return None
     return library

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
             if status != "running":
                 print(f"warning: MCP server {name!r} is not available ({status}); going on without it",
                       file=sys.stderr)
-        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token)
+        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
+                                                             args.embedding_model)
         model = backend.load(model_path, lambda: load_plan).result()
         retrieve = None
         if library is not None:

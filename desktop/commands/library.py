@@ -16,6 +16,7 @@ from desktop.context import AppContext
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.library import AddReport, IndexProgress, Library
+from desktop.core.snippets import snippet
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _model_option(remove)
     remove.set_defaults(handler=run_remove)
 
-    search = commands.add_parser("search", help="hybrid (meaning + keyword) search of the library")
+    search = commands.add_parser("search", help="hybrid (meaning + keyword) search of the library; one result per document")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--top-k", type=int, help="number of hits (default: the app's setting)")
     search.add_argument("--json", action="store_true", help="print a JSON array of hits")
@@ -48,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _model_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--embedding-model", metavar="PATH",
-                        help="GGUF embedding model (default: the one chosen in the app)")
+                        help="GGUF embedding model (default: the one chosen in the app, else the one "
+                             "the library was indexed with)")
     add_library_options(parser)
 
 
@@ -107,11 +109,21 @@ def run_search(args: argparse.Namespace, ctx: AppContext) -> int:
         return 0
     if not hits:
         print("No matches.", file=sys.stderr)
+    elif not any(hit.relevant for hit in hits):
+        print("Nothing relevant: the closest passages are shown.", file=sys.stderr)
     for n, hit in enumerate(hits, 1):
-        where = f" p.{hit.page}" if hit.page else (f" > {hit.heading}" if hit.heading else "")
-        print(f"[{n}] {hit.path}{where}  (score {hit.score:.4f})")
-        print("    " + " ".join(hit.text.split())[:300])
+        print(f"[{n}] {hit.path}{_where(hit.page, hit.heading)}  (score {hit.score:.4f})")
+        print("    " + snippet(hit.text))
+        if hit.also:
+            places = [_where(place.page, place.heading).strip(" >") for place in hit.also]
+            where = ", ".join(dict.fromkeys(place for place in places if place))
+            count = len(hit.also)
+            print(f"    also {count} more passage{'s' if count != 1 else ''}" + (f" ({where})" if where else ""))
     return 0
+
+
+def _where(page: int | None, heading: str | None) -> str:
+    return f" p.{page}" if page else (f" > {heading}" if heading else "")
 
 
 @contextlib.contextmanager
