@@ -22,7 +22,8 @@ from desktop.engine.service import EngineService
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("serve", help="serve the model on a local OpenAI-compatible API (/v1)")
     parser.add_argument("--model", help="chat GGUF file (default: the model chosen in the app)")
-    parser.add_argument("--embedding-model", help="embedding GGUF for /v1/embeddings (default: the library's)")
+    parser.add_argument("--embedding-model", help="embedding GGUF for /v1/embeddings (default: the app's "
+                        "setting, else the model the library was indexed with)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1; any other needs --api-key)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         config.check()
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    embedding_path = args.embedding_model or settings.library.embedding_model_path or None
+    embedding_path = args.embedding_model or settings.library.embedding_model_path or _library_model(ctx)
     if embedding_path and not args.embedding_model and not Path(embedding_path).is_file():
         # The library's model was moved or deleted: chat still serves; /v1/embeddings says why not.
         print(f"warning: serving without embeddings: {embedding_path} is missing", file=sys.stderr)
@@ -95,3 +96,12 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             embedder.close()
     print("stopped", file=sys.stderr)
     return 0
+
+
+def _library_model(ctx: AppContext) -> str | None:
+    """The embedding model this computer's library remembers (read without opening the library)."""
+    from desktop.core.library.catalog import remembered_model
+    from desktop.core.library.namespace import catalog_path
+
+    remembered = remembered_model(catalog_path(ctx.paths.data_dir, str(ctx.paths.library_db)))
+    return remembered.path if remembered else None
