@@ -14,7 +14,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup, api")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup, api, parallel")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -93,6 +93,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     api.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
     api.add_argument("--json", action="store_true")
     api.set_defaults(handler=_api)
+
+    parallel = parts.add_parser("parallel", help="N requests decoded in one batch vs one at a time (aggregate, lone stream)")
+    parallel.add_argument("--model", required=True, help="GGUF file")
+    parallel.add_argument("--streams", type=int, default=4, help="requests at once on the batched engine")
+    parallel.add_argument("--tokens", type=int, default=256, help="tokens per request")
+    parallel.add_argument("--runs", type=int, default=3, help="alternating runs of each engine")
+    parallel.add_argument("--ctx", type=int, default=4096, help="context length of each request")
+    parallel.add_argument("--gpu-layers", type=int, help="layers on the GPU (-1 all; default: settings)")
+    parallel.add_argument("--experts-on-cpu", action="store_true", help="keep MoE experts in RAM (small GPUs)")
+    parallel.add_argument("--json", action="store_true")
+    parallel.set_defaults(handler=_parallel)
 
     startup = parts.add_parser("startup", help="cold start of the window (no model)")
     startup.add_argument("--runs", type=int, default=5)
@@ -288,4 +299,15 @@ def _api(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UserError("--tokens must be at least 2, --runs and --streams at least 1.")
     _print("api", bench_api(args.model, _options(args, ctx), args.tokens, args.runs, args.streams,
                             _progress(args)), args.json)
+    return 0
+
+
+def _parallel(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.parallel import bench_parallel
+    from desktop.core.batch_decode import MAX_SLOTS
+
+    if args.tokens < 2 or args.runs < 1 or not 2 <= args.streams <= MAX_SLOTS:
+        raise UserError(f"--tokens must be at least 2, --runs at least 1 and --streams between 2 and {MAX_SLOTS}.")
+    _print("parallel", bench_parallel(args.model, _options(args, ctx), args.streams, args.tokens, args.runs,
+                                      _progress(args)), args.json)
     return 0

@@ -2,6 +2,10 @@
 
 A backend runs jobs that the EngineService hands it, at most `capacity` at once, each on the
 backend's own thread(s), and reports through the job. It never sees other clients or the queue.
+
+The in-process engine runs one request at a time by default (the measured fast path for the
+person at the keyboard); with `parallel=N` it decodes up to N requests together in one llama.cpp
+batch (core.batch_decode: continuous batching, as llama-server's `--parallel`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from desktop.core.batch_decode import BatchDecoder, BatchRuntime
 from desktop.core.chat import ChatRequest, TokenCounter, TurnResult, run_chat, run_turn
 from desktop.core.errors import UserError
 from desktop.core.harmony import Delta
@@ -70,18 +75,30 @@ class LoadedModel:
 
 
 _STOP = object()
+_WAKE = object()  # a request reached the batch decoder: come back to step()
 
 
 class LlamaCppBackend:
-    """The in-process engine: ONE long-lived thread owns the ChatRuntime (llama.cpp contexts are
-    not thread-safe) and runs loads and turns in the order they arrive; one turn at a time."""
+    """The in-process engine: ONE long-lived thread owns the llama.cpp context (contexts are not
+    thread-safe) and runs loads and turns in the order they arrive.
 
-    capacity = 1
+    `parallel=1`: one turn at a time, on that thread (ChatRuntime; per-conversation KV snapshots).
+    `parallel=N`: that thread runs a BatchDecoder over N sequences of `n_ctx` tokens each (N times
+    the KV cache memory); each request runs its turn (prompt, parser, batching) on a thread of its
+    own, and its tokens come from the shared batch. A conversation keeps its prefix in the slot it
+    used last.
+    """
 
-    def __init__(self) -> None:
+    def __init__(self, parallel: int = 1) -> None:
+        if parallel < 1:
+            raise ValueError("parallel must be at least 1")
+        self.capacity = parallel
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._runtime: ChatRuntime | None = None
+        self._decoder: BatchDecoder | None = None
         self._counter: TokenCounter | None = None
+        self._requests: set[threading.Thread] = set()  # request threads of the batched path
+        self._requests_lock = threading.Lock()
         self.model: LoadedModel | None = None
         self.caches = ConversationCaches()
         self._thread = threading.Thread(target=self._loop, name="llm", daemon=True)
@@ -104,31 +121,59 @@ class LlamaCppBackend:
         self._inbox.put(_STOP)
         if threading.current_thread() is not self._thread:
             self._thread.join()
+            with self._requests_lock:
+                requests = list(self._requests)
+            for thread in requests:  # each has heard how its request ended; let it report
+                thread.join()
 
     # -- the engine thread ---------------------------------------------------------------------
     def _loop(self) -> None:
         while True:
-            item = self._inbox.get()
+            decoder = self._decoder
+            generating = decoder is not None and decoder.busy
+            # While requests decode, the inbox is only looked at between steps.
+            item = None if generating and self._inbox.empty() else self._inbox.get()
             if item is _STOP:
                 self._unload()
+                self._drain()
                 return
             if callable(item):
                 item()
-            else:
-                self._run(item)
+            elif item is not None and item is not _WAKE:
+                self._run(item) if self._decoder is None else self._start_request(item)
+            if self._decoder is not None and self._decoder.busy:
+                self._step()
+
+    def _step(self) -> None:
+        try:
+            self._decoder.step()
+        except Exception as exc:  # noqa: BLE001 - the engine thread must outlive a failed step
+            log.exception("batched decode step failed")
+            self._decoder.fail_all(f"Generation failed: {exc}")
+
+    def _drain(self) -> None:
+        """After the last unload: nothing more runs; jobs handed over meanwhile hear why."""
+        while not self._inbox.empty():
+            item = self._inbox.get()
+            if not callable(item) and item is not _STOP and item is not _WAKE:
+                item.failed("The engine was closed.")
 
     def _load(self, path: str, plan: Callable[[], tuple[LoadOptions, Any]], future: Future[LoadedModel]) -> None:
         self._unload()
         try:
             options, fit = plan()
-            runtime = ChatRuntime(path, options)
+            runtime = ChatRuntime(path, options) if self.capacity == 1 else BatchRuntime(path, options, self.capacity)
         except UserError as exc:
             future.set_exception(exc)
         except Exception as exc:  # noqa: BLE001 - the thread must survive any loader failure
             log.exception("model load failed")
             future.set_exception(UserError(f"Could not load {path}: {exc}"))
         else:
-            self._runtime, self._counter = runtime, TokenCounter(runtime.count_tokens)
+            if isinstance(runtime, BatchRuntime):
+                self._decoder = BatchDecoder(runtime, wake=lambda: self._inbox.put(_WAKE))
+                self._counter = TokenCounter(self._decoder.count_tokens)
+            else:
+                self._runtime, self._counter = runtime, TokenCounter(runtime.count_tokens)
             self.model = LoadedModel(path, runtime.model_name, runtime.n_ctx, runtime.load_s,
                                      getattr(fit, "label", ""))
             future.set_result(self.model)
@@ -136,28 +181,57 @@ class LlamaCppBackend:
     def _unload(self) -> None:
         self.caches.forget()
         runtime, self._runtime, self.model = self._runtime, None, None
+        decoder, self._decoder = self._decoder, None
         if runtime is not None:
             runtime.close()
+        if decoder is not None:
+            decoder.close()  # its requests end (cancelled ones as cancelled), then the model goes
 
     def _run(self, job: Job) -> None:
         if self._runtime is None:
             job.failed("No model is loaded.")
             return
         job.started()
-        stats = GenerationStats()
-        try:
-            self.caches.switch_to(self._runtime, job.cache_key)
-            on_deltas = lambda batch: job.deltas(batch, GenerationStats(**vars(stats)))  # noqa: E731
-            if isinstance(job.request, PromptRequest):
-                result = run_turn(self._runtime, job.request.prompt, job.sampling, job.cancel,
-                                  on_deltas=on_deltas, stats=stats)
-            else:
-                result = run_chat(self._runtime, job.request, job.sampling, job.cancel,
-                                  on_deltas=on_deltas, stats=stats, counter=self._counter)
-        except UserError as exc:
-            job.failed(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad turn must not end the engine thread
-            log.exception("generation failed")
-            job.failed(f"Generation failed: {exc}")
+        runtime = self._runtime
+        _run_turn(job, runtime, self._counter, prepare=lambda: self.caches.switch_to(runtime, job.cache_key))
+
+    def _start_request(self, job: Job) -> None:
+        """Batched path: the job's turn runs on a thread of its own; its tokens come from step()."""
+        runtime = self._decoder.view(job.cache_key)
+        counter = self._counter
+
+        def run() -> None:
+            try:
+                job.started()
+                _run_turn(job, runtime, counter)
+            finally:
+                with self._requests_lock:
+                    self._requests.discard(thread)
+
+        thread = threading.Thread(target=run, name="llm-request", daemon=True)
+        with self._requests_lock:
+            self._requests.add(thread)
+        thread.start()
+
+
+def _run_turn(job: Job, runtime: Any, counter: TokenCounter | None,
+              prepare: Callable[[], None] | None = None) -> None:
+    """One job's turn on a ChatRuntime or a batch decoder's SequenceRuntime; ends the job."""
+    stats = GenerationStats()
+    try:
+        if prepare is not None:
+            prepare()
+        on_deltas = lambda batch: job.deltas(batch, GenerationStats(**vars(stats)))  # noqa: E731
+        if isinstance(job.request, PromptRequest):
+            result = run_turn(runtime, job.request.prompt, job.sampling, job.cancel,
+                              on_deltas=on_deltas, stats=stats)
         else:
-            job.finished(result)
+            result = run_chat(runtime, job.request, job.sampling, job.cancel,
+                              on_deltas=on_deltas, stats=stats, counter=counter)
+    except UserError as exc:
+        job.failed(str(exc))
+    except Exception as exc:  # noqa: BLE001 - one bad turn must not end the engine thread
+        log.exception("generation failed")
+        job.failed(f"Generation failed: {exc}")
+    else:
+        job.finished(result)
