@@ -121,6 +121,7 @@ class SettingsPane(QWidget):
         column.addWidget(self._reload_notice())
         for section_field in fields(Settings):
             column.addWidget(self._section_card(section_field.name))
+        column.addWidget(self._tools_card())
         column.addWidget(self._data_card())
         column.addStretch(1)
         content = QWidget()
@@ -190,6 +191,16 @@ class SettingsPane(QWidget):
         if extras is not None:
             extras(self, section, body)
         self.sections[section] = card
+        return card
+
+    def _tools_card(self) -> QFrame:
+        from desktop.tools.mcp_config import FILE_NAME
+        from desktop.ui.settings_tools import ToolsCard
+
+        paths = self._hub.ctx.paths
+        card = ToolsCard(paths.config_dir / FILE_NAME, paths.log_dir, self)
+        card.setStyleSheet(CARD_STYLE)
+        self.sections["tools"] = card
         return card
 
     def _data_card(self) -> QFrame:
