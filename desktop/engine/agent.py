@@ -6,6 +6,12 @@ The prompt of each step is the previous one plus the call (with the reasoning th
 the tool's answer, as the harmony format guide shows: it only grows, so llama.cpp reuses the KV
 cache of everything it has read (`step_reused_tokens`). The reasoning stays within the chain of
 calls; the turn keeps only its answer, so the next question's prompt drops it, as the model expects.
+
+Two kinds of tools: functions (`to=functions.NAME`: MCP servers, the API's tools), each call
+approved by the person, and the library as gpt-oss's built-in browser (`to=browser.search|open|
+find`, desktop.tools.browser), described in the system message as harmony does. The browser only
+reads the person's own library, on this computer, so its calls are not put to them; its citations
+(`【cursor†Lstart-Lend】`) become the answer's numbered sources.
 """
 
 from __future__ import annotations
@@ -18,11 +24,15 @@ from typing import Any
 
 from desktop.core import harmony
 from desktop.core.chat import ChatRequest, TurnResult
+from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.runtime import Sampling
 from desktop.engine.events import Cancelled, DeltaEvent, Event, Failed, Finished, ToolCallEvent
 from desktop.engine.service import EngineService, Priority, RequestHandle
-from desktop.tools.calls import CallError, read_call
+from desktop.tools.browser import NAMESPACE as BROWSER
+from desktop.tools.browser import BrowserError, LibraryBrowser, system_section
+from desktop.tools.calls import CallError, parse_arguments, read_call
+from desktop.tools.citations import number_citations
 from desktop.tools.runner import RESULT_LIMIT_CHARS, Approver, ToolFailure, ToolRunner, cap_result
 
 MAX_STEPS = 8  # generations in one turn (so at most 7 rounds of calls); a model that loops stops here
@@ -32,7 +42,7 @@ MAX_STEPS = 8  # generations in one turn (so at most 7 rounds of calls); a model
 class ToolStep:
     """One call of the turn, as the person and `ask --json` see it."""
 
-    name: str  # the function as the model called it
+    name: str  # the function as the model called it ("browser.search" for the browser's)
     arguments: dict[str, Any] | str  # parsed, or the raw text when it was not a JSON object
     result: str  # what went back to the model
     status: str  # ok | error | denied | cancelled
@@ -53,7 +63,9 @@ class AgentTurn:
     """One turn with tools. `run` blocks its caller's thread; `cancel` may come from any thread."""
 
     def __init__(self, engine: EngineService, tools: ToolRunner, approve: Approver, *,
-                 max_steps: int = MAX_STEPS, result_limit_chars: int = RESULT_LIMIT_CHARS) -> None:
+                 max_steps: int = MAX_STEPS, result_limit_chars: int = RESULT_LIMIT_CHARS,
+                 browser: LibraryBrowser | None = None) -> None:
+        """`browser`: the library as the model's browser for this turn (None: no browser)."""
         if max_steps < 1:
             raise ValueError("max_steps must be at least 1")
         self.engine = engine
@@ -61,6 +73,7 @@ class AgentTurn:
         self.approve = approve
         self.max_steps = max_steps
         self.result_limit_chars = result_limit_chars
+        self.browser = browser
         self.cancel_token = CancelToken()
         self._lock = threading.Lock()
         self._handle: RequestHandle | None = None
@@ -75,9 +88,20 @@ class AgentTurn:
     def run(self, request: ChatRequest, sampling: Sampling, *, priority: Priority = Priority.INTERACTIVE,
             cache_key: str | None = None, on_event: Callable[[Event], None] | None = None,
             on_step: Callable[[ToolStep], None] | None = None) -> AgentResult:
+        out = self._run(request, sampling, priority, cache_key, on_event, on_step)
+        if self.browser is not None and out.result is not None and out.result.answer:
+            # The browser's citations become [n] after the sources the turn already has.
+            result = out.result
+            result.answer, cited = number_citations(result.answer, self.browser, len(result.sources) + 1)
+            result.sources = [*result.sources, *cited]
+        return out
+
+    def _run(self, request: ChatRequest, sampling: Sampling, priority: Priority, cache_key: str | None,
+             on_event: Callable[[Event], None] | None, on_step: Callable[[ToolStep], None] | None) -> AgentResult:
         functions = tuple(self.tools.functions())
         known = {f.name for f in functions}
-        request = replace(request, tools=functions, chain=())
+        request = replace(request, tools=functions, chain=(),
+                          system_tools=system_section() if self.browser is not None else "")
         out = AgentResult("complete", None)
 
         def forward(event: Event) -> None:
@@ -123,8 +147,8 @@ class AgentTurn:
                 # The reasoning goes back once, before the first call it led to.
                 chain.append(harmony.CallMessage(call.recipient, call.arguments,
                                                  reasoning=result.reasoning if i == 0 else "",
-                                                 content_type=call.content_type))
-                chain.append(harmony.ToolResultMessage(call.recipient, step.result))
+                                                 content_type=call.content_type, channel=call.channel))
+                chain.append(harmony.ToolResultMessage(call.recipient, step.result, channel=call.channel))
                 if step.status == "cancelled":
                     out.status = "cancelled"
                     return out
@@ -132,6 +156,8 @@ class AgentTurn:
         raise AssertionError("unreachable: the step limit returns inside the loop")
 
     def _run_call(self, call: harmony.ToolCall, known: set[str]) -> ToolStep:
+        if self.browser is not None and call.recipient.strip().startswith(f"{BROWSER}."):
+            return self._run_browser(call.recipient.strip(), call.arguments)
         read = read_call(call.recipient, call.arguments, known)
         if isinstance(read, CallError):
             return ToolStep(read.name, call.arguments, read.message, "error")
@@ -147,6 +173,23 @@ class AgentTurn:
             status = "cancelled" if self.cancel_token.cancelled else "error"
             return ToolStep(read.name, read.arguments, f"Error: {exc}", status)
         return ToolStep(read.name, read.arguments, cap_result(text, self.result_limit_chars), "ok")
+
+
+    def _run_browser(self, recipient: str, arguments: str) -> ToolStep:
+        assert self.browser is not None
+        parsed = parse_arguments(arguments)
+        if isinstance(parsed, str):
+            return ToolStep(recipient, arguments, f"Error: the arguments of {recipient} are not valid: {parsed}. "
+                                                  "Send one JSON object, e.g. {\"query\": \"...\"}.", "error")
+        if self.cancel_token.cancelled:
+            return ToolStep(recipient, parsed, "Error: the person stopped the turn.", "cancelled")
+        try:
+            text = self.browser.call(recipient.removeprefix(f"{BROWSER}."), parsed)
+        except BrowserError as exc:
+            return ToolStep(recipient, parsed, f"Error: {exc}", "error")
+        except UserError as exc:  # the library closed or its store failed: the model hears it, the turn goes on
+            return ToolStep(recipient, parsed, f"Error: the library could not be read: {exc}", "error")
+        return ToolStep(recipient, parsed, cap_result(text, self.result_limit_chars), "ok")
 
 
 def describe_arguments(arguments: dict[str, Any] | str) -> str:
