@@ -25,11 +25,14 @@ def _setup_logging(ctx: AppContext, debug: bool) -> None:
     root.setLevel(logging.DEBUG if debug else logging.INFO)
 
 
+LISTEN_AT_LATEST_MS = 1000
+
+
 def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) -> int:
     started = time.perf_counter()
-    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from desktop.resources import icon_paths
     from desktop.ui.single_instance import Claim, SingleInstance, bring_forward
@@ -54,6 +57,8 @@ def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) ->
             "launch", "gpt-oss-desktop is already open on this data folder but does not answer; "
                       "close it (or end its process) and start it again.")
         print(message, file=sys.stderr)
+        from PySide6.QtWidgets import QMessageBox  # only when needed: its enums cost start-up ~5 ms
+
         QMessageBox.warning(None, "gpt-oss-desktop", message)
         return 1
     try:
@@ -62,6 +67,7 @@ def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) ->
         from desktop.ui.i18n import install_translations
 
         install_translations(app, ctx.settings.appearance.language)  # before any widget has text
+        from desktop.ui.first_paint import after_first_paint
         from desktop.ui.main_window import MainWindow
         from desktop.ui.settings_hub import SettingsHub
 
@@ -71,10 +77,16 @@ def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) ->
             bring_forward(window)
 
         instance.sig_raise_requested.connect(come_forward)
+        # Later launches are answered from the first paint on (they retry until then), or from a
+        # second on for a window that is not painted (minimised); listen() runs once.
+        after_first_paint(window, instance.listen)
+        QTimer.singleShot(LISTEN_AT_LATEST_MS, window, instance.listen)
         window.show()
         logging.getLogger(__name__).info("window shown after %.2f s", time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - the user gets a dialog, the log gets the traceback
         logging.getLogger(__name__).exception("start-up failed")
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(None, QCoreApplication.translate("launch", "gpt-oss-desktop could not start"),
                              f"{exc}\n\n{traceback.format_exc(limit=3)}")
         instance.release()

@@ -1,4 +1,5 @@
-"""The main window: Chat, Library and Settings panes, shortcuts, and remembered layout."""
+"""The main window: a navigation rail over the Chat, Library, Settings and Models panes,
+shortcuts, and remembered layout."""
 
 from __future__ import annotations
 
@@ -10,11 +11,8 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QMainWindow,
     QPushButton,
-    QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -25,15 +23,18 @@ from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.first_paint import after_first_paint
 from desktop.ui.local_api import ApiFactory, ApiIndicator, LocalApiController
+from desktop.ui.nav_rail import RailPanes
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.theme import apply_theme
 
 if TYPE_CHECKING:  # built after the first frame, so imported then (the library's modules: ~0.2 s)
     from desktop.ui.library_pane import LibraryPane
     from desktop.ui.library_worker import LibraryService
+    from desktop.ui.models_view import ModelsView
     from desktop.ui.settings_pane import SettingsPane
 
 UNDO_SECONDS = 10
+CHAT, LIBRARY, SETTINGS, MODELS = range(4)  # the panes, in the rail's order
 
 
 class MainWindow(QMainWindow):
@@ -56,13 +57,17 @@ class MainWindow(QMainWindow):
         # asked for): the window shows the chat without waiting for their ~150 widgets.
         self._library: LibraryPane | None = None
         self._settings_pane: SettingsPane | None = None
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.chat, self.tr("Chat"))
-        self.tabs.addTab(QWidget(), self.tr("Library"))
-        self.tabs.addTab(QWidget(), self.tr("Settings"))
-        self.tabs.currentChanged.connect(self._build_current_pane)
-        self.tabs.setAccessibleName(self.tr("Panes"))
-        self.setCentralWidget(self.tabs)
+        self.models_view: ModelsView | None = None  # built when first asked for
+        self.panes = RailPanes(hub.ctx.paths.cache_dir / "icons")
+        for pane, icon, title, keys in (
+            (self.chat, "message-square", self.tr("Chat"), "Ctrl+1"),
+            (QWidget(), "library-big", self.tr("Library"), "Ctrl+2"),
+            (QWidget(), "settings", self.tr("Settings"), "Ctrl+3"),
+            (QWidget(), "box", self.tr("Models"), "Ctrl+4"),
+        ):
+            self.panes.add_pane(pane, icon, title, keys)
+        self.panes.currentChanged.connect(self._build_current_pane)
+        self.setCentralWidget(self.panes)
         self.undo_button = QPushButton("Undo")
         self.undo_button.setAccessibleName("Undo delete")
         self.undo_button.hide()
@@ -79,7 +84,6 @@ class MainWindow(QMainWindow):
         self.undo_button.clicked.connect(self.undo_delete)
         self.chat.sig_deleted.connect(self._offer_undo)
         self.chat.sig_models_requested.connect(self.open_models)
-        self._models_dialog: QDialog | None = None
         self.chat.sig_status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         hub.sig_changed.connect(self._apply_settings)
         self.statusBar().showMessage(self.tr("gpt-oss-desktop: everything runs on this computer"))
@@ -126,7 +130,7 @@ class MainWindow(QMainWindow):
             from desktop.ui.library_pane import LibraryPane
 
             self._library = LibraryPane(self.hub.ctx, service=self.library_service, hub=self.hub, jobs=self.downloads)
-            self._place(1, self._library, self.tr("Library"))
+            self._place(LIBRARY, self._library)
         return self._library
 
     @property
@@ -141,25 +145,25 @@ class MainWindow(QMainWindow):
 
             for panel in self._settings_pane.findChildren(LocalApiPanel):
                 panel.attach(self.local_api)
-            self._place(2, self._settings_pane, self.tr("Settings"))
+            self._place(SETTINGS, self._settings_pane)
         return self._settings_pane
 
-    def _place(self, index: int, pane: QWidget, title: str) -> None:
-        """Put a built pane where its placeholder tab was, keeping the tab the user is on."""
-        current = self.tabs.currentIndex()
-        placeholder = self.tabs.widget(index)
-        self.tabs.blockSignals(True)
-        self.tabs.removeTab(index)
-        self.tabs.insertTab(index, pane, title)
-        self.tabs.setCurrentIndex(current)
-        self.tabs.blockSignals(False)
-        placeholder.deleteLater()
+    @property
+    def tabs(self) -> RailPanes:
+        """The panes under the name they had as tabs (scripts and tests switch panes through it)."""
+        return self.panes
+
+    def _place(self, index: int, pane: QWidget) -> None:
+        """Put a built pane where its placeholder was, keeping the pane the user is on."""
+        self.panes.replace_pane(index, pane).deleteLater()
 
     def _build_current_pane(self, index: int) -> None:
-        if index == 1:
+        if index == LIBRARY:
             self.library  # noqa: B018 - built on first sight
-        elif index == 2:
+        elif index == SETTINGS:
             self.settings_pane  # noqa: B018
+        elif index == MODELS:
+            self._models_pane()
 
     def _start_engine(self) -> None:
         if self.engine.closed:
@@ -176,10 +180,11 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         bindings = {
-            "Ctrl+,": lambda: self.tabs.setCurrentWidget(self.settings_pane),
-            "Ctrl+1": lambda: self.tabs.setCurrentWidget(self.chat),
-            "Ctrl+2": lambda: self.tabs.setCurrentWidget(self.library),
-            "Ctrl+3": lambda: self.tabs.setCurrentWidget(self.settings_pane),
+            "Ctrl+,": lambda: self.panes.setCurrentIndex(SETTINGS),
+            "Ctrl+1": lambda: self.panes.setCurrentIndex(CHAT),
+            "Ctrl+2": lambda: self.panes.setCurrentIndex(LIBRARY),
+            "Ctrl+3": lambda: self.panes.setCurrentIndex(SETTINGS),
+            "Ctrl+4": self.open_models,
             "Ctrl+N": self._new_chat,
             "Ctrl+K": self._search_chats,
             "Ctrl+O": self.chat.choose_model_file,
@@ -190,37 +195,36 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, activated=action)
 
     def open_models(self) -> None:
-        """The Models view in its own window: the machine, what fits, downloads, import, remove."""
-        if self._models_dialog is None:
+        """The Models pane: the machine, what fits, downloads, import, remove."""
+        self.panes.setCurrentIndex(MODELS)
+
+    def _models_pane(self) -> ModelsView:
+        if self.models_view is None:
             from desktop.ui.models_view import ModelsView
 
-            dialog = QDialog(self)
-            dialog.setWindowTitle("Models")
-            dialog.resize(900, 640)
-            view = ModelsView(self.hub.ctx, dialog, jobs=self.downloads)
-            view.sig_model_chosen.connect(lambda path: (self.chat.open_model(path), dialog.accept()))
+            view = ModelsView(self.hub.ctx, jobs=self.downloads)
+            view.close_button.hide()  # a pane of the window: the rail leaves it, and Close would quit the app
+            view.sig_model_chosen.connect(lambda path: (self.chat.open_model(path), self.panes.setCurrentIndex(CHAT)))
             view.sig_embedding_chosen.connect(lambda path: self.hub.update("library", embedding_model_path=path))
             view.sig_models_changed.connect(self.chat.refresh_models)
-            QVBoxLayout(dialog).addWidget(view)
-            self._models_dialog = dialog
             self.models_view = view
-        self._models_dialog.show()
-        self._models_dialog.raise_()
+            self._place(MODELS, view)
+        return self.models_view
 
     def open_api_settings(self) -> None:
         from desktop.ui.settings_local_api import reveal
 
-        self.tabs.setCurrentWidget(self.settings_pane)
+        self.panes.setCurrentWidget(self.settings_pane)
         card = self.settings_pane.sections.get("api")
         if card is not None:
             reveal(card)
 
     def _new_chat(self) -> None:
-        self.tabs.setCurrentWidget(self.chat)
+        self.panes.setCurrentIndex(CHAT)
         self.chat.new_conversation()
 
     def _search_chats(self) -> None:
-        self.tabs.setCurrentWidget(self.chat)
+        self.panes.setCurrentIndex(CHAT)
         self.chat.sidebar.focus_search()
 
     def _offer_undo(self, snapshot) -> None:

@@ -1,14 +1,16 @@
 """One window per data folder: a second launch brings the open window forward and exits.
 
 Two parts, each doing what it is good at:
-- The claim is an OS file lock (`core.instance_lock`, through `filelock`) rather than
-  QLockFile: the kernel releases it when the window's process ends, even by `kill -9`, so a
+- The claim is an OS file lock (`core.instance_lock`) rather than QLockFile: the kernel releases it when the window's process ends, even by `kill -9`, so a
   crashed window never blocks the next launch, and the CLI (which has no Qt) can probe the same
   lock to say "the library is in use by the open window". QLockFile writes a PID file and
   guesses staleness from PIDs and ages, which a reused PID or a clock change can fool.
 - The message is a QLocalServer (a Unix socket / Windows named pipe) named after the data
   folder: the second launch sends "raise" and waits for "ok". It is only listened on while the
   lock is held, so a socket file left by a killed window is removed safely before listening.
+  The window listens once it has painted its first frame (`listen()`): QtNetwork's import cost
+  the first frame ~50 ms, and a launch arriving meanwhile waits, as it does for any window that
+  is still starting.
 
 Two windows on two different data folders have two locks and two names: they run side by side.
 """
@@ -19,12 +21,15 @@ import logging
 import time
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.core.instance_lock import InstanceLock, instance_key
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 RAISE = b"raise\n"
 ACK = b"ok\n"
@@ -46,7 +51,8 @@ def server_name(data_dir: Path) -> str:
 
 
 class SingleInstance(QObject):
-    """The window's claim on its data folder. `sig_raise_requested` fires for each later launch."""
+    """The window's claim on its data folder. `sig_raise_requested` fires for each later launch
+    once the owner calls `listen()`."""
 
     sig_raise_requested = Signal()
 
@@ -61,7 +67,6 @@ class SingleInstance(QObject):
         deadline = time.monotonic() + wait_s
         while True:
             if self._lock.acquire(timeout_s=0.0):
-                self._listen()
                 return Claim.OWNER
             if ask_to_raise(self.name):
                 return Claim.FORWARDED
@@ -69,7 +74,6 @@ class SingleInstance(QObject):
                 return Claim.UNREACHABLE
             # Held by a window still starting (not listening yet), or by a CLI probe for a moment.
             if self._lock.acquire(timeout_s=0.25):
-                self._listen()
                 return Claim.OWNER
 
     def release(self) -> None:
@@ -78,7 +82,12 @@ class SingleInstance(QObject):
             self._server = None
         self._lock.release()
 
-    def _listen(self) -> None:
+    def listen(self) -> None:
+        """Answer later launches; only the owner listens (the lock makes the name ours)."""
+        if self._server is not None or not self._lock.held:
+            return
+        from PySide6.QtNetwork import QLocalServer
+
         server = QLocalServer(self)
         # Only this user may connect (the socket file's mode on Unix, the pipe's ACL on Windows).
         server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -110,6 +119,8 @@ class SingleInstance(QObject):
 
 def ask_to_raise(name: str) -> bool:
     """Ask the window listening on `name` to come forward; True once it said it did."""
+    from PySide6.QtNetwork import QLocalSocket
+
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_MS):

@@ -59,6 +59,7 @@ def _stop(process: subprocess.Popen) -> None:
 def test_second_launch_brings_the_open_window_forward_and_exits(qtbot, app_home: Path) -> None:
     instance = SingleInstance(AppPaths.under(app_home).data_dir)
     assert instance.claim() is Claim.OWNER
+    instance.listen()  # as the window does once it has painted its first frame
     window = QMainWindow()
     qtbot.addWidget(window)
     window.showMinimized()

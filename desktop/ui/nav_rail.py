@@ -1,0 +1,188 @@
+"""The window's navigation: a rail of icon buttons down the left edge, one per pane.
+
+`RailPanes` puts the rail beside a stack of panes and speaks the small part of QTabWidget's
+interface the window and its scripts use (count, widget, current index or widget, tabText,
+currentChanged), so a pane is switched the same way whether a person clicks or a test drives it.
+The current pane's button is filled and edged in the theme's accent; the rest are muted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QSizePolicy,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.icons import themed_icon
+from desktop.ui.theme import DARK, LIGHT, is_dark
+
+RAIL_WIDTH = 76
+ICON_SIZE = 22
+
+_SHEET = """
+QFrame#navRail {{ background: {base}; border: none; border-right: 1px solid {border}; }}
+QToolButton#navButton {{ color: {muted}; background: transparent; border: 2px solid transparent;
+    border-radius: 8px; padding: 6px 0px 5px 0px; }}
+QToolButton#navButton:hover {{ background: {hover}; color: {text}; }}
+QToolButton#navButton:checked {{ background: {badge_bg}; color: {badge_text}; font-weight: 600;
+    border-left: 3px solid {accent}; }}
+QToolButton#navButton:focus {{ border: 2px solid {ring}; }}
+QToolButton#navButton:checked:focus {{ border: 2px solid {ring}; border-left: 3px solid {accent}; }}
+"""
+
+
+class NavRail(QFrame):
+    """The column of buttons. Up/Down move between them (and switch), Tab leaves the rail.
+
+    Signals:
+        sig_current_changed(int): the user picked the pane at this index.
+    """
+
+    sig_current_changed = Signal(int)
+
+    def __init__(self, icon_cache: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("navRail")
+        self.setAccessibleName(self.tr("Navigation"))
+        self.setFixedWidth(RAIL_WIDTH)
+        self._icon_cache = icon_cache
+        self._icons: list[str] = []
+        self._dark: bool | None = None
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._group.idClicked.connect(self.sig_current_changed)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(6, 10, 6, 10)
+        self._layout.setSpacing(6)
+        self._layout.addStretch(1)
+        self._restyle()
+
+    def add_button(self, icon: str, title: str, shortcut: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setObjectName("navButton")
+        button.setText(title)
+        button.setAccessibleName(title)
+        keys = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+        button.setToolTip(self.tr("{pane} ({keys})").format(pane=title, keys=keys))
+        button.setAccessibleDescription(self.tr("Shows the {pane} pane ({keys})").format(pane=title, keys=keys))
+        button.setCheckable(True)
+        button.setAutoExclusive(True)  # arrow keys move between the rail's buttons
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        button.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._group.addButton(button, len(self._icons))
+        self._icons.append(icon)
+        self._layout.insertWidget(self._layout.count() - 1, button)
+        self._set_icon(button, icon)
+        return button
+
+    def buttons(self) -> list[QToolButton]:
+        return [self._group.button(index) for index in range(len(self._icons))]
+
+    def set_current(self, index: int) -> None:
+        button = self._group.button(index)
+        if button is not None:
+            button.setChecked(True)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # The theme changed (a new application palette): the rail follows with its colours.
+        if event.type() == QEvent.Type.PaletteChange and is_dark() != self._dark:
+            self._restyle()
+        super().changeEvent(event)
+
+    def _restyle(self) -> None:
+        self._dark = is_dark()
+        self.setStyleSheet(_SHEET.format(**vars(self._colours())))
+        for button, icon in zip(self.buttons(), self._icons):
+            self._set_icon(button, icon)
+
+    def _colours(self):
+        return DARK if self._dark else LIGHT
+
+    def _set_icon(self, button: QToolButton, icon: str) -> None:
+        colours = self._colours()
+        button.setIcon(themed_icon(icon, colours.muted, colours.accent, self._icon_cache))
+
+
+class RailPanes(QWidget):
+    """The rail and the stack of panes it switches.
+
+    Signals:
+        currentChanged(int): the pane shown changed (QTabWidget's name, as scripts expect).
+    """
+
+    currentChanged = Signal(int)  # noqa: N815 - QTabWidget's name
+
+    def __init__(self, icon_cache: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rail = NavRail(icon_cache, self)
+        self.stack = QStackedWidget(self)
+        self.stack.setAccessibleName(self.tr("Panes"))
+        self._titles: list[str] = []
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.rail)
+        layout.addWidget(self.stack, 1)
+        self.rail.sig_current_changed.connect(self.setCurrentIndex)
+        self.stack.currentChanged.connect(self._shown)
+
+    def add_pane(self, pane: QWidget, icon: str, title: str, shortcut: str) -> QToolButton:
+        self.stack.addWidget(pane)
+        self._titles.append(title)
+        button = self.rail.add_button(icon, title, shortcut)
+        if self.stack.count() == 1:
+            self.rail.set_current(0)
+        return button
+
+    def replace_pane(self, index: int, pane: QWidget) -> QWidget:
+        """Put `pane` where the pane at `index` was (a placeholder), keeping the current one."""
+        current = self.stack.currentIndex()
+        old = self.stack.widget(index)
+        self.stack.blockSignals(True)
+        self.stack.insertWidget(index, pane)
+        self.stack.removeWidget(old)
+        self.stack.setCurrentIndex(current)
+        self.stack.blockSignals(False)
+        return old
+
+    # QTabWidget's vocabulary -------------------------------------------------------------
+    def count(self) -> int:
+        return self.stack.count()
+
+    def widget(self, index: int) -> QWidget | None:
+        return self.stack.widget(index)
+
+    def indexOf(self, pane: QWidget) -> int:  # noqa: N802
+        return self.stack.indexOf(pane)
+
+    def tabText(self, index: int) -> str:  # noqa: N802
+        return self._titles[index] if 0 <= index < len(self._titles) else ""
+
+    def currentIndex(self) -> int:  # noqa: N802
+        return self.stack.currentIndex()
+
+    def currentWidget(self) -> QWidget | None:  # noqa: N802
+        return self.stack.currentWidget()
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802
+        if 0 <= index < self.stack.count():
+            self.stack.setCurrentIndex(index)
+            self.rail.set_current(index)
+
+    def setCurrentWidget(self, pane: QWidget) -> None:  # noqa: N802
+        self.setCurrentIndex(self.stack.indexOf(pane))
+
+    def _shown(self, index: int) -> None:
+        self.rail.set_current(index)
+        self.currentChanged.emit(index)
