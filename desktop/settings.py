@@ -21,6 +21,7 @@ EFFORTS = ("low", "medium", "high")
 THEMES = ("system", "light", "dark")
 ENGINES = ("local", "remote")
 LIBRARY_LOCATIONS = ("local", "server")
+LIBRARY_MODES = ("search", "browse")
 LANGUAGES = ("system", "en", "ar")
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,12 @@ class LibrarySettings:
     top_k: int = field(default=3, metadata=_range(
         1, 20, "Sources per question", unit=" sources",
         help="How many passages of your documents go with each question."))
+    # "search": the best passages go with each question (one retrieval, fast); "browse": gpt-oss
+    # searches, opens and cites documents itself with the browser tool it was trained on (slower).
+    mode: str = field(default="search", metadata=_choice(
+        LIBRARY_MODES, "Library use", names=("Search once", "Let the model browse"),
+        help="Search once sends the best passages with each question; browsing lets the model search and "
+             "read your documents itself, which takes longer."))
     chunk_tokens: int = field(default=256, metadata=_range(
         64, 480, "Passage size", unit=" tokens", step=32,
         help="Documents are cut into passages of this size; applies to files indexed from now on."))
