@@ -295,12 +295,16 @@ class StreamParser:
     def _emit(self, text: str) -> None:
         if not text:
             return
+        # A call's arguments show as commentary, also when the model wrote the call on analysis (the
+        # browser's calls): they are not reasoning, and the reasoning goes back to it with the call.
+        channel = self._channel
         if self._call is not None:
             self._call_text.append(text)
-        if self._out and self._out[-1].channel == self._channel:
-            self._out[-1] = Delta(self._channel, self._out[-1].text + text)
+            channel = "commentary"
+        if self._out and self._out[-1].channel == channel:
+            self._out[-1] = Delta(channel, self._out[-1].text + text)
         else:
-            self._out.append(Delta(self._channel, text))
+            self._out.append(Delta(channel, text))
 
     def _text(self, text: str) -> None:
         if not text:

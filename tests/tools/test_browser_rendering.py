@@ -51,3 +51,12 @@ def test_a_browser_call_on_analysis_is_read_and_rendered_back_on_analysis() -> N
                              '{"query":"defrost"}<|call|>')
     assert result.render() == ("<|start|>browser.search to=assistant<|channel|>analysis<|message|>"
                                "[0] defrost\n**viewing lines [0 - 0] of 0**\n\nL0: x<|end|>")
+
+
+def test_the_arguments_of_a_call_on_analysis_are_not_reasoning() -> None:
+    parser = StreamParser()
+    deltas = parser.feed('<|channel|>analysis<|message|>Look it up.<|end|><|start|>assistant<|channel|>analysis'
+                         ' to=browser.search code<|message|>{"query":"defrost"}<|call|>')
+    deltas += parser.finish()
+    assert [(d.channel, d.text) for d in deltas] == [("analysis", "Look it up."),
+                                                      ("commentary", '{"query":"defrost"}')]
