@@ -43,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "the library was indexed with)")
     parser.add_argument("--chat", metavar="new|ID",
                         help="continue a saved conversation (or start one with 'new'), stored like the window's")
-    parser.add_argument("--tools", metavar="NAME[,NAME]", help="let the model call these MCP servers' tools")
+    parser.add_argument("--tools", metavar="NAME[,NAME]",
+                        help="let the model use these tools: browser (it searches and reads the library itself) "
+                             "and MCP servers")
     parser.add_argument("--approve-tools", action="store_true", help="allow every tool call without asking")
     remote_options.add_engine_options(parser)
     remote_options.add_library_options(parser)
@@ -65,10 +67,11 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.seed is not None:
         sampling = replace(sampling, seed=args.seed)
 
-    if args.tools:  # the tool loop (desktop/commands/ask_tools.py)
-        from desktop.commands import ask_tools
+    from desktop.commands import ask_tools  # the tool loop, and the library as the model's browser
 
-        return ask_tools.run(args, ctx, model_path, effort, sampling, remote)
+    browse = ask_tools.wants_browser(args, ctx, remote)  # library.mode = "browse"
+    if args.tools or browse:
+        return ask_tools.run(args, ctx, model_path, effort, sampling, remote, browse=browse)
     load_plan = plan_load(model_path, settings, ctx.paths) if remote is None else None
     backend = LlamaCppBackend() if remote is None else RemoteBackend(remote)
     engine = EngineService(backend)
@@ -112,7 +115,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
             "answer": result.answer,
             "reasoning": result.reasoning,
             "commentary": result.commentary,
-            "tool_calls": [asdict(call) for call in result.tool_calls],
+            "tool_calls": [{"recipient": c.recipient, "arguments": c.arguments, "content_type": c.content_type}
+                           for c in result.tool_calls],
             "finish_reason": result.finish_reason,
             "usage": {"prompt_tokens": result.stats.prompt_tokens, "completion_tokens": result.stats.tokens},
             "effort": effort,

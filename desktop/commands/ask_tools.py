@@ -1,7 +1,12 @@
-"""`ask --tools NAME[,NAME]`: one question with MCP servers' tools, run through the tool loop.
+"""`ask --tools NAME[,NAME]`: one question with tools, run through the tool loop.
 
-Each call is approved: `--approve-tools` allows them all; otherwise the person is asked on the
-terminal, and without a terminal the call is refused (the model hears so and answers anyway).
+NAME is `browser` (the library as gpt-oss's own browser tool: it searches, opens and cites the
+documents itself) or an MCP server. With the setting `library.mode` = "browse", a plain `ask` uses
+the browser too, instead of sending the best passages with the question.
+
+Each MCP call is approved: `--approve-tools` allows them all; otherwise the person is asked on the
+terminal, and without a terminal the call is refused (the model hears so and answers anyway). The
+browser only reads the library on this computer, so its calls are not put to the person.
 """
 
 from __future__ import annotations
@@ -24,20 +29,39 @@ from desktop.engine.events import DeltaEvent, Event
 from desktop.engine.service import EngineService
 from desktop.tools import mcp_config
 from desktop.tools.approval import Decision, ToolApproval
+from desktop.tools.browser import NAMESPACE as BROWSER
+from desktop.tools.browser import LibraryBrowser
 from desktop.tools.mcp_client import McpTools
+from desktop.tools.runner import LocalFunctions
 
-BUILT_IN = {"browser": "The browser tool (the library as gpt-oss's own browser) is not available yet; "
-                       "--tools takes MCP server names for now (see: gpt-oss-desktop mcp list)."}
+NO_LIBRARY = ("--tools browser reads the document library, and there is no library with indexed documents "
+              "here; add some first: gpt-oss-desktop library add PATH")
 
 
-def chosen_servers(ctx: AppContext, names: str) -> list[mcp_config.ServerConfig]:
-    """The servers `--tools` names, checked before the model loads: a typo is said at once."""
+def wants_browser(args: argparse.Namespace, ctx: AppContext, remote: object | None) -> bool:
+    """Whether a plain `ask` browses the library (`library.mode` = "browse"), where it can."""
+    if args.no_library or ctx.settings.library.mode != "browse":
+        return False
+    if args.chat or remote is not None:
+        where = "with --chat" if args.chat else "with --engine-url"
+        print(f"warning: browsing the library is not available {where} yet; searching it once instead",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def chosen_tools(ctx: AppContext, names: str) -> tuple[bool, list[mcp_config.ServerConfig]]:
+    """(the browser, the MCP servers) that `--tools` names, checked before the model loads."""
     wanted = [n.strip() for n in names.split(",") if n.strip()]
     if not wanted:
-        raise UserError("--tools takes one or more MCP server names, separated by commas.")
-    for name in wanted:
-        if name in BUILT_IN:
-            raise UserError(BUILT_IN[name])
+        raise UserError("--tools takes one or more MCP server names or browser, separated by commas.")
+    return BROWSER in wanted, chosen_servers(ctx, [n for n in wanted if n != BROWSER])
+
+
+def chosen_servers(ctx: AppContext, wanted: list[str]) -> list[mcp_config.ServerConfig]:
+    """The servers named, checked before the model loads: a typo is said at once."""
+    if not wanted:
+        return []
     servers = mcp_config.load(ctx.paths.config_dir / mcp_config.FILE_NAME)
     unknown = [n for n in wanted if n not in servers]
     if unknown:
@@ -68,36 +92,42 @@ def approval(approve_all: bool) -> ToolApproval:
 
 
 def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str, sampling: Sampling,
-        remote: object | None = None) -> int:
+        remote: object | None = None, *, browse: bool = False) -> int:
+    """`browse`: use the browser though `--tools` does not name it (library.mode = "browse")."""
     from desktop.commands.ask import _open_library, _Printer
 
     if remote is not None:
         raise UserError("--tools runs with the model on this computer for now, not with --engine-url.")
     if args.chat:
         raise UserError("--tools cannot be combined with --chat yet: turns with tool calls are not saved.")
-    servers = chosen_servers(ctx, args.tools)
+    named_browser, servers = chosen_tools(ctx, args.tools) if args.tools else (False, [])
+    if named_browser and args.no_library:
+        raise UserError("--tools browser reads the document library; it cannot be combined with --no-library.")
     load_plan = plan_load(model_path, ctx.settings, ctx.paths)
-    tools = McpTools(servers, log_dir=ctx.paths.log_dir)
+    tools = McpTools(servers, log_dir=ctx.paths.log_dir) if servers else LocalFunctions({})
     backend = LlamaCppBackend()
     engine = EngineService(backend)
     library = None
     printer = None if args.json else _Printer(args.quiet)
     try:
-        for name, status in tools.start().items():
+        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
+                                                             args.embedding_model)
+        if named_browser and library is None:
+            raise UserError(NO_LIBRARY)
+        browser = LibraryBrowser(library) if library is not None and (named_browser or browse) else None
+        for name, status in (tools.start().items() if isinstance(tools, McpTools) else ()):
             if status != "running":
                 print(f"warning: MCP server {name!r} is not available ({status}); going on without it",
                       file=sys.stderr)
-        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
-                                                             args.embedding_model)
         model = backend.load(model_path, lambda: load_plan).result()
         retrieve = None
-        if library is not None:
+        if library is not None and browser is None:  # the browser searches for itself
             top_k = ctx.settings.library.top_k
             retrieve = lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))  # noqa: E731
         request = ChatRequest((harmony.Turn("user", args.prompt),), effort=effort,
                               instructions=ctx.settings.reasoning.system_prompt, today=datetime.date.today(),
                               retrieve=retrieve)
-        agent = AgentTurn(engine, tools, approval(args.approve_tools))
+        agent = AgentTurn(engine, tools, approval(args.approve_tools), browser=browser)
 
         def on_event(event: Event) -> None:
             if printer is not None and isinstance(event, DeltaEvent):  # calls are shown with their result
@@ -117,7 +147,8 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
             raise
     finally:
         engine.close()
-        tools.close()
+        if isinstance(tools, McpTools):
+            tools.close()
         if library is not None:
             library.close()
     return _report(args, out, effort, str(model.path))
