@@ -110,7 +110,7 @@ def test_a_misbehaving_server_is_stopped_and_the_turn_goes_on(scripted_gpt_oss: 
 
 
 @pytest.mark.parametrize(("tools", "message"), [
-    ("browser", "The browser tool (the library as gpt-oss's own browser) is not available yet"),
+    ("browser", "--tools browser reads the document library, and there is no library with indexed documents"),
     ("nope", "No MCP server named 'nope' (configured: none yet"),
     (",", "--tools takes one or more MCP server names"),
 ])
