@@ -132,6 +132,12 @@ class BatchDecoder:
         self._vocab = runtime._vocab
         self._memory = runtime._memory
         self.n_batch = int(lib.llama_n_batch(self._ctx))
+        # llama.cpp computes every batch of more than one token with the prompt-reading thread
+        # count (all cores); a step of one token per sequence is generation, bound by memory
+        # bandwidth like a single stream's token, so it gets the generation count (more threads
+        # only contend, and on a busy machine a descheduled one stalls the whole step).
+        self._threads = int(lib.llama_n_threads(self._ctx))
+        self._threads_batch = self._threads_now = int(lib.llama_n_threads_batch(self._ctx))
         self._batch = lib.llama_batch_init(self.n_batch, 0, 1)
         self._slots = [_Slot(i) for i in range(runtime.slots)]
         self._uses = itertools.count(1)
@@ -231,7 +237,11 @@ class BatchDecoder:
             self._finish(seq)
         if not self._active:
             return
-        self._pack()
+        reading = self._pack()
+        threads = self._threads_batch if reading else self._threads
+        if threads != self._threads_now:
+            self._lib.llama_set_n_threads(self._ctx, self._threads, threads)
+            self._threads_now = threads
         code = self._lib.llama_decode(self._ctx, self._batch)
         self.steps += 1
         if code != 0:
@@ -306,7 +316,8 @@ class BatchDecoder:
             lib.llama_set_sampler(self._ctx, slot.seq_id, seq.sampler))
         self._active.append(seq)
 
-    def _pack(self) -> None:
+    def _pack(self) -> bool:
+        """Fill the batch for this step; True when it reads prompt tokens."""
         batch = self._batch
         n = 0
         for seq in self._active:
@@ -330,6 +341,7 @@ class BatchDecoder:
             n += take
         batch.n_tokens = n
         self.max_batch_sequences = max(self.max_batch_sequences, generating)
+        return n > generating
 
     def _put(self, i: int, token: int, pos: int, seq_id: int, output: bool) -> None:
         batch = self._batch
