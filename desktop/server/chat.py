@@ -15,8 +15,9 @@ from typing import Any
 
 from desktop.server import params
 from desktop.server.errors import ApiError, bad_request
+from desktop.server.forced_call import generate_call
 from desktop.server.generation import Outcome, Piece, function_name, generate
-from desktop.server.messages import Message, ToolCallOut, check_name, parse_tools, render
+from desktop.server.messages import Message, ToolCallOut, check_name, parse_tool_choice, parse_tools, render
 from desktop.server.state import ServerState
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
@@ -93,6 +94,7 @@ async def chat_completions(state: ServerState, body: dict[str, Any]):
     model = state.chat_model_for(body.get("model"))
     messages = parse_messages(body.get("messages"))
     tools = parse_tools(body.get("tools"), body.get("tool_choice"), nested=True)
+    choice = parse_tool_choice(body.get("tool_choice"), tools, nested=True)
     n = params.positive_int(body, "n")
     if n is not None and n != 1:
         raise bad_request("'n' must be 1: this server writes one answer per request.", param="n")
@@ -103,7 +105,9 @@ async def chat_completions(state: ServerState, body: dict[str, Any]):
     options = params.optional(body, "stream_options", dict, "an object") or {}
     prompt = render(messages, effort=effort, today=date.today(), tools=tools)
     reply = _Reply(model)
-    pieces = generate(state.engine_or_503(), prompt, sampling, stops, state.activity)
+    engine = state.engine_or_503()
+    pieces = (generate_call(engine, prompt, sampling, choice, tools, state.activity) if choice.forces_call
+              else generate(engine, prompt, sampling, stops, state.activity))
     if stream:
         first = await anext(pieces)  # a request that fails at once gets its HTTP status, not a broken stream
         return reply.stream(first, pieces, bool(options.get("include_usage")))

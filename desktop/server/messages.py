@@ -41,20 +41,29 @@ class Message:
     tool_name: str = ""  # role "tool": the function whose result this is
 
 
-def check_name(name: object, where: str) -> str:
+def check_name(name: object, where: str, param: str | None = None) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise bad_request(f"{where} must be a function name (letters, digits, _ and -; at most 64).")
+        raise bad_request(f"{where} must be a function name (letters, digits, _ and -; at most 64).", param=param)
     return name
+
+
+@dataclass(frozen=True)
+class ToolChoice:
+    """What `tool_choice` asks: "auto" (the model decides), "required" (some call), or one named
+    function. "none" is kept out earlier: it renders no tools at all."""
+
+    mode: str = "auto"  # auto | required | function
+    name: str = ""  # mode "function": the function the call must go to
+
+    @property
+    def forces_call(self) -> bool:
+        return self.mode != "auto"
 
 
 def parse_tools(value: Any, choice: Any, *, nested: bool) -> tuple[FunctionTool, ...]:
     """Function tools from `tools` (Chat Completions nests them under `function`; Responses does not).
 
-    `tool_choice` may be "auto" or "none"; forcing a call ("required", a named function) is refused,
-    since nothing here can make the model call."""
-    if choice not in (None, "auto", "none"):
-        raise bad_request("'tool_choice' may be 'auto' or 'none' here; this server cannot force a tool call.",
-                          param="tool_choice")
+    With tool_choice "none" the model is shown no tools; parse_tool_choice reads the rest."""
     if value is None or choice == "none":
         return ()
     if not isinstance(value, list):
@@ -72,6 +81,26 @@ def parse_tools(value: Any, choice: Any, *, nested: bool) -> tuple[FunctionTool,
                               param="tools")
         tools.append(FunctionTool(check_name(spec.get("name"), f"'tools[{index}].name'"), description, parameters))
     return tuple(tools)
+
+
+def parse_tool_choice(choice: Any, tools: Sequence[FunctionTool], *, nested: bool) -> ToolChoice:
+    """`tool_choice`: "auto", "none", "required", or a named function (Chat Completions:
+    {"type": "function", "function": {"name": N}}; Responses: {"type": "function", "name": N})."""
+    if choice in (None, "auto", "none"):
+        return ToolChoice()
+    if choice == "required":
+        if not tools:
+            raise bad_request("'tool_choice' 'required' needs at least one function in 'tools'.",
+                              param="tool_choice")
+        return ToolChoice("required")
+    named = choice.get("function") if nested and isinstance(choice, dict) else choice
+    if not isinstance(choice, dict) or choice.get("type") != "function" or not isinstance(named, dict):
+        raise bad_request("'tool_choice' must be 'auto', 'none', 'required' or a function "
+                          "({\"type\": \"function\", ...} naming one of 'tools').", param="tool_choice")
+    name = check_name(named.get("name"), "The function 'tool_choice' names", "tool_choice")
+    if name not in {tool.name for tool in tools}:
+        raise bad_request(f"'tool_choice' names '{name}', which is not one of 'tools'.", param="tool_choice")
+    return ToolChoice("function", name)
 
 
 def render(messages: Sequence[Message], *, effort: str, today: date, tools: Sequence[FunctionTool] = ()) -> str:

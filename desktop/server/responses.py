@@ -19,8 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from desktop.server import params
 from desktop.server.chat import text_content
 from desktop.server.errors import ApiError, bad_request
+from desktop.server.forced_call import generate_call
 from desktop.server.generation import Outcome, Piece, function_name, generate
-from desktop.server.messages import Message, ToolCallOut, check_name, parse_tools, render
+from desktop.server.messages import Message, ToolCallOut, check_name, parse_tool_choice, parse_tools, render
 from desktop.server.state import ServerState
 from desktop.server.store import new_response_id
 
@@ -78,6 +79,7 @@ async def create_response(state: ServerState, body: dict[str, Any]):
     """The response dict, or an async iterator of SSE events when `stream` is true."""
     model = state.chat_model_for(body.get("model"))
     tools = parse_tools(body.get("tools"), body.get("tool_choice"), nested=False)
+    choice = parse_tool_choice(body.get("tool_choice"), tools, nested=False)
     earlier: list[Message] = []
     previous = params.optional(body, "previous_response_id", str, "a response id")
     if previous is not None:
@@ -97,7 +99,9 @@ async def create_response(state: ServerState, body: dict[str, Any]):
     prompt = render([Message("developer", instructions), *conversation] if instructions else conversation,
                     effort=effort, today=date.today(), tools=tools)
     reply = _Reply(state, model, body, previous, conversation, keep is not False)
-    pieces = generate(state.engine_or_503(), prompt, sampling, activity=state.activity)
+    engine = state.engine_or_503()
+    pieces = (generate_call(engine, prompt, sampling, choice, tools, state.activity) if choice.forces_call
+              else generate(engine, prompt, sampling, activity=state.activity))
     if stream:
         first = await anext(pieces)
         return reply.stream(first, pieces)
@@ -127,7 +131,8 @@ class _Reply:
             "status": "incomplete" if incomplete and status == "completed" else status,
             "incomplete_details": {"reason": "max_output_tokens"} if incomplete else None,
             "error": None, "instructions": self.body.get("instructions"), "output": output,
-            "previous_response_id": self.previous, "parallel_tool_calls": False, "tool_choice": "auto",
+            "previous_response_id": self.previous, "parallel_tool_calls": False,
+            "tool_choice": self.body.get("tool_choice") or "auto",
             "tools": self.body.get("tools") or [], "temperature": self.body.get("temperature"), "top_p": self.body.get("top_p"),
             "max_output_tokens": self.body.get("max_output_tokens"),
             "reasoning": {"effort": (self.body.get("reasoning") or {}).get("effort"), "summary": None},
