@@ -10,9 +10,9 @@ over its own cells only and one long request never eats another's room. Per step
 thread that owns the context (`BatchDecoder.step`):
 
 1. Admit: requests that arrived since the last step take a free slot: the slot whose last
-   request had the same conversation key, else the one holding the longest common prefix of the
-   new prompt (its KV is kept, the rest removed with `llama_memory_seq_rm`), else the least
-   recently used. Each request gets its own sampler chain (the same chain as ChatRuntime:
+   request had the same conversation key, else the slot whose last prompt the new one continues
+   (an empty slot continues nothing, cheaply), longest first, else the least recently used. The
+   common prefix's KV is kept, the rest removed with `llama_memory_seq_rm`. Each request gets its own sampler chain (the same chain as ChatRuntime:
    penalties, top-k, top-p, min-p, temperature, seeded dist), on the device when ChatRuntime
    would put it there (`llama_set_sampler` per sequence id), else on the host.
 2. Drop: cancelled requests end here (within one step: one token).
@@ -104,6 +104,7 @@ class _Slot:
     seq_id: int
     tokens: list[int] = field(default_factory=list)  # what its KV holds, in order
     key: str | None = None  # the conversation of its last request
+    prompt_len: int = 0  # its last request's prompt length: a follow-up's prompt starts with it
     used: int = 0  # when it was last taken (least recently used goes first)
     busy: bool = False
 
@@ -298,7 +299,14 @@ class BatchDecoder:
             for slot in free:
                 if slot.key == seq.key:
                     return slot
-        return max(free, key=lambda slot: (_common_prefix(slot.tokens, seq.prompt), -slot.used))
+        # A slot is worth taking over when the new prompt continues its last prompt (a follow-up
+        # of an API client, which sends no key); otherwise another client's conversation would be
+        # thrown away for a shared system prompt, so the least recently used slot goes.
+        common = {slot.seq_id: _common_prefix(slot.tokens, seq.prompt) for slot in free}
+        continued = [slot for slot in free if common[slot.seq_id] >= slot.prompt_len]
+        if continued:
+            return max(continued, key=lambda slot: (common[slot.seq_id], -slot.used))
+        return min(free, key=lambda slot: slot.used)
 
     def _seat(self, seq: _Sequence, slot: _Slot) -> None:
         lib, runtime = self._lib, self.runtime
@@ -308,7 +316,7 @@ class BatchDecoder:
             lib.llama_memory_seq_rm(self._memory, slot.seq_id, -1, -1)
             keep = 0
         del slot.tokens[keep:]
-        slot.busy, slot.key, slot.used = True, seq.key, next(self._uses)
+        slot.busy, slot.key, slot.used, slot.prompt_len = True, seq.key, next(self._uses), len(seq.prompt)
         seq.slot, seq.read = slot, keep
         seq.stats.reused_tokens = keep
         seq.sampler = runtime._make_sampler(seq.sampling)
