@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.server.runner import ApiServer
-    from desktop.server.state import ServerConfig, ServerState, is_loopback, model_name
+    from desktop.server.state import ServerConfig, ServerState, is_loopback, model_name, parse_origins
     from desktop.server.store import ResponseStore
 
     settings = ctx.settings
@@ -47,9 +47,13 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     if not args.api_key and not is_loopback(args.host):
         raise UserError(f"Serving on {args.host} makes the model reachable from other computers: "
                         "pass --api-key KEY, or keep the default host 127.0.0.1.")
-    config = ServerConfig(host=args.host, port=args.port, api_key=args.api_key or None,
-                          cors_origins=tuple(args.cors_origin))
     try:
+        # The limits are the app's (Settings → Local API); where and with which key, the command line's.
+        limits = settings.api
+        config = ServerConfig(host=args.host, port=args.port, api_key=args.api_key or None,
+                              cors_origins=parse_origins(" ".join(args.cors_origin)),
+                              max_body_bytes=limits.max_body_mb * 1024 * 1024,
+                              max_connections=limits.max_connections)
         config.check()
     except ValueError as exc:
         raise UserError(str(exc)) from None
@@ -75,6 +79,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         state = ServerState(engine, model_name(model_path), ResponseStore(ctx.paths.data_dir / "api-responses"),
                             embedder, model_name(embedding_path) if embedding_path else None,
                             sampling_from_settings(settings), settings.reasoning.effort)
+        state.store.clean()  # responses stored past their age or the caps go before the first request
         server = ApiServer(state, config)
         try:
             url = server.start()
