@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.ui.markdown import markdown_to_html
+from desktop.ui.rich_label import RichLabel
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 LONG_PARAGRAPH = 1500  # characters: split a paragraph this long at its last line or sentence end
@@ -45,12 +46,15 @@ def _safe_cut(text: str) -> int:
 
 
 def _label() -> QLabel:
-    label = QLabel()
+    label = RichLabel()  # remembers its height: finished blocks are not measured again per update
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                   | Qt.TextInteractionFlag.LinksAccessibleByMouse)
     label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    # A block holding a 100 %-wide table (code blocks are one) reports its last laid-out width as its
+    # minimum, so the conversation could never get narrower again: a horizontal scroll bar.
+    label.setMinimumWidth(1)
     label.setOpenExternalLinks(False)
     return label
 

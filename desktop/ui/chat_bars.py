@@ -8,20 +8,37 @@ what to try, and the keys that get there without a mouse.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL
+
+SUGGESTIONS_WIDTH = 560  # px: the suggestion cards' column, narrower than the reading column
 
 
-class EditBar(QFrame):
-    """"Editing your question … [Cancel]": visible exactly while edit mode is on."""
+def _centre(outer: QWidget, inner: QWidget, width: int) -> QHBoxLayout:
+    """Put `inner` in the middle of `outer`, at most `width` wide."""
+    inner.setMaximumWidth(width)
+    layout = QHBoxLayout(outer)
+    layout.setContentsMargins(SPACE_L, 0, SPACE_L, 0)
+    layout.addStretch(1)
+    layout.addWidget(inner, 100)
+    layout.addStretch(1)
+    return layout
+
+
+class EditBar(QWidget):
+    """"Editing your question … [Cancel]": visible exactly while edit mode is on, in the reading column."""
 
     sig_cancel = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("editBar")
         self.setAccessibleName(self.tr("Editing an earlier question"))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 6, 6)
+        self.frame = QFrame()
+        self.frame.setObjectName("editBar")
+        _centre(self, self.frame, READING_WIDTH)
+        layout = QHBoxLayout(self.frame)
+        layout.setContentsMargins(SPACE_M, SPACE_S, SPACE_S, SPACE_S)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
@@ -56,7 +73,10 @@ class Welcome(QFrame):
         super().__init__(parent)
         self.setObjectName("welcome")
         self.setAccessibleName(self.tr("New chat"))
-        layout = QVBoxLayout(self)
+        column = QWidget()
+        _centre(self, column, SUGGESTIONS_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setSpacing(SPACE_S)
         layout.addStretch(1)
         title = QLabel(self.tr("What can I help with?"))
         title.setObjectName("welcomeTitle")
@@ -67,22 +87,25 @@ class Welcome(QFrame):
         hint.setWordWrap(True)
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(hint)
+        layout.addSpacing(SPACE_M)
         self.suggestions: list[QPushButton] = []
-        column = QVBoxLayout()  # stacked, so a narrow window keeps its sidebar
-        column.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # Stacked cards, one a line: a narrow window keeps its sidebar, and each reads at a glance.
         for text in (self.tr("Explain how a heat pump works, simply"),
                      self.tr("Write a Python function that removes duplicate lines"),
-                     self.tr("Draft a polite email asking for a deadline extension")):
+                     self.tr("Draft a polite email asking for a deadline extension"),
+                     self.tr("Summarise the key points of a file I attach")):
             button = QPushButton(text)
             button.setObjectName("suggestion")
             button.setAccessibleName(self.tr("Suggestion: {text}").format(text=text))
             button.setToolTip(self.tr("Put this question in the message box"))
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             button.clicked.connect(lambda _checked=False, t=text: self.sig_suggestion.emit(t))
             self.suggestions.append(button)
-            column.addWidget(button)
-        layout.addLayout(column)
+            layout.addWidget(button)
+        layout.addSpacing(SPACE_XL)
         self.tips = QLabel()
-        self.tips.setObjectName("welcomeHint")
+        self.tips.setObjectName("welcomeTips")
         self.tips.setWordWrap(True)
         self.tips.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.tips)

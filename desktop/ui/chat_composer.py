@@ -1,6 +1,7 @@
-"""Below the conversation: files attached to this chat, the message box with Send, the effort
-toggle, "Use library" and the live speed. Attachments and the library switch belong to one
-conversation and are saved with it (its settings)."""
+"""Below the conversation, in the same centred column: files attached to this chat, the rounded
+message box (with attach, the effort, the context meter and Send/Stop inside it), then "Use
+library" and the live speed. Attachments and the library switch belong to one conversation and
+are saved with it (its settings)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -21,8 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.conversations import ConversationStore
-from desktop.ui.chat_input import EffortToggle, PromptEdit
+from desktop.ui.chat_input import PromptEdit
+from desktop.ui.context_meter import ContextMeter
+from desktop.ui.effort_control import EffortControl
 from desktop.ui.settings_hub import SettingsHub
+from desktop.ui.tasks import run_in_background
+from desktop.ui.theme import READING_WIDTH, SPACE_S, SPACE_XS
+from desktop.ui.thinking_block import remember_in
+
+WIDE_COMPOSER = 640  # px: narrower than this, the box's bar drops the effort's caption
 
 if TYPE_CHECKING:
     from desktop.core.rag import Source
@@ -44,19 +54,25 @@ class Composer(QWidget):
         self.conversation_settings: dict[str, Any] = {}  # this conversation's own (attachments, library)
         self._indexed_documents = 0  # from the library thread's last document list
         self.welcome: Welcome | None = None  # told how many documents the library holds
+        self._context_total = hub.settings.model.context_length  # until a turn reports the model's own
+        self._measured_conversation: int | None = None  # the chat the context meter shows
+        self._context_reads = 0  # each change of the meter; a slower, older read is dropped
+        # Reasoning blocks open as the user last left them, in the window's state file.
+        remember_in(QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat, self))
 
         self.input = PromptEdit()
         self.input.setPlaceholderText(self.tr("Ask anything… (Enter to send, Shift+Enter for a new line)"))
         self.input.setAccessibleName(self.tr("Message"))
         self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.input.setFixedHeight(80)
         self.input.sig_files_dropped.connect(self.attach_files)
         # Text, not a paperclip emoji: many Linux desktops have no emoji font and show a box.
-        self.attach_button = QPushButton(self.tr("Attach…"))
+        self.attach_button = QPushButton(self.tr("+ Attach"))
+        self.attach_button.setObjectName("attachButton")
         self.attach_button.setToolTip(self.tr("Attach files to this chat (or drop them on the message box)"))
         self.attach_button.setAccessibleName(self.tr("Attach files to this chat"))
         self.attach_button.clicked.connect(self._choose_attachments)
         self.attachments_label = QLabel()
+        self.attachments_label.setObjectName("attachmentsLabel")
         self.attachments_label.setAccessibleName(self.tr("Attached files"))
         self.attachments_label.setWordWrap(True)
         self.clear_attachments_button = QPushButton(self.tr("Remove attachments"))
@@ -64,8 +80,13 @@ class Composer(QWidget):
         self.clear_attachments_button.clicked.connect(lambda: self._set_attachments([]))
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setObjectName("sendButton")
-        self.effort = EffortToggle(hub)
+        self.send_button.setAccessibleName(self.tr("Send message"))
+        self.send_button.setToolTip(self.tr("Send (Enter); while an answer is written, Stop (Esc)"))
+        self.effort = EffortControl(hub)
+        self.context_meter = ContextMeter()
+        self.context_meter.clear(hub.settings.model.context_length)
         self.live_stats = QLabel()
+        self.live_stats.setObjectName("liveStats")
         self.live_stats.setAccessibleName(self.tr("Generation speed"))
         self.use_library = QCheckBox(self.tr("Use library"))
         self.use_library.setAccessibleName(self.tr("Use the document library for this chat"))
@@ -75,24 +96,48 @@ class Composer(QWidget):
         if library is not None:
             self.set_library(library)
 
+        # Inside the box, along its bottom edge: attach, effort and context, then Send at the end.
+        bar = QWidget()
+        bar.setObjectName("composerBar")
+        bar_row = QHBoxLayout(bar)
+        bar_row.setContentsMargins(SPACE_XS, 0, SPACE_XS, SPACE_XS)
+        bar_row.setSpacing(SPACE_S)
+        bar_row.addWidget(self.attach_button)
+        bar_row.addWidget(self.effort)
+        bar_row.addWidget(self.context_meter)
+        bar_row.addStretch(1)
+        bar_row.addWidget(self.send_button)
+        self.input.set_bar(bar)
+
         attachments_row = QHBoxLayout()
         attachments_row.addWidget(self.attachments_label, 1)
         attachments_row.addWidget(self.clear_attachments_button)
-        input_row = QHBoxLayout()
-        input_row.addWidget(self.attach_button)
-        input_row.addWidget(self.input, 1)
-        input_row.addWidget(self.send_button)
-        controls = QHBoxLayout()
-        controls.addWidget(self.effort)
-        controls.addWidget(self.use_library)
-        controls.addStretch(1)
-        controls.addWidget(self.live_stats)
-        layout = QVBoxLayout(self)
+        below = QHBoxLayout()
+        below.setContentsMargins(SPACE_S, 0, SPACE_S, 0)
+        below.addWidget(self.use_library)
+        below.addStretch(1)
+        below.addWidget(self.live_stats)
+        self.column = column = QFrame()
+        column.setObjectName("composerColumn")
+        column.setMaximumWidth(READING_WIDTH)
+        column_layout = QVBoxLayout(column)
+        column_layout.setContentsMargins(0, SPACE_S, 0, SPACE_S)
+        column_layout.setSpacing(SPACE_XS)
+        column_layout.addLayout(attachments_row)
+        column_layout.addWidget(self.input)
+        column_layout.addLayout(below)
+        layout = QHBoxLayout(self)  # the column, centred however wide the pane
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(attachments_row)
-        layout.addLayout(input_row)
-        layout.addLayout(controls)
+        layout.addStretch(1)
+        layout.addWidget(column, 100)
+        layout.addStretch(1)
         self._show_attachments()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        # A narrow window keeps every control in the box: the effort's caption goes first (its
+        # segments still say Low / Medium / High, and its accessible name stays).
+        self.effort.caption.setVisible(self.column.width() >= WIDE_COMPOSER)
 
     def set_library(self, library: LibraryService) -> None:
         self._library = library
@@ -104,6 +149,35 @@ class Composer(QWidget):
         self.conversation_settings = dict(settings)
         self._show_attachments()
         self._sync_library_box()
+        if conv_id != self._measured_conversation:
+            self._show_saved_context(conv_id)
+
+    # -- the context meter ----------------------------------------------------------------------
+    def show_context(self, used: int, total: int) -> None:
+        """After a turn: its prompt and answer fill `used` tokens of the model's `total`."""
+        self._context_total = total or self._context_total
+        self._measured_conversation = self._conversation_id
+        self._context_reads += 1  # a saved figure still being read is older than this one
+        self.context_meter.set_usage(used, self._context_total)
+
+    def _show_saved_context(self, conv_id: int | None) -> None:
+        """A chat opened: the meter shows what its last answer filled (read on a worker)."""
+        self._measured_conversation = conv_id
+        self._context_reads += 1
+        self.context_meter.clear(self._context_total)
+        if conv_id is None:
+            return
+        store, read = self._store, self._context_reads
+
+        def last_figures() -> int:
+            answers = [m for m in store.messages(conv_id) if m.role == "assistant" and m.stats]
+            stats = answers[-1].stats if answers else {}
+            return int(stats.get("prompt_tokens", 0) or 0) + int(stats.get("tokens", 0) or 0)
+
+        def show(used: int) -> None:
+            if read == self._context_reads:  # nothing newer was shown meanwhile
+                self.context_meter.set_usage(used, self._context_total)
+        run_in_background(last_figures, on_done=show, on_failed=self.sig_status.emit)
 
     # -- what a turn takes from here ------------------------------------------------------------
     def attachments(self) -> tuple[str, ...]:

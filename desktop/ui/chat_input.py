@@ -1,13 +1,17 @@
-"""The chat's input controls: the message box (Enter sends, files drop on it) and the effort toggle."""
+"""The message box: Enter sends, files drop on it, and its own row of controls sits inside it.
+
+The box is the rounded frame people know from chat apps: the text on top, and along its bottom
+edge a bar (attach, the effort, the context meter, Send/Stop) drawn inside the same border, so
+the focus ring goes round all of it. It grows with what is typed, up to a few lines.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from desktop.settings import EFFORTS, Settings
-from desktop.ui.settings_hub import SettingsHub
+MAX_LINES = 8  # the box grows with the text up to this many lines, then scrolls
 
 
 class PromptEdit(QPlainTextEdit):
@@ -21,6 +25,49 @@ class PromptEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTabChangesFocus(True)
+        # Lines wrap; the box grows to MAX_LINES before a scroll bar appears (see _fit_height).
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.bar: QWidget | None = None
+        self.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit_height())
+
+    def set_bar(self, bar: QWidget) -> None:
+        """Put `bar` along the bottom edge, inside the border; the text area ends above it."""
+        self.bar = bar
+        bar.setParent(self)
+        bar.show()
+        self._place_bar()
+        self._fit_height()
+
+    def _place_bar(self) -> None:
+        if self.bar is None:
+            return
+        height = self.bar.sizeHint().height()
+        self.setViewportMargins(0, 0, 0, height)
+        inner = self.contentsRect()  # inside the border (and the style sheet's padding)
+        self.bar.setGeometry(inner.left(), inner.bottom() + 1 - height, inner.width(), height)
+
+    def _fit_height(self) -> None:
+        """As tall as the text (one line at least, MAX_LINES at most) plus the bar."""
+        lines = max(1, min(MAX_LINES, int(self.document().documentLayout().documentSize().height())))
+        chrome = self.height() - self.contentsRect().height()  # the border and the style sheet's padding
+        text = 2 * self.document().documentMargin() + lines * self.fontMetrics().lineSpacing()
+        bar = self.bar.sizeHint().height() if self.bar is not None else 0
+        self.setFixedHeight(int(chrome + text + bar))
+        more = self.document().documentLayout().documentSize().height() > MAX_LINES
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if more
+                                        else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place_bar()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        # The style sheet's focus ring changes the border width, its font the line height: follow them.
+        if event.type() in (event.Type.StyleChange, event.Type.FontChange):
+            self._place_bar()
+            self._fit_height()
 
     def _local_files(self, event) -> list[str]:
         mime = event.mimeData()
@@ -55,68 +102,3 @@ class PromptEdit(QPlainTextEdit):
             self.sig_escape.emit()
             return
         super().keyPressEvent(event)
-
-
-class EffortToggle(QWidget):
-    """A segmented control, Low | Medium | High, bound to the reasoning-effort setting.
-
-    The chosen segment is filled with the accent colour (theme.py), so it reads at a glance in both
-    themes; the arrow keys move the choice, as in any exclusive button group.
-    """
-
-    def __init__(self, hub: SettingsHub, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._hub = hub
-        self.setObjectName("effortControl")
-        self.setAccessibleName(self.tr("Reasoning effort"))
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        caption = QLabel(self.tr("Reasoning effort"))
-        caption.setObjectName("effortCaption")
-        layout.addWidget(caption)
-        layout.addSpacing(6)
-        self.group = QButtonGroup(self)
-        self.buttons: dict[str, QPushButton] = {}
-        names = {"low": self.tr("Low"), "medium": self.tr("Medium"), "high": self.tr("High")}
-        for number, effort in enumerate(EFFORTS):
-            button = QPushButton(names.get(effort, effort.capitalize()))
-            button.setCheckable(True)
-            button.setObjectName("effortSegment")
-            # first / middle / last: only the outer corners of the control are rounded
-            button.setProperty("segment", "first" if number == 0 else "last" if number == len(EFFORTS) - 1
-                               else "middle")
-            button.setAccessibleName(self.tr("{effort} reasoning effort").format(effort=effort))
-            button.setToolTip(self.tr("Reasoning effort: {effort} (applies to the next message)").format(
-                effort=effort))
-            self.group.addButton(button)
-            self.buttons[effort] = button
-            layout.addWidget(button)
-            button.clicked.connect(lambda _checked=False, e=effort: self._hub.update("reasoning", effort=e))
-            button.installEventFilter(self)
-        hub.sig_changed.connect(self._sync)
-        self._sync(hub.settings)
-
-    def _sync(self, settings: Settings) -> None:
-        # One stop in the Tab order, on the chosen segment; the arrow keys choose (as in a radio group).
-        for effort, button in self.buttons.items():
-            button.setChecked(effort == settings.reasoning.effort)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if effort == settings.reasoning.effort
-                                  else Qt.FocusPolicy.ClickFocus)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and watched in self.buttons.values():
-            key = event.key()
-            step = (1 if key in (Qt.Key.Key_Right, Qt.Key.Key_Down)
-                    else -1 if key in (Qt.Key.Key_Left, Qt.Key.Key_Up) else None)
-            if step is not None:
-                if self.layoutDirection() == Qt.LayoutDirection.RightToLeft and key in (
-                        Qt.Key.Key_Left, Qt.Key.Key_Right):
-                    step = -step
-                efforts = list(self.buttons)
-                here = next(e for e, b in self.buttons.items() if b is watched)
-                target = self.buttons[efforts[max(0, min(len(efforts) - 1, efforts.index(here) + step))]]
-                target.click()
-                target.setFocus(Qt.FocusReason.TabFocusReason)
-                return True
-        return super().eventFilter(watched, event)

@@ -165,8 +165,12 @@ class ChatTurns:
         message.finish()
         message.set_reasoning_done(result.reasoning_s)
         message.set_status(status_line(session.status, stats_record(result), session.error))
+        message.announce_finished()
         self.live_stats.setText(self.tr("{n} tokens · {speed} tok/s").format(
             n=result.stats.tokens, speed=f"{result.stats.tokens_per_s:.1f}"))
+        # The context now holds this turn's prompt and its answer: the next question adds to that.
+        model = self._engine.model
+        self.composer.show_context(result.stats.prompt_tokens + result.stats.tokens, model.n_ctx if model else 0)
         if result.dropped_turns:
             self._show_notice(self.tr("The {n} oldest messages no longer fit in the model's context "
                                       "and were left out of this answer.").format(n=result.dropped_turns))
@@ -176,6 +180,7 @@ class ChatTurns:
         message = self._end_stream()
         if message is not None:
             message.finish()
+            message.set_failed(True)
             message.set_status(self.tr("error: {error}").format(error=error))
         self.sig_status.emit(error)
 

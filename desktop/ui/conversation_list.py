@@ -141,6 +141,7 @@ class ConversationList(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.new_button = QPushButton("+ New chat")
+        self.new_button.setObjectName("newChat")
         self.new_button.setToolTip("New chat (Ctrl+N)")
         self.new_button.setAccessibleName("New chat")
         self.new_button.clicked.connect(self.sig_new)

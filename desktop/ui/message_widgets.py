@@ -1,4 +1,5 @@
-"""One chat message on screen: the user's text, or an answer with its reasoning kept apart.
+"""One chat message on screen: the user's text as a tinted bubble on the right, or an answer as a
+card with its reasoning (and tool steps) kept apart above it, in the centred reading column.
 
 Only the message being streamed changes while tokens arrive, so the rest of the conversation
 is never laid out again. Answers render as Markdown (desktop.ui.markdown) with highlighted code.
@@ -9,13 +10,12 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -26,11 +26,14 @@ from desktop.core.harmony import Delta
 from desktop.ui.answer_view import AnswerView
 from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, plain_text
 from desktop.ui.source_viewer import SourceViewer, open_source
-from desktop.ui.theme import is_dark
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, is_dark
+from desktop.ui.thinking_block import ThinkingBlock
+
+BUBBLE_WIDTH = READING_WIDTH * 4 // 5  # the user's bubble leaves room on its left, as chat apps do
 
 
-def _text_label(text: str = "") -> QLabel:
-    label = QLabel(text)
+def _text_label(text: str = "", kind: type[QLabel] = QLabel) -> QLabel:
+    label = kind(text)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
@@ -39,13 +42,46 @@ def _text_label(text: str = "") -> QLabel:
     return label
 
 
+class _BubbleText(QLabel):
+    """The question's text: as wide as its longest line (so a short question gets a small bubble),
+    wrapping once the bubble reaches its maximum width."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        metrics = self.fontMetrics()
+        natural = max((metrics.horizontalAdvance(line) for line in self.text().splitlines() or [""]), default=0)
+        width = min(natural + 2, BUBBLE_WIDTH - 2 * SPACE_L)
+        return QSize(width, self.heightForWidth(width))
+
+
 def _action(text: str, tip: str) -> QToolButton:
     button = QToolButton()
+    button.setObjectName("messageAction")
     button.setText(text)
     button.setToolTip(tip)
     button.setAccessibleName(tip)
     button.setAutoRaise(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
     return button
+
+
+def _centred(row: QWidget, content: QWidget) -> None:
+    """Lay `content` out in the reading column: at most READING_WIDTH wide, centred in `row`."""
+    content.setMaximumWidth(READING_WIDTH)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
+    layout.setSpacing(0)
+    layout.addStretch(1)
+    layout.addWidget(content, 100)
+    layout.addStretch(1)
+
+
+def announce(widget: QWidget, text: str) -> None:
+    """Tell a screen reader `text` now, politely (after what it is reading), and keep it as the
+    widget's accessible description for readers that only look there."""
+    widget.setAccessibleDescription(text)
+    event = QAccessibleAnnouncementEvent(widget, text)
+    event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+    QAccessible.updateAccessibility(event)
 
 
 def source_documents(sources: list[dict]) -> list[tuple[list[int], dict]]:
@@ -57,36 +93,56 @@ def source_documents(sources: list[dict]) -> list[tuple[list[int], dict]]:
 
 
 class UserMessage(QFrame):
+    """The question, right-aligned in a tinted bubble; Copy and Edit under it."""
+
     sig_edit = Signal(int, str)  # position, text: the user wants to edit and resend it
 
     def __init__(self, text: str, position: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("userMessage")
+        self.setAccessibleName(self.tr("Your message"))
         self.position = position
         self.text = text
-        layout = QVBoxLayout(self)
-        header = QHBoxLayout()
-        header.addWidget(QLabel("<b>You</b>"), 1)
-        self.copy_button = _action("Copy", "Copy your message")
+        column = QWidget()
+        _centred(self, column)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACE_XS)
+        self.bubble = QFrame()
+        self.bubble.setObjectName("userBubble")
+        self.bubble.setMaximumWidth(BUBBLE_WIDTH)
+        bubble_layout = QVBoxLayout(self.bubble)
+        bubble_layout.setContentsMargins(SPACE_L, SPACE_M - 2, SPACE_L, SPACE_M - 2)  # 2 px: the bubble's border
+        self.body = _text_label(text, _BubbleText)
+        self.body.setAccessibleName(self.tr("Your message"))
+        bubble_layout.addWidget(self.body)
+        bubble_row = QHBoxLayout()
+        bubble_row.addStretch(1)
+        bubble_row.addWidget(self.bubble)
+        layout.addLayout(bubble_row)
+        self.copy_button = _action(self.tr("Copy"), self.tr("Copy your message"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text))
-        self.edit_button = _action("Edit", "Edit and resend this message")
+        self.edit_button = _action(self.tr("Edit"), self.tr("Edit and resend this message"))
         self.edit_button.clicked.connect(lambda: self.sig_edit.emit(self.position, self.text))
-        header.addWidget(self.copy_button)
-        header.addWidget(self.edit_button)
-        layout.addLayout(header)
-        self.body = _text_label(text)
-        self.body.setAccessibleName("Your message")
-        layout.addWidget(self.body)
+        actions = QHBoxLayout()
+        actions.setSpacing(SPACE_XS)
+        actions.addStretch(1)
+        actions.addWidget(self.copy_button)
+        actions.addWidget(self.edit_button)
+        layout.addLayout(actions)
 
     def set_editing(self, editing: bool) -> None:
         """Outline this question while it is the one being edited (theme.py draws it)."""
         self.setProperty("editing", editing)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        self.bubble.setProperty("editing", editing)
+        for widget in (self, self.bubble):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
 
 class AssistantMessage(QFrame):
-    """Reasoning (collapsible, collapsed by default) above the answer, stats and actions below."""
+    """A card: reasoning and tool steps (collapsible) above the answer; sources, the effort badge,
+    statistics and actions below."""
 
     sig_regenerate = Signal(int)  # position of this answer
     sig_cite = Signal(int)  # source number clicked in the answer
@@ -96,37 +152,26 @@ class AssistantMessage(QFrame):
         self.setObjectName("assistantMessage")
         self.position = position
         self.answer_text = ""
-        self.reasoning_text = ""
-        layout = QVBoxLayout(self)
-        header = QHBoxLayout()
-        header.addWidget(QLabel("<b>gpt-oss</b>"), 1)
-        self.copy_button = _action("Copy", "Copy the answer")
-        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.answer_text))
-        self.regenerate_button = _action("Regenerate", "Regenerate this answer")
-        self.regenerate_button.clicked.connect(lambda: self.sig_regenerate.emit(self.position))
-        header.addWidget(self.copy_button)
-        header.addWidget(self.regenerate_button)
-        layout.addLayout(header)
+        self.reasoning_text = ""  # all of the model's working shown: reasoning, then commentary
+        self.card = QFrame()
+        self.card.setObjectName("assistantCard")
+        self.card.setAccessibleName(self.tr("Answer"))
+        _centred(self, self.card)
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        layout.setSpacing(SPACE_S)
+        name = QLabel("gpt-oss")
+        name.setObjectName("assistantName")
+        layout.addWidget(name)
 
-        self.reasoning_toggle = QToolButton()
-        self.reasoning_toggle.setCheckable(True)
-        self.reasoning_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.reasoning_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.reasoning_toggle.setAutoRaise(True)
-        self.reasoning_toggle.setText("Thinking…")
-        self.reasoning_toggle.setAccessibleName("Show reasoning")
-        self.reasoning_toggle.toggled.connect(self._show_reasoning)
-        self.reasoning_toggle.hide()
-        self.reasoning_view = QPlainTextEdit()
-        self.reasoning_view.setReadOnly(True)
-        self.reasoning_view.setAccessibleName("Reasoning")
-        self.reasoning_view.setMaximumHeight(220)
-        self.reasoning_view.hide()
-        layout.addWidget(self.reasoning_toggle)
-        layout.addWidget(self.reasoning_view)
+        self.reasoning = ThinkingBlock("reasoning")
+        self.tool_steps = ThinkingBlock("tools")
+        self.reasoning_toggle = self.reasoning.header  # the control a user clicks to see the reasoning
+        layout.addWidget(self.reasoning)
+        layout.addWidget(self.tool_steps)
 
         self.answer = AnswerView(dark=is_dark())
-        self.answer.setAccessibleName("Answer")
+        self.answer.setAccessibleName(self.tr("Answer"))
         self.answer.sig_link.connect(self._link)
         layout.addWidget(self.answer)
 
@@ -134,14 +179,14 @@ class AssistantMessage(QFrame):
         self.sources_label.setObjectName("sourcesStrip")
         self.sources_label.setWordWrap(True)
         self.sources_label.setTextFormat(Qt.TextFormat.RichText)
-        self.sources_label.setAccessibleName("Sources")
+        self.sources_label.setAccessibleName(self.tr("Sources"))
         self.sources_label.linkActivated.connect(lambda href: self._link(href, ""))
         self.sources_label.hide()
         self.sources: list[dict] = []
         self.viewer: SourceViewer | None = None  # the last source opened in the built-in viewer
         layout.addWidget(self.sources_label)
 
-        # The footer: the effort this answer was written with, as a badge, then its statistics.
+        # The footer: the effort this answer was written with, as a badge, its statistics, actions.
         self.effort_badge = QLabel()
         self.effort_badge.setObjectName("effortBadge")
         self.effort_badge.setAccessibleName(self.tr("Reasoning effort of this answer"))
@@ -149,25 +194,36 @@ class AssistantMessage(QFrame):
         self.effort = ""
         self.status = QLabel()
         self.status.setObjectName("messageStatus")
-        self.status.setAccessibleName("Message statistics")
+        self.status.setAccessibleName(self.tr("Message statistics"))
+        self.status.setWordWrap(True)
+        self.copy_button = _action(self.tr("Copy"), self.tr("Copy the answer"))
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.answer_text))
+        self.regenerate_button = _action(self.tr("Regenerate"), self.tr("Regenerate this answer"))
+        self.regenerate_button.clicked.connect(lambda: self.sig_regenerate.emit(self.position))
         footer = QHBoxLayout()
+        footer.setSpacing(SPACE_S)
         footer.addWidget(self.effort_badge)
         footer.addWidget(self.status, 1)
+        footer.addWidget(self.copy_button)
+        footer.addWidget(self.regenerate_button)
         layout.addLayout(footer)
 
     def append(self, deltas: list[Delta]) -> None:
         answer_changed = False
         for delta in deltas:
             if delta.channel == "final":
+                if not self.answer_text:  # the answer starts: the thinking is over
+                    self.reasoning.stop_clock()
+                    self.tool_steps.stop_clock()
                 self.answer_text += delta.text
                 answer_changed = True
-            else:  # analysis and commentary both belong to the model's working
+            elif delta.channel == "analysis":
                 self.reasoning_text += delta.text
-                self.reasoning_toggle.show()
-                # Appending at the end keeps this O(delta), not O(whole reasoning).
-                cursor = self.reasoning_view.textCursor()
-                cursor.movePosition(cursor.MoveOperation.End)
-                cursor.insertText(delta.text)
+                self.reasoning.append(delta.text)
+            else:  # commentary: a tool call's arguments, or what the model says about its steps
+                self.reasoning_text += delta.text
+                self.reasoning.stop_clock()
+                self.tool_steps.append(delta.text)
         if answer_changed:
             self.answer.set_text(self.answer_text)
 
@@ -176,18 +232,33 @@ class AssistantMessage(QFrame):
         the commentary channel, e.g. a tool call's arguments), as it was shown while streaming."""
         self.answer_text = text
         self.answer.set_text(text, final=True)
-        reasoning = "\n\n".join(part for part in (reasoning, commentary) if part)
-        self.reasoning_text = reasoning
-        self.reasoning_view.setPlainText(reasoning)
-        self.reasoning_toggle.setVisible(bool(reasoning))
+        self.reasoning_text = "\n\n".join(part for part in (reasoning, commentary) if part)
+        self.reasoning.set_text(reasoning, self.reasoning.seconds)
+        self.tool_steps.set_text(commentary)
 
     def finish(self) -> None:
-        """The stream ended: render whatever the throttle held back."""
+        """The stream ended: render whatever the throttle held back; the clocks stop."""
+        self.reasoning.stop_clock()
+        self.tool_steps.stop_clock()
         self.answer.set_text(self.answer_text, final=True)
 
     def set_reasoning_done(self, seconds: float) -> None:
-        if self.reasoning_text:
-            self.reasoning_toggle.setText(f"Thought for {seconds:.0f} s" if seconds >= 1 else "Thought for <1 s")
+        if self.reasoning.text:
+            self.reasoning.finish(seconds)
+
+    def set_failed(self, failed: bool) -> None:
+        """An answer that ended in an error: its card and status line say so in the error colour."""
+        self.card.setProperty("failed", failed)
+        for widget in (self.card, self.status):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+
+    def announce_finished(self) -> None:
+        """Tell a screen reader the answer is complete (and its first words)."""
+        words = plain_text(self.answer_text).split()
+        start = " ".join(words[:30]) + (" …" if len(words) > 30 else "")
+        announce(self.card, self.tr("Answer finished: {start}").format(start=start) if start
+                 else self.tr("Answer finished."))
 
     def set_sources(self, sources: list[dict]) -> None:
         """The Sources strip: one line per document, its best passage first (the numbers the answer
@@ -239,11 +310,6 @@ class AssistantMessage(QFrame):
             from PySide6.QtGui import QDesktopServices
 
             QDesktopServices.openUrl(QUrl(href))
-
-    def _show_reasoning(self, shown: bool) -> None:
-        self.reasoning_view.setVisible(shown)
-        self.reasoning_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-
 
 def status_line(status: str, stats: dict | None, error: str | None) -> str:
     """The line under an answer: how it ended (when not plainly) and its speed."""

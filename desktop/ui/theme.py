@@ -174,7 +174,7 @@ QCheckBox:focus, QRadioButton:focus {{ border-color: {ring}; }}
 QToolTip {{ background: {base}; color: {text}; border: 1px solid {border}; padding: {xs}px {s}px; }}
 
 ChatPane QScrollArea {{ border: none; background: {window}; }}
-ChatPane QScrollArea > QWidget > QWidget {{ background: {window}; }}
+ChatPane QScrollArea > QWidget#qt_scrollarea_viewport > QWidget {{ background: {window}; }}
 QLabel#contextNotice {{ color: {muted}; padding: {xs}px {s}px; }}
 
 QFrame#userBubble {{ background: {bubble}; border: 2px solid {bubble}; border-radius: {rl}px; }}
@@ -205,14 +205,14 @@ PromptEdit {{ border: 1px solid {border}; border-radius: {rl}px; padding: {s}px 
     color: {text}; font-size: {body}px; }}
 PromptEdit:focus {{ border: 2px solid {ring}; padding: 7px 11px; }}
 QPushButton#sendButton {{ background: {accent}; color: {on_accent}; border-color: {accent}; font-weight: 600;
-    border-radius: 15px; padding: 4px {l}px; }}
+    border-radius: {rm}px; padding: 4px {l}px; }}
 QPushButton#sendButton:hover {{ background: {accent}; }}
 QPushButton#sendButton[busy="true"] {{ background: {text}; color: {window}; border-color: {text}; }}
 QPushButton#sendButton:disabled {{ background: {hover}; color: {disabled}; border-color: {hover}; }}
 QPushButton#sendButton:focus {{ border: 2px solid {ring_on_accent}; padding: 3px 15px; }}
 QPushButton#sendButton[busy="true"]:focus {{ border: 2px solid {ring}; }}
 QPushButton#attachButton {{ background: transparent; color: {muted}; border: 1px solid transparent;
-    border-radius: 15px; padding: 4px {m}px; }}
+    border-radius: {rm}px; padding: 4px {m}px; }}
 QPushButton#attachButton:hover {{ background: {hover}; color: {text}; }}
 QPushButton#attachButton:focus {{ border: 2px solid {ring}; padding: 3px 11px; }}
 QLabel#attachmentsLabel {{ color: {muted}; font-size: {caption}px; }}
@@ -221,10 +221,10 @@ QLabel#liveStats {{ color: {muted}; font-size: {caption}px; }}
 QWidget#effortControl QLabel#effortCaption {{ color: {muted}; font-size: {caption}px; }}
 QFrame#effortTrack {{ background: {hover}; border-radius: {rm}px; }}
 QPushButton#effortSegment {{ background: transparent; color: {text}; border: 2px solid transparent;
-    border-radius: 8px; padding: 3px {m}px; min-width: 44px; font-size: {caption}px; }}
+    border-radius: 8px; padding: 3px 10px; min-width: 40px; font-size: {caption}px; font-weight: 600; }}
 QPushButton#effortSegment:hover {{ background: {pressed}; }}
-QPushButton#effortSegment:checked {{ background: {accent}; color: {on_accent}; font-weight: 700; }}
-QPushButton#effortSegment:focus {{ border: 2px solid {ring}; padding: 3px {m}px; }}
+QPushButton#effortSegment:checked {{ background: {accent}; color: {on_accent}; }}
+QPushButton#effortSegment:focus {{ border: 2px solid {ring}; }}
 QPushButton#effortSegment:checked:focus {{ border: 2px solid {ring_on_accent}; }}
 QLabel#effortCaption {{ color: {muted}; }}
 
