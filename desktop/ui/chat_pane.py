@@ -140,13 +140,24 @@ class ChatPane(ChatTurns, QWidget):
         self.sidebar.refresh_now()  # the first frame shows the chats
         self.sidebar.sig_focus_chat.connect(self.input.setFocus)
         self._tab_order()
-        if not hub.settings.model.chat_model_path:
+        if not hub.settings.model.chat_model_path and hub.settings.model.engine != "remote":
             self._show_first_run()
         self._update_empty_state()
 
     def set_library(self, library: LibraryService) -> None:
         """The document library, once the window has made it (after its first frame)."""
         self.composer.set_library(library)
+        # Settings > Library may move the library to a Milvus server and back: it re-opens there
+        # (the service ignores changes that keep the same store). A server that cannot be reached
+        # leaves the chat answering without the library, and the chat says so.
+        self._hub.sig_changed.connect(lambda _settings: library.open())
+        library.sig_failed.connect(lambda message: self._library_failed(library, message))
+
+    def _library_failed(self, library: LibraryService, message: str) -> None:
+        settings = self._hub.settings.library
+        if library.library is None and settings.location == "server" and settings.embedding_model_path:
+            self._show_notice(self.tr("The library server cannot be used ({reason}): answers are written "
+                                      "without your documents until it can.").format(reason=message.rstrip(".")))
 
     def _tab_order(self) -> None:
         """Tab goes where the eye goes: sidebar, the message box, Send, then the controls below it."""

@@ -65,9 +65,17 @@ class _Worker(QObject):
         self._close()
         # The panes stop showing the old library's documents, also when the new one cannot open.
         self.sig_documents.emit(DocumentList())
-        self.library = Library.open(self._ctx)
-        self._emit_documents()
-        self.library.load()  # the slow part of start-up, here rather than in the first question
+        from desktop.engine.factory import library_target  # reads the keychain: on this thread
+
+        uri, token = library_target(self._ctx.settings, self._ctx.paths.config_dir) or (None, None)
+        self.library = Library.open(self._ctx, uri=uri, token=token)  # None: this computer's store
+        try:
+            self._emit_documents()
+            self.library.load()  # the slow part of start-up, here rather than in the first question
+        except Exception:
+            if uri is not None:  # a server that cannot be reached is no library: the chat goes without
+                self._close()
+            raise
         self.sig_ready.emit()
 
     @Slot(object, bool, object)
@@ -190,14 +198,16 @@ class LibraryService(QObject):
         return self._cancel is not None
 
     def open(self) -> None:
-        """Open (or re-open, after the embedding model changed in Settings) and load.
+        """Open (or re-open, after the embedding model or the store changed in Settings) and load.
 
-        A request for the model already open, or being opened, is dropped.
+        A request for the model and store already open, or being opened, is dropped.
         """
-        model = self._ctx.settings.library.embedding_model_path
-        if model == self._opened_with:
+        library = self._ctx.settings.library
+        server = (library.server_uri, library.server_database) if library.location == "server" else None
+        wanted = (library.embedding_model_path, server)
+        if wanted == self._opened_with:
             return
-        self._opened_with = model
+        self._opened_with = wanted
         self._opening = True
         self._sig_open.emit()
 
