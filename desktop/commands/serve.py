@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from desktop.context import AppContext
+from desktop.core.batch_decode import MAX_SLOTS
 from desktop.core.chat import plan_load, sampling_from_settings
 from desktop.core.errors import UserError
 from desktop.engine.backend import LlamaCppBackend
@@ -30,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--api-key", help="key clients must send as 'Authorization: Bearer KEY'")
     parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                         help="a web page origin allowed to call the API (repeatable; none by default)")
+    parser.add_argument("--parallel", type=int, default=1, metavar="N",
+                        help="requests decoded together in one batch (default 1); each keeps the whole "
+                             "context length, so the KV cache takes N times the memory")
     parser.set_defaults(handler=run)
 
 
@@ -44,6 +48,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         raise UserError("No model chosen: pass --model PATH (a gpt-oss .gguf file) or pick one in the app.")
     if not Path(model_path).expanduser().is_file():
         raise UserError(f"Model not found: {model_path}")
+    if not 1 <= args.parallel <= MAX_SLOTS:
+        raise UserError(f"--parallel must be between 1 and {MAX_SLOTS} (got {args.parallel}).")
     if not args.api_key and not is_loopback(args.host):
         raise UserError(f"Serving on {args.host} makes the model reachable from other computers: "
                         "pass --api-key KEY, or keep the default host 127.0.0.1.")
@@ -66,7 +72,7 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     load_plan = plan_load(model_path, settings, ctx.paths)
-    backend = LlamaCppBackend()
+    backend = LlamaCppBackend(parallel=args.parallel)
     engine = EngineService(backend)
     embedder = None
     server = None
