@@ -8,8 +8,9 @@ only. Where the kernel refuses user namespaces (a sysctl, or a container's secco
 the proof says so in one line.
 
 Every flow (settings, library add / search / list, CLI ask with and without a conversation,
-chats list, models list, hw, and the window offscreen: model load, one chat turn, the Library
-and Settings tabs, a settings change) runs as its own process inside `unshare --net --mount`:
+chats list, models list, hw, the window offscreen: model load, one chat turn, the Library
+and Settings tabs, a settings change, and the window serving its local API: one request over
+HTTP, every listening socket on loopback) runs as its own process inside `unshare --net --mount`:
 
 - The namespace has loopback and one "blackhole" route: a veth pair whose far end answers
   nothing. Every packet sent anywhere but loopback is counted by the kernel (tx_packets), from
@@ -154,6 +155,63 @@ app.processEvents()
 '''
 
 
+API_WINDOW = r'''
+import json, sys, time, urllib.request
+from PySide6.QtWidgets import QApplication
+
+app = QApplication(sys.argv)
+from desktop.context import AppContext
+from desktop.server.hosted import HostedApi
+from desktop.ui.main_window import MainWindow
+from desktop.ui.settings_hub import SettingsHub
+
+
+def wait(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def listening():
+    """Every TCP socket listening in this network namespace, as (address hex, port)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A":
+                address, port = local.split(":")
+                found.append((address, int(port, 16)))
+    return found
+
+
+LOOPBACK = {"0100007F", "00000000000000000000000001000000", "0000000000000000FFFF00000100007F"}
+window = MainWindow(SettingsHub(AppContext.load()), api_factory=HostedApi)
+window.show()
+wait(lambda: window.engine.model is not None, 60)
+window.hub.update("api", access="local", port=0)
+wait(lambda: window.local_api.status.state in ("serving", "failed"), 60)
+status = window.local_api.status
+body = json.dumps({"messages": [{"role": "user", "content": sys.argv[1]}], "max_tokens": 8}).encode()
+request = urllib.request.Request(status.url + "/chat/completions", data=body, headers={
+    "Authorization": f"Bearer {status.key}", "Content-Type": "application/json"})
+reply = json.loads(urllib.request.urlopen(request, timeout=120).read())
+sockets = listening()
+window.hub.update("api", access="off")
+wait(lambda: window.local_api.status.state == "off", 60)
+report = {"state": status.state, "url": status.url, "completion_tokens": reply["usage"]["completion_tokens"],
+          "listening": sockets, "api_port_listening": any(port == status.port for _, port in sockets),
+          "after_off": [port for _, port in listening() if port == status.port]}
+print(json.dumps(report))
+window.close()
+app.processEvents()
+outside = [s for s in sockets if s[0] not in LOOPBACK]
+sys.exit(1 if outside or not report["api_port_listening"] or report["after_off"] else 0)
+'''
+
+
 def _flows(work: Path, chat_model: Path, embedding_model: Path) -> list[tuple[str, list[str], float]]:
     py = sys.executable
     question = f"What does the manual say about {SECRET}?"
@@ -175,6 +233,7 @@ def _flows(work: Path, chat_model: Path, embedding_model: Path) -> list[tuple[st
         ("models list", [*cli, "models", "list"], 60),
         ("hw", [*cli, "hw"], 60),
         ("window", [py, str(work / "window_flow.py"), f"Tell me about {SECRET}"], 240),
+        ("window + local API", [py, str(work / "api_flow.py"), f"Say {SECRET}"], 240),
         ("models download (explicit)", [*cli, "models", "download", "gpt-oss-20b"], 120),
     ]
 
@@ -233,6 +292,7 @@ def run_offline_proof(args: argparse.Namespace) -> dict:
     (work / "guard").mkdir(exist_ok=True)
     (work / "guard" / "sitecustomize.py").write_text(GUARD)
     (work / "window_flow.py").write_text(WINDOW)
+    (work / "api_flow.py").write_text(API_WINDOW)
     flows = _flows(work, chat_model, embedding_model)
     if getattr(args, "quick", False):
         flows = [f for f in flows if f[0] in {"canary", "settings", "library add", "library search",
