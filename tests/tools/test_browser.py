@@ -187,3 +187,14 @@ def test_citations_become_numbered_sources(library: Library) -> None:
     assert sources == [Source(1, heat_pump, None, DEFROST, "Heat pump > Defrost"), Source(2, router, 2, ROUTER_PAGES[1], None)]
     # Numbers can follow the sources the answer already has.
     assert number_citations(f"x 【2†L{e42}】", browser, first_number=4)[1][0].n == 4
+
+
+def test_library_mode_setting(tmp_path: Path) -> None:
+    from desktop.settings import load_settings
+
+    path = tmp_path / "settings.json"
+    assert load_settings(path).library.mode == "search"  # one retrieval per question stays the default
+    path.write_text('{"schema_version": 1, "library": {"mode": "browse"}}', encoding="utf-8")
+    assert load_settings(path).library.mode == "browse"
+    path.write_text('{"schema_version": 1, "library": {"mode": "surf"}}', encoding="utf-8")
+    assert load_settings(path).library.mode == "search"  # a hand-edited typo falls back, the app starts
