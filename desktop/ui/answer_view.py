@@ -51,9 +51,11 @@ def _label() -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                   | Qt.TextInteractionFlag.LinksAccessibleByMouse)
-    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
     # A block holding a 100 %-wide table (code blocks are one) reports its last laid-out width as its
-    # minimum, so the conversation could never get narrower again: a horizontal scroll bar.
+    # minimum, so the conversation could never get narrower again: a horizontal scroll bar. So the
+    # minimum width is set; then QLabel's size hint is the height at that width, which must not
+    # become the block's minimum height (Preferred may shrink): the layout asks heightForWidth.
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
     label.setMinimumWidth(1)
     label.setOpenExternalLinks(False)
     return label
