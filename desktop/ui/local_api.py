@@ -63,6 +63,7 @@ class ApiStatus:
     key: str | None = None  # None: no key asked for
     key_where: str = ""  # "keychain" or the file holding it
     message: str = ""  # failed: one sentence for the person
+    network: bool = False  # other computers may connect too
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ class LocalApiController(QObject):
             self._host = host
         # The address clients use: on the network too, this computer reaches it on loopback.
         url = url.replace("://0.0.0.0:", "://127.0.0.1:")
-        return ApiStatus("serving", url=url, port=host.port, key=target.key, key_where=self.keys.where)
+        return ApiStatus("serving", url=url, port=host.port, key=target.key, key_where=self.keys.where,
+                         network=api.access == "network")
 
     def _stop_host(self) -> None:
         with self._shared:

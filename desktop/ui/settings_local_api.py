@@ -104,6 +104,9 @@ class LocalApiPanel(QWidget):
                                   .format(where=where))
         else:
             self.key_note.setText(self.tr("No key is asked for: any program on this computer may use the API."))
+        if status.network:
+            self.key_note.setText(self.key_note.text() + " " + self.tr(
+                "Other computers use this computer's network address in place of 127.0.0.1."))
         tint(self.key_note, MUTED_COLOURS)
 
     def _copy(self, text: str) -> None:

@@ -210,3 +210,16 @@ def test_the_chat_and_an_api_request_share_the_one_model_one_waits_both_complete
     saved = window.store.messages(chat.conversation_id)[-1]
     assert saved.status == "complete" and saved.finish_reason == "length", (saved.status, saved.finish_reason)
     assert "answering" not in window.api_indicator.text()
+
+
+def test_the_indicator_opens_local_api_settings_and_closing_the_window_frees_the_port(qtbot, window) -> None:
+    _serve(qtbot, window)
+    port = window.local_api.status.port
+    qtbot.waitUntil(window.api_indicator.isVisible)
+    qtbot.mouseClick(window.api_indicator, Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.settings_pane
+    card = window.settings_pane.sections["api"]
+    qtbot.waitUntil(lambda: card.visibleRegion().boundingRect().height() > 0)
+    assert _panel(window).status_line.isVisible()
+    window.close()  # with the API on: it stops with the window, before the engine
+    assert _port_is_free(port)
