@@ -139,6 +139,12 @@ class Composer(QWidget):
         # segments still say Low / Medium / High, and its accessible name stays).
         self.effort.caption.setVisible(self.column.width() >= WIDE_COMPOSER)
 
+    def show_busy(self, busy: bool) -> None:
+        """While this chat's answer is written, Send is Stop: drawn apart, so it is not sent twice."""
+        self.send_button.setProperty("busy", busy)
+        self.send_button.style().unpolish(self.send_button)
+        self.send_button.style().polish(self.send_button)
+
     def set_library(self, library: LibraryService) -> None:
         self._library = library
         self.use_library.setVisible(True)

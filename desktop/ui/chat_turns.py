@@ -107,6 +107,7 @@ class ChatTurns:
         turn.sig_failed.connect(self._on_failed)
         self._turn = turn
         self._set_busy(True)
+        self.composer.show_busy(True)
 
     def _on_begun(self, begun: tuple[int, Message]) -> None:
         conv_id, placeholder = begun
@@ -140,7 +141,7 @@ class ChatTurns:
         if stats is not None and stats.tokens > 1:
             self.live_stats.setText(self.tr("{n} tokens · {speed} tok/s").format(
                 n=stats.tokens, speed=f"{stats.tokens_per_s:.1f}"))
-        self._scroll_to_end()
+        # No scroll here: the pane keeps the end in view as the answer grows (see _keep_end_in_view).
 
     def _on_ended(self, session: TurnSession) -> None:
         """Finished or stopped: what the session saved is what is shown."""
@@ -189,6 +190,7 @@ class ChatTurns:
         if message is not None:
             message.set_busy(False)
         self._set_busy(False)
+        self.composer.show_busy(False)
         return message
 
     # -- edit mode --------------------------------------------------------------------------

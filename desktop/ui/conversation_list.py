@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
     QEvent,
     QModelIndex,
     QObject,
@@ -43,6 +44,7 @@ from PySide6.QtWidgets import (
 from desktop.core.conversations import Conversation, ConversationStore
 from desktop.ui.markdown import plain_text
 from desktop.ui.tasks import run_in_background
+from desktop.ui.theme import SPACE_S, SPACE_XS
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -51,9 +53,9 @@ def _day_label(timestamp: float) -> str:
     day = datetime.date.fromtimestamp(timestamp)
     today = datetime.date.today()
     if day == today:
-        return "Today"
+        return QCoreApplication.translate("ConversationList", "Today")
     if day == today - datetime.timedelta(days=1):
-        return "Yesterday"
+        return QCoreApplication.translate("ConversationList", "Yesterday")
     return day.strftime("%d %b %Y")
 
 
@@ -139,15 +141,16 @@ class ConversationList(QWidget):
         self._generation = 0  # of the last read asked for: an older answer is dropped
         self._stopped = False
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.new_button = QPushButton("+ New chat")
+        layout.setContentsMargins(SPACE_S, SPACE_S, SPACE_XS, 0)
+        layout.setSpacing(SPACE_S)
+        self.new_button = QPushButton(self.tr("+ New chat"))
         self.new_button.setObjectName("newChat")
-        self.new_button.setToolTip("New chat (Ctrl+N)")
-        self.new_button.setAccessibleName("New chat")
+        self.new_button.setToolTip(self.tr("New chat (Ctrl+N)"))
+        self.new_button.setAccessibleName(self.tr("New chat"))
         self.new_button.clicked.connect(self.sig_new)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search chats… (Ctrl+K)")
-        self.search.setAccessibleName("Search chats")
+        self.search.setPlaceholderText(self.tr("Search chats… (Ctrl+K)"))
+        self.search.setAccessibleName(self.tr("Search chats"))
         self.search.setClearButtonEnabled(True)
         # Search as the user types, but not on every keystroke of a fast typist.
         self._search_timer = QTimer(self, singleShot=True, interval=150, timeout=self.refresh)
@@ -155,7 +158,7 @@ class ConversationList(QWidget):
         self.rows = ConversationRows(self)
         self.list = QListView()
         self.list.setModel(self.rows)
-        self.list.setAccessibleName("Conversations")
+        self.list.setAccessibleName(self.tr("Conversations"))
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.activated.connect(self._activated)
@@ -327,9 +330,9 @@ class ConversationList(QWidget):
         if conv_id is None:
             return
         menu = QMenu(self)
-        menu.addAction("Rename…", lambda: self.rename(conv_id))
-        menu.addAction("Export as Markdown…", lambda: self.sig_export.emit(conv_id, "md"))
-        menu.addAction("Export as JSON…", lambda: self.sig_export.emit(conv_id, "json"))
+        menu.addAction(self.tr("Rename…"), lambda: self.rename(conv_id))
+        menu.addAction(self.tr("Export as Markdown…"), lambda: self.sig_export.emit(conv_id, "md"))
+        menu.addAction(self.tr("Export as JSON…"), lambda: self.sig_export.emit(conv_id, "json"))
         menu.addSeparator()
-        menu.addAction("Delete", lambda: self.sig_delete.emit(conv_id))
+        menu.addAction(self.tr("Delete"), lambda: self.sig_delete.emit(conv_id))
         menu.exec(self.list.viewport().mapToGlobal(position))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.context import AppContext
 from desktop.core.conversations import ConversationStore
@@ -204,4 +204,36 @@ def test_welcome_suggestions_fill_the_message_box(qtbot, scripted_gpt_oss: Path)
     shots = _shots()
     shots.mkdir(parents=True, exist_ok=True)
     assert win.grab().save(str(shots / "chat-welcome-dark-1100x720.png"))
+    win.close()
+
+
+def test_every_control_of_the_chat_column_has_an_accessible_name(qtbot, scripted_gpt_oss: Path) -> None:
+    conv_id = _saved_conversation()
+    win = _window(qtbot, scripted_gpt_oss, "light", (1100, 720))
+    chat = win.chat
+    chat.open_conversation(conv_id)
+    qtbot.wait(100)
+    parts = [chat.composer, *chat.findChildren(UserMessage), *chat.findChildren(AssistantMessage), chat.sidebar]
+    unnamed = []
+    for part in parts:
+        for widget in [part, *part.findChildren(QWidget)]:
+            takes_focus = widget.focusPolicy() & Qt.FocusPolicy.TabFocus or widget.focusPolicy() == Qt.FocusPolicy.ClickFocus
+            # A label's own text is its accessible name; every other control needs one given.
+            if widget.isVisibleTo(win) and takes_focus and not widget.accessibleName() and not isinstance(widget, QLabel):
+                unnamed.append(f"{type(widget).__name__} {widget.objectName()!r} {getattr(widget, 'text', str)()!r}")
+    assert not unnamed
+    # The effort says what each segment is; the meter gives its exact figures to a screen reader.
+    assert [b.accessibleName() for b in chat.effort.buttons.values()] == [
+        "Low reasoning effort", "Medium reasoning effort", "High reasoning effort"]
+    meter = chat.composer.context_meter
+    qtbot.waitUntil(lambda: meter.used == 1236, timeout=5000)
+    assert "1,236 of 8,192 tokens" in meter.accessibleDescription()
+    # While an answer is written, Send becomes Stop, drawn apart (the dark pill) and named for what it does.
+    send_fill = chat.send_button.grab().toImage().pixelColor(8, chat.send_button.height() // 2)
+    chat.input.setPlainText("And the filters?")
+    qtbot.keyClick(chat.input, Qt.Key.Key_Return)
+    assert chat.send_button.text() == "Stop" and chat.send_button.accessibleName() == "Stop generating"
+    stop_fill = chat.send_button.grab().toImage().pixelColor(8, chat.send_button.height() // 2)
+    assert stop_fill != send_fill
+    qtbot.waitUntil(lambda: not win.engine.busy, timeout=30_000)
     win.close()
