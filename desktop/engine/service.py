@@ -1,5 +1,6 @@
 """EngineService: one model, many clients. A queue of requests, each with its own id, cancel and
-event stream, in front of one ChatBackend.
+event stream, in front of one ChatBackend, which runs up to its `capacity` requests at once (one
+for the classic in-process engine, N when it decodes N requests together in one batch).
 
 Clients (the window, `ask`, the API server, tools) submit and get a RequestHandle. A request
 that cannot run yet waits in the queue (its client hears `Queued`) and can be cancelled there
@@ -153,7 +154,10 @@ class EngineService:
             if self._closed:
                 raise RuntimeError("the engine is closed")
             handle = RequestHandle(self, next(self._ids), request, sampling, priority, on_event, cache_key)
-            ahead = len(self._running) + sum(1 for p, _, _ in self._waiting if p <= priority)
+            # How many requests must end before this one starts: with a backend that runs several
+            # at once (parallel decoding) a request that finds a free place waits for nobody.
+            before = sum(1 for p, _, _ in self._waiting if p <= priority)
+            ahead = max(0, len(self._running) + before - self.backend.capacity + 1)
             heapq.heappush(self._waiting, (int(priority), next(self._order), handle))
         handle._emit(Queued(handle.id, ahead))
         self._dispatch()
