@@ -25,6 +25,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_worker(int(args[1]), int(args[2]))
     if not args or args == ["--debug"]:
+        import gc
+
+        gc.disable()  # from the first import on; the window turns it back on after its first paint
         from desktop.ui.launch import launch_window
 
         return launch_window(debug=bool(args), api_factory=_hosted_api)
