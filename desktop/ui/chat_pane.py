@@ -11,7 +11,7 @@ import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -103,6 +103,13 @@ class ChatPane(ChatTurns, QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.messages)
         self.scroll.setAccessibleName(self.tr("Conversation"))
+        # The view follows the end of the chat while it is at the end: it moves in the same layout
+        # pass that grew the answer (one repaint per streamed update, where a scroll posted after
+        # each update cost a second one), and a person who scrolls up to read is left there.
+        self._follow_end = True
+        bar = self.scroll.verticalScrollBar()
+        bar.rangeChanged.connect(self._keep_end_in_view)
+        bar.valueChanged.connect(self._note_scrolled)
         self.welcome = Welcome()
         self.welcome.sig_suggestion.connect(self._use_suggestion)
         layout.addWidget(self.notice)
@@ -339,5 +346,14 @@ class ChatPane(ChatTurns, QWidget):
         self.input.setFocus()
 
     def _scroll_to_end(self) -> None:
+        """Show the end now and keep it in view as the chat grows (until the person scrolls up)."""
+        self._follow_end = True
         bar = self.scroll.verticalScrollBar()
-        QTimer.singleShot(0, lambda: bar.setValue(bar.maximum()))
+        bar.setValue(bar.maximum())
+
+    def _keep_end_in_view(self, _minimum: int, maximum: int) -> None:
+        if self._follow_end:
+            self.scroll.verticalScrollBar().setValue(maximum)
+
+    def _note_scrolled(self, value: int) -> None:
+        self._follow_end = value >= self.scroll.verticalScrollBar().maximum()
