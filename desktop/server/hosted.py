@@ -52,6 +52,7 @@ class HostedApi:
         try:
             return self._server.start()
         except BaseException:
+            self._server.stop()  # a server thread that started but never answered ends too
             self._close_embedder()
             raise
 
