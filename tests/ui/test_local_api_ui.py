@@ -10,17 +10,20 @@ import stat
 import threading
 from pathlib import Path
 
+import numpy as np
 import openai
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
 from desktop.context import AppContext
+from desktop.core.embeddings import Embedder
 from desktop.server.hosted import HostedApi
 from desktop.ui.main_window import MainWindow
 from desktop.ui.message_widgets import AssistantMessage
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.settings_local_api import LocalApiPanel
+from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
 
 MODEL = "tiny-gpt-oss"  # the file name without .gguf
 
@@ -223,3 +226,19 @@ def test_the_indicator_opens_local_api_settings_and_closing_the_window_frees_the
     assert _panel(window).status_line.isVisible()
     window.close()  # with the API on: it stops with the window, before the engine
     assert _port_is_free(port)
+
+
+def test_the_library_embedding_model_is_served_with_the_vectors_the_library_stores(
+        qtbot, window, tiny_bert_gguf: Path) -> None:
+    window.hub.update("library", embedding_model_path=str(tiny_bert_gguf))
+    url = _serve(qtbot, window)
+    client = openai.OpenAI(base_url=url, api_key=window.local_api.status.key, max_retries=0, timeout=60)
+    assert sorted(m.id for m in client.models.list()) == ["tiny-bert", MODEL]
+    texts = ["heat pump manual", "the cat sat by the river"]
+    library = Embedder(tiny_bert_gguf)
+    try:
+        expected = library.embed_documents(texts)
+    finally:
+        library.close()
+    reply = client.embeddings.create(model="tiny-bert", input=texts, encoding_format="float")
+    np.testing.assert_array_equal(np.array([d.embedding for d in reply.data], dtype=np.float32), expected)
