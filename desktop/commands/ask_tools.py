@@ -15,7 +15,7 @@ import argparse
 import datetime
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from desktop.context import AppContext
@@ -31,6 +31,7 @@ from desktop.tools import mcp_config
 from desktop.tools.approval import Decision, ToolApproval
 from desktop.tools.browser import NAMESPACE as BROWSER
 from desktop.tools.browser import LibraryBrowser
+from desktop.tools.citations import CitationStream
 from desktop.tools.mcp_client import McpTools
 from desktop.tools.runner import LocalFunctions
 
@@ -129,9 +130,15 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
                               retrieve=retrieve)
         agent = AgentTurn(engine, tools, approval(args.approve_tools), browser=browser)
 
+        # The browser's citations reach the terminal as [n], as the JSON's answer has them.
+        cited = CitationStream(browser) if browser is not None and printer is not None else None
+
         def on_event(event: Event) -> None:
-            if printer is not None and isinstance(event, DeltaEvent):  # calls are shown with their result
-                printer(event)
+            if printer is None or not isinstance(event, DeltaEvent):  # calls are shown with their result
+                return
+            if cited is not None and event.channel == "final":
+                event = replace(event, text=cited.feed(event.text))
+            printer(event)
 
         def on_step(step: ToolStep) -> None:
             if not args.json and not args.quiet:
@@ -151,6 +158,8 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
             tools.close()
         if library is not None:
             library.close()
+    if cited is not None:
+        sys.stdout.write(cited.finish())
     return _report(args, out, effort, str(model.path))
 
 
@@ -185,4 +194,6 @@ def _report(args: argparse.Namespace, out: AgentResult, effort: str, model: str)
     else:
         sys.stdout.write("\n")
         sys.stdout.flush()
+        if out.steps and any(s.name.startswith("browser.") for s in out.steps) and result.sources:
+            print("Sources: " + "  ".join(f"[{s.n}] {s.label}" for s in result.sources), file=sys.stderr)
     return 0

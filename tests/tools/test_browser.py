@@ -198,3 +198,19 @@ def test_library_mode_setting(tmp_path: Path) -> None:
     assert load_settings(path).library.mode == "browse"
     path.write_text('{"schema_version": 1, "library": {"mode": "surf"}}', encoding="utf-8")
     assert load_settings(path).library.mode == "search"  # a hand-edited typo falls back, the app starts
+
+
+def test_citations_stream_as_numbers(library: Library) -> None:
+    from desktop.tools.citations import CitationStream
+
+    browser = LibraryBrowser(library)
+    browser.call("search", {"query": "how often does defrost run?"})
+    browser.call("open", {"id": 0})
+    defrost = _line_of(browser, 1, "In winter the defrost")
+    answer = f"Every 90 minutes 【1†L{defrost}-L{defrost + 1}】, fans stop 【1†L{defrost}】; nothing 【7†L2】 else."
+    whole, _ = number_citations(answer, browser)
+    for size in (1, 2, 3, 5, 8, 13):
+        stream = CitationStream(browser)
+        shown = [stream.feed(answer[i:i + size]) for i in range(0, len(answer), size)] + [stream.finish()]
+        assert not any("【" in piece or "†" in piece for piece in shown), shown  # never half a mark
+        assert "".join(shown) == whole, size

@@ -52,6 +52,12 @@ def test_ask_tools_browser_json(scripted_gpt_oss: Path, app_home: Path, document
     out = _run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--tools", "browser", "--json", home=app_home)
     data = _check_browsed(out, document)
     assert data["finish_reason"] == "stop" and len(data["steps"]) == 3
+    # On a terminal the answer streams with the same [1], and the source is named after it.
+    shown = _run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--tools", "browser", home=app_home)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout == "Defrost runs every 90 minutes [1]\n"
+    assert "[tool] browser.search {\"query\": \"defrost\"} -> ok: [0] defrost" in shown.stderr
+    assert shown.stderr.rstrip().endswith("Sources: [1] heat-pump.md > Heat pump")
 
 
 def test_library_mode_browse_makes_ask_browse(scripted_gpt_oss: Path, app_home: Path, document: Path) -> None:
