@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import logging.handlers
 import sys
 import time
 import traceback
@@ -17,13 +16,32 @@ if TYPE_CHECKING:
     from desktop.ui.local_api import ApiFactory
 
 
-def _setup_logging(ctx: AppContext, debug: bool) -> None:
-    handler = logging.handlers.RotatingFileHandler(ctx.paths.log_dir / "app.log", maxBytes=2_000_000,
-                                                   backupCount=3, encoding="utf-8")
+LOG_MAX_BYTES = 2_000_000
+LOG_BACKUPS = 3
+
+
+def _setup_logging(ctx: AppContext, debug: bool) -> logging.FileHandler:
+    # A plain file handler until the first paint: the rotating one's module (logging.handlers, with
+    # socket, pickle and queue) cost the first frame ~15 ms. `_rotate_log` swaps it in after.
+    handler = logging.FileHandler(ctx.paths.log_dir / "app.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
+    return handler
+
+
+def _rotate_log(first: logging.FileHandler) -> None:
+    """From now on app.log moves aside to app.log.1 (.2, .3) whenever it passes 2 MB."""
+    import logging.handlers
+
+    rotating = logging.handlers.RotatingFileHandler(first.baseFilename, maxBytes=LOG_MAX_BYTES,
+                                                    backupCount=LOG_BACKUPS, encoding="utf-8")
+    rotating.setFormatter(first.formatter)
+    root = logging.getLogger()
+    root.addHandler(rotating)  # added before the first goes: a line may be written twice, never lost
+    root.removeHandler(first)
+    first.close()
 
 
 LISTEN_AT_LATEST_MS = 1000
@@ -73,7 +91,7 @@ def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) ->
         return 1
     try:
         ctx = AppContext.load()
-        _setup_logging(ctx, debug)
+        log_file = _setup_logging(ctx, debug)
         from desktop.ui.i18n import install_translations
 
         install_translations(app, ctx.settings.appearance.language)  # before any widget has text
@@ -87,10 +105,14 @@ def launch_window(debug: bool = False, api_factory: ApiFactory | None = None) ->
             bring_forward(window)
 
         instance.sig_raise_requested.connect(come_forward)
+        def once_on_screen() -> None:
+            instance.listen()
+            _collect_garbage_again()
+            _rotate_log(log_file)
+
+        after_first_paint(window, once_on_screen)
         # Later launches are answered from the first paint on (they retry until then), or from a
         # second on for a window that is not painted (minimised); listen() runs once.
-        after_first_paint(window, instance.listen)
-        after_first_paint(window, _collect_garbage_again)
         QTimer.singleShot(LISTEN_AT_LATEST_MS, window, instance.listen)
         window.show()
         logging.getLogger(__name__).info("window shown after %.2f s", time.perf_counter() - started)
