@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from desktop.engine.api_keys import ApiKeys
     from desktop.ui.settings_pane import SettingsPane
 
+LABEL_WIDTH = 150  # the pane's label column
 MODEL_BOX_WIDTH = 250  # "openai/gpt-oss-120b" fits; longer ids scroll in the box
 LOCAL_ONLY_FIELDS = ("chat_model_path", "gpu_layers", "experts", "threads")  # hidden while remote
 
@@ -56,8 +57,9 @@ class _ServerBox(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         choice = QHBoxLayout()
+        choice.setSpacing(16)  # the choices start where the pane's controls do
         heading = QLabel(tr(meta["label"]))
-        heading.setMinimumWidth(150)
+        heading.setMinimumWidth(LABEL_WIDTH)
         choice.addWidget(heading)
         self.group = QButtonGroup(self)
         self.choices: dict[str, QRadioButton] = {}
@@ -77,6 +79,8 @@ class _ServerBox(QWidget):
         self.form = QFormLayout(self.details)
         self.form.setContentsMargins(0, 4, 0, 0)
         self.form.setHorizontalSpacing(16)
+        self.form.setVerticalSpacing(12)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.details)
         self.error = QLabel()
         self.error.setObjectName("fieldError")
@@ -88,7 +92,10 @@ class _ServerBox(QWidget):
         self.secret.setClearButtonEnabled(True)
         self.secret.editingFinished.connect(self._save_secret)
         self.forget = _compact(QPushButton(self.tr("Forget")))
+        self.forget.setAccessibleName(self.tr("Forget the kept secret"))
         self.forget.clicked.connect(self._forget_secret)
+        self.forget.hide()  # shown once a secret is known to be kept
+        self._muted: list[QLabel] = [self.help]
         self.secret_where = QLabel()
         self.test_button = _compact(QPushButton(self.tr("Test connection")))
         self.test_button.clicked.connect(self.test_connection)
@@ -97,15 +104,43 @@ class _ServerBox(QWidget):
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.test_result.setAccessibleName(self.tr("Connection test result"))
         self.testing = False
-        tint(self.help, MUTED_COLOURS)
-        tint(self.secret_where, MUTED_COLOURS)
-        tint(self.error, ERROR_COLOURS)
+        self._restyle()
         hub.sig_changed.connect(self._on_changed)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # The theme changed: recolour once the new palette is in place (as the pane does).
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, self, self._restyle)
+        super().changeEvent(event)
+
+    def _restyle(self) -> None:
+        for label in self._muted:
+            tint(label, MUTED_COLOURS)
+        tint(self.error, ERROR_COLOURS)
+        tint(self.test_result, ERROR_COLOURS if self.test_result.property("ok") is False else MUTED_COLOURS)
 
     # -- building helpers for the subclasses ---------------------------------------------------
     def _meta(self, name: str) -> Any:
         settings = getattr(self.hub.settings, self.section)
         return next(f.metadata for f in _fields(settings) if f.name == name)
+
+    def _row(self, label: str, control: QWidget | QHBoxLayout, help_text: str = "",
+             help_label: QLabel | None = None) -> None:
+        """A row like the pane's own: the label in its column, the control, a muted line under it."""
+        cell = QVBoxLayout()
+        cell.setSpacing(2)
+        if isinstance(control, QWidget):
+            cell.addWidget(control)
+        else:
+            cell.addLayout(control)
+        help_label = help_label or QLabel(help_text)
+        help_label.setWordWrap(True)
+        tint(help_label, MUTED_COLOURS)
+        self._muted.append(help_label)
+        cell.addWidget(help_label)
+        heading = QLabel(label)
+        heading.setMinimumWidth(LABEL_WIDTH)
+        self.form.addRow(heading, cell)
 
     def _text_row(self, name: str, placeholder: str) -> QLineEdit:
         meta = self._meta(name)
@@ -113,8 +148,7 @@ class _ServerBox(QWidget):
         edit.setPlaceholderText(placeholder)
         edit.setAccessibleName(tr(meta["label"]))
         edit.setAccessibleDescription(tr(meta["help"]))
-        edit.setToolTip(tr(meta["help"]))
-        self.form.addRow(tr(meta["label"]), edit)
+        self._row(tr(meta["label"]), edit, tr(meta["help"]))
         return edit
 
     def _secret_row(self, label: str) -> None:
@@ -122,14 +156,15 @@ class _ServerBox(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.secret, 1)
         row.addWidget(self.forget)
-        self.form.addRow(label, row)
-        self.form.addRow("", self.secret_where)
+        self._row(label, row, help_label=self.secret_where)
 
     def _test_row(self) -> None:
         row = QHBoxLayout()
-        row.addWidget(self.test_button)
+        row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.test_result, 1)
-        self.form.addRow("", row)
+        heading = QLabel()
+        heading.setMinimumWidth(LABEL_WIDTH)
+        self.form.addRow(heading, row)
 
     # -- behaviour -------------------------------------------------------------------------------
     def _settings(self) -> Any:
@@ -281,7 +316,7 @@ class EngineBox(_ServerBox):
         self.model.lineEdit().setPlaceholderText(self.tr("Test connection lists the server's models"))
         self.model.activated.connect(lambda _i: self._model_finished())
         self.model.lineEdit().editingFinished.connect(self._model_finished)
-        self.form.addRow(tr(meta["label"]), self.model)
+        self._row(tr(meta["label"]), self.model, tr(meta["help"]))
         meta = self._meta("remote_timeout_s")
         self.timeout = QSpinBox()
         self.timeout.setRange(int(meta["min"]), int(meta["max"]))
@@ -289,10 +324,11 @@ class EngineBox(_ServerBox):
         self.timeout.setSuffix(tr(meta["unit"]))
         self.timeout.setKeyboardTracking(False)
         self.timeout.setFixedWidth(CONTROL_WIDTH)
+        self.timeout.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.timeout.setAccessibleName(tr(meta["label"]))
         self.timeout.setToolTip(tr(meta["help"]))
         self.timeout.valueChanged.connect(lambda v: self._save(remote_timeout_s=float(v)))
-        self.form.addRow(tr(meta["label"]), self.timeout)
+        self._row(tr(meta["label"]), self.timeout, tr(meta["help"]))
         self._test_row()
         self.show_settings()
         self.refresh_secret()
