@@ -141,8 +141,8 @@ class UserMessage(QFrame):
 
 
 class AssistantMessage(QFrame):
-    """A card: reasoning and tool steps (collapsible) above the answer; sources, the effort badge,
-    statistics and actions below."""
+    """A card: its actions in the header, reasoning and tool steps (collapsible) above the answer;
+    sources, the effort badge and statistics below."""
 
     sig_regenerate = Signal(int)  # position of this answer
     sig_cite = Signal(int)  # source number clicked in the answer
@@ -162,7 +162,16 @@ class AssistantMessage(QFrame):
         layout.setSpacing(SPACE_S)
         name = QLabel("gpt-oss")
         name.setObjectName("assistantName")
-        layout.addWidget(name)
+        self.copy_button = _action(self.tr("Copy"), self.tr("Copy the answer"))
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.answer_text))
+        self.regenerate_button = _action(self.tr("Regenerate"), self.tr("Regenerate this answer"))
+        self.regenerate_button.clicked.connect(lambda: self.sig_regenerate.emit(self.position))
+        header = QHBoxLayout()
+        header.setSpacing(SPACE_XS)
+        header.addWidget(name, 1)
+        header.addWidget(self.copy_button)
+        header.addWidget(self.regenerate_button)
+        layout.addLayout(header)
 
         self.reasoning = ThinkingBlock("reasoning")
         self.tool_steps = ThinkingBlock("tools")
@@ -186,7 +195,7 @@ class AssistantMessage(QFrame):
         self.viewer: SourceViewer | None = None  # the last source opened in the built-in viewer
         layout.addWidget(self.sources_label)
 
-        # The footer: the effort this answer was written with, as a badge, its statistics, actions.
+        # The footer: the effort this answer was written with, as a badge, then its statistics.
         self.effort_badge = QLabel()
         self.effort_badge.setObjectName("effortBadge")
         self.effort_badge.setAccessibleName(self.tr("Reasoning effort of this answer"))
@@ -196,16 +205,10 @@ class AssistantMessage(QFrame):
         self.status.setObjectName("messageStatus")
         self.status.setAccessibleName(self.tr("Message statistics"))
         self.status.setWordWrap(True)
-        self.copy_button = _action(self.tr("Copy"), self.tr("Copy the answer"))
-        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.answer_text))
-        self.regenerate_button = _action(self.tr("Regenerate"), self.tr("Regenerate this answer"))
-        self.regenerate_button.clicked.connect(lambda: self.sig_regenerate.emit(self.position))
         footer = QHBoxLayout()
         footer.setSpacing(SPACE_S)
         footer.addWidget(self.effort_badge)
         footer.addWidget(self.status, 1)
-        footer.addWidget(self.copy_button)
-        footer.addWidget(self.regenerate_button)
         layout.addLayout(footer)
 
     def append(self, deltas: list[Delta]) -> None:

@@ -173,6 +173,7 @@ QCheckBox, QRadioButton {{ border: 2px solid transparent; border-radius: 5px; pa
 QCheckBox:focus, QRadioButton:focus {{ border-color: {ring}; }}
 QToolTip {{ background: {base}; color: {text}; border: 1px solid {border}; padding: {xs}px {s}px; }}
 
+ChatPane QSplitter::handle:horizontal {{ background: {window}; border-left: 1px solid {card_border}; }}
 ChatPane QScrollArea {{ border: none; background: {window}; }}
 ChatPane QScrollArea > QWidget#qt_scrollarea_viewport > QWidget {{ background: {window}; }}
 QLabel#contextNotice {{ color: {muted}; padding: {xs}px {s}px; }}
@@ -190,7 +191,7 @@ QFrame#assistantCard[failed="true"] QLabel#messageStatus {{ color: {error}; font
 QToolButton#messageAction {{ color: {muted}; font-size: {caption}px; padding: 1px {xs}px; }}
 QToolButton#messageAction:hover {{ color: {text}; }}
 QLabel#effortBadge, QFrame#assistantCard QLabel#effortBadge {{ background: {badge_bg}; color: {badge_text};
-    border-radius: 9px; padding: 1px {s}px; font-size: {caption}px; font-weight: 600; }}
+    border-radius: {rs}px; padding: 1px {s}px; font-size: {caption}px; font-weight: 600; }}
 
 QFrame#thinkingBlock {{ background: transparent; }}
 QToolButton#thinkingHeader {{ color: {muted}; font-size: {caption}px; font-weight: 600; padding: 2px {xs}px; }}
