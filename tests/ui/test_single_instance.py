@@ -80,6 +80,27 @@ def test_second_launch_brings_the_open_window_forward_and_exits(qtbot, app_home:
     assert not (AppPaths.under(app_home).log_dir / "app.log").exists()  # the second one built nothing
 
 
+def test_a_launch_during_the_first_windows_start_up_waits_and_is_forwarded(qtbot, app_home: Path) -> None:
+    instance = SingleInstance(AppPaths.under(app_home).data_dir)
+    assert instance.claim() is Claim.OWNER  # the window is starting: it does not listen before its first paint
+    raised: list[bool] = []
+    instance.sig_raise_requested.connect(lambda: raised.append(True))
+    second = _launch(app_home)
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:  # the second launch keeps asking meanwhile
+            QApplication.processEvents()
+            time.sleep(0.02)
+        assert second.poll() is None
+        instance.listen()  # the first frame is on screen
+        code, err = _finish(second, pump=True)
+    finally:
+        _stop(second)
+        instance.release()
+    assert code == 0 and "brought forward" in err
+    assert raised == [True]
+
+
 def test_a_killed_window_never_blocks_the_next_launch(tmp_path: Path) -> None:
     home = tmp_path / "home"
     first = _launch(home)
@@ -88,6 +109,7 @@ def test_a_killed_window_never_blocks_the_next_launch(tmp_path: Path) -> None:
         assert held_by_window(AppPaths.under(home).data_dir)
         first.send_signal(signal.SIGKILL)  # no clean-up: lock file and socket file stay behind
         first.wait()
+        assert not held_by_window(AppPaths.under(home).data_dir)  # the kernel dropped its lock
         second = _launch(home)
         _wait_shown(second, home, times=2)
         assert second.poll() is None  # it became the window, not a forwarder
