@@ -55,6 +55,7 @@ class _Worker(QObject):
         self._ctx = ctx
         self._progress = progress
         self.library: Library | None = None
+        self._target: tuple[str, str | None] | None = None  # the server (URI, token) opened; None: local
         self._last_documents = 0.0
 
     @Slot()
@@ -67,7 +68,8 @@ class _Worker(QObject):
         self.sig_documents.emit(DocumentList())
         from desktop.engine.factory import library_target  # reads the keychain: on this thread
 
-        uri, token = library_target(self._ctx.settings, self._ctx.paths.config_dir) or (None, None)
+        self._target = library_target(self._ctx.settings, self._ctx.paths.config_dir)
+        uri, token = self._target or (None, None)
         self.library = Library.open(self._ctx, uri=uri, token=token)  # None: this computer's store
         try:
             self._emit_documents()
@@ -77,6 +79,16 @@ class _Worker(QObject):
                 self._close()
             raise
         self.sig_ready.emit()
+
+    @Slot()
+    def recheck(self) -> None:
+        """Re-open when the server's kept token changed (read here: the keychain may be slow)."""
+        def run() -> None:
+            from desktop.engine.factory import library_target
+
+            if self.library is not None and library_target(self._ctx.settings, self._ctx.paths.config_dir) != self._target:
+                self._open()
+        self._guard(run)
 
     @Slot(object, bool, object)
     def add(self, paths: list[str], watch: bool, cancel: CancelToken) -> None:
@@ -154,6 +166,7 @@ class LibraryService(QObject):
     sig_failed = Signal(str)
 
     _sig_open = Signal()
+    _sig_recheck = Signal()
     _sig_add = Signal(object, bool, object)
     _sig_rescan = Signal(object)
     _sig_remove = Signal(object)
@@ -169,7 +182,8 @@ class LibraryService(QObject):
         self._thread.setObjectName("library")
         self._worker = _Worker(ctx, self._relay)
         self._worker.moveToThread(self._thread)
-        for signal, slot in ((self._sig_open, self._worker.open), (self._sig_add, self._worker.add),
+        for signal, slot in ((self._sig_open, self._worker.open), (self._sig_recheck, self._worker.recheck),
+                             (self._sig_add, self._worker.add),
                              (self._sig_rescan, self._worker.rescan), (self._sig_remove, self._worker.remove),
                              (self._sig_watch, self._worker.set_watched),
                              (self._sig_refresh, self._worker.refresh), (self._sig_close, self._worker.close)):
@@ -206,6 +220,8 @@ class LibraryService(QObject):
         server = (library.server_uri, library.server_database) if library.location == "server" else None
         wanted = (library.embedding_model_path, server)
         if wanted == self._opened_with:
+            if server is not None and not self._opening:
+                self._sig_recheck.emit()  # the same server, perhaps with a new token: the thread compares
             return
         self._opened_with = wanted
         self._opening = True

@@ -257,6 +257,13 @@ def test_the_library_on_a_milvus_server_chosen_in_settings(qtbot, tmp_path: Path
         qtbot.waitUntil(lambda: not service.busy, timeout=60_000)
         hits = service.library.search("heat pump defrost", top_k=1)
         assert hits and "defrost" in hits[0].text
+        # A new token for the same server: kept, and the library reconnects with it.
+        opened = service.library
+        box.secret.setText("root:NewPassword")
+        box.secret.editingFinished.emit()
+        qtbot.waitUntil(lambda: service.library is not None and service.library is not opened, timeout=60_000)
+        assert service.library.uri == milvus.uri
+        assert ApiKeys.for_library(win.hub.ctx.paths.config_dir).get(milvus.uri) == "root:NewPassword"
         # The server goes away: the chat says it answers without the library.
         down = f"http://127.0.0.1:{free_port()}"
         assert "Cannot reach the Milvus server" in _test_uri(qtbot, box, down)
