@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.store = store or ConversationStore(hub.ctx.paths.conversations_db)
         self.ui_state = QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
         apply_theme(hub.settings.appearance.theme)
+        self._theme = hub.settings.appearance.theme
         self.engine = EngineBridge(self)  # the window is one client of the engine
         self._library_service: LibraryService | None = None
         self.downloads = DownloadJobs(self)  # one per window: the first-run screen and Models view share it
@@ -245,7 +246,11 @@ class MainWindow(QMainWindow):
         self.undo_button.hide()
 
     def _apply_settings(self, settings: Settings) -> None:
-        apply_theme(settings.appearance.theme)
+        # Restyling the whole application takes ~1 s here: only when the theme itself changed
+        # (every other setting, the local API's on/off included, froze the window that long).
+        if settings.appearance.theme != self._theme:
+            self._theme = settings.appearance.theme
+            apply_theme(settings.appearance.theme)
         # Another embedding model is another vector space: the library re-opens on its collection.
         if settings.library.embedding_model_path != self._library_model:
             self._library_model = settings.library.embedding_model_path
