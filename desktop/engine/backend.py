@@ -99,6 +99,7 @@ class LlamaCppBackend:
         self._counter: TokenCounter | None = None
         self._requests: set[threading.Thread] = set()  # request threads of the batched path
         self._requests_lock = threading.Lock()
+        self._closed = False  # under _requests_lock: after close(), jobs are refused at once
         self.model: LoadedModel | None = None
         self.caches = ConversationCaches()
         self._thread = threading.Thread(target=self._loop, name="llm", daemon=True)
@@ -114,17 +115,24 @@ class LlamaCppBackend:
         return future
 
     def start(self, job: Job) -> None:
-        self._inbox.put(job)
+        with self._requests_lock:
+            if not self._closed:
+                self._inbox.put(job)
+                return
+        job.failed("The engine was closed.")
 
     def close(self) -> None:
         """Unload and end the thread once the jobs already handed over are done."""
-        self._inbox.put(_STOP)
+        with self._requests_lock:
+            self._closed = True
+            self._inbox.put(_STOP)
         if threading.current_thread() is not self._thread:
             self._thread.join()
             with self._requests_lock:
                 requests = list(self._requests)
             for thread in requests:  # each has heard how its request ended; let it report
-                thread.join()
+                if thread is not threading.current_thread():
+                    thread.join()
 
     # -- the engine thread ---------------------------------------------------------------------
     def _loop(self) -> None:
@@ -134,6 +142,7 @@ class LlamaCppBackend:
             # While requests decode, the inbox is only looked at between steps.
             item = None if generating and self._inbox.empty() else self._inbox.get()
             if item is _STOP:
+                self._finish_requests()
                 self._unload()
                 self._drain()
                 return
@@ -150,6 +159,24 @@ class LlamaCppBackend:
         except Exception as exc:  # noqa: BLE001 - the engine thread must outlive a failed step
             log.exception("batched decode step failed")
             self._decoder.fail_all(f"Generation failed: {exc}")
+
+    def _finish_requests(self) -> None:
+        """Batched path, closing: the requests already handed over run to their end (as the
+        classic path runs the jobs queued before the stop); whatever arrives later is refused."""
+        while self._decoder is not None:
+            with self._requests_lock:
+                running = bool(self._requests)
+            if self._decoder.busy:
+                self._step()
+            elif not running:
+                return
+            else:  # a request thread is still preparing its prompt (retrieval, tokenizing)
+                try:
+                    item = self._inbox.get(timeout=0.05)
+                except queue.Empty:
+                    continue
+                if item is not _WAKE and item is not _STOP and not callable(item):
+                    item.failed("The engine was closed.")
 
     def _drain(self) -> None:
         """After the last unload: nothing more runs; jobs handed over meanwhile hear why."""

@@ -217,3 +217,15 @@ def test_closing_cancels_what_runs_and_what_waits(tiny_gpt_oss: Path) -> None:
         assert isinstance(handle.wait(timeout=60), Cancelled)
     with pytest.raises(RuntimeError, match="closed"):
         engine.submit(_ask("d"), Sampling())
+
+
+def test_closing_the_backend_lets_the_requests_handed_over_finish(tiny_gpt_oss: Path, alone) -> None:
+    """What the window does when it moves to a remote engine: the local one ends its last answers."""
+    engine = batched_engine(tiny_gpt_oss, 2)
+    handles = [engine.submit(_ask(q), GREEDY) for q in ("Hello there.", "What is a clock?")]
+    engine.backend.close()
+    for question, handle in zip(("Hello there.", "What is a clock?"), handles, strict=True):
+        outcome = handle.wait(timeout=60)
+        assert isinstance(outcome, Finished) and _turn(outcome.result) == _turn(alone(question))
+    late = engine.submit(_ask("Too late."), GREEDY).wait(timeout=60)
+    assert isinstance(late, Failed) and late.message == "The engine was closed."
