@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+import sys
 import threading
 import time
 
@@ -56,7 +57,10 @@ class ApiServer:
         except OSError as exc:
             raise OSError(f"Could not listen on {host}:{port}: {exc.strerror or exc}.") from None
         try:
-            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if sys.platform == "win32":  # there SO_REUSEADDR would let two servers share the port
+                listening.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+            else:  # a restart right after a stop binds at once despite connections in TIME_WAIT
+                listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             listening.bind(address)
         except OSError as exc:
             listening.close()
