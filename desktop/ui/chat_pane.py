@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.conversations import ConversationStore, DeletedConversation, Message
+from desktop.core.errors import UserError
 from desktop.core.fsutil import atomic_write_text
 from desktop.ui.chat_bars import EditBar, Welcome
 from desktop.ui.chat_composer import Composer
@@ -58,6 +59,7 @@ class ChatPane(ChatTurns, QWidget):
         self._engine = engine
         self.store = store
         self.conversation_id: int | None = None
+        self._opening: int | None = None  # the chat asked for last, while it is read
         self._today = datetime.date.today()
         self._turn: TurnRelay | None = None  # this pane's request, while it runs
         self._streaming: AssistantMessage | None = None
@@ -208,6 +210,7 @@ class ChatPane(ChatTurns, QWidget):
     def new_conversation(self) -> None:
         if self._engine.busy:
             return
+        self._opening = None  # a chat clicked just before is not shown over the new one
         self.conversation_id = None
         self.composer.show_conversation(None, {})
         self._today = datetime.date.today()
@@ -219,13 +222,32 @@ class ChatPane(ChatTurns, QWidget):
         self.input.setFocus()
 
     def open_conversation(self, conv_id: int) -> None:
+        """Open a chat: it is read on a worker, then shown. The last chat asked for wins: a read
+        that comes back for a chat no longer asked for is dropped."""
         if self._engine.busy and conv_id != self.conversation_id:
             self.sig_status.emit(self.tr("Stop the answer being written before switching chats."))
             self.sidebar.set_current(self.conversation_id)
             return
-        # Two indexed reads, paged: a 1,000-turn chat opens within one frame (bench ui checks stalls).
-        settings = dict(self.store.get(conv_id).settings or {})
-        messages = self.store.messages(conv_id)
+        self._opening = conv_id
+        self.sidebar.set_current(conv_id)
+        store = self.store
+        # Two indexed reads, paged: a 1,000-turn chat is read in milliseconds, off the UI thread.
+        run_in_background(lambda: (dict(store.get(conv_id).settings or {}), store.messages(conv_id)),
+                          on_done=lambda read: self._show_conversation(conv_id, *read),
+                          on_failed=lambda message: self._open_failed(conv_id, message))
+
+    @property
+    def opening(self) -> bool:
+        """A chat was asked for and is being read."""
+        return self._opening is not None
+
+    def _show_conversation(self, conv_id: int, settings: dict, messages: list[Message]) -> None:
+        if conv_id != self._opening:
+            return  # another chat was clicked since (or New chat)
+        self._opening = None
+        if self._engine.busy and conv_id != self.conversation_id:  # Send won the race: stay with that chat
+            self.sidebar.set_current(self.conversation_id)
+            return
         self.conversation_id = conv_id
         self.composer.show_conversation(conv_id, settings)
         self._today = datetime.date.today()
@@ -239,6 +261,13 @@ class ChatPane(ChatTurns, QWidget):
         self._update_earlier_button()
         self._update_empty_state()
         self.sidebar.set_current(conv_id)
+
+    def _open_failed(self, conv_id: int, message: str) -> None:
+        if conv_id != self._opening:
+            return
+        self._opening = None
+        self.sidebar.set_current(self.conversation_id)
+        self.sig_status.emit(self.tr("Could not open the chat: {reason}").format(reason=message))
 
     def show_earlier(self) -> None:
         page, self._hidden_messages = self._hidden_messages[-PAGE_SIZE:], self._hidden_messages[:-PAGE_SIZE]
@@ -271,14 +300,34 @@ class ChatPane(ChatTurns, QWidget):
                           on_done=lambda restored: (self.sidebar.refresh(), self.open_conversation(restored.id)))
 
     def export_conversation(self, conv_id: int, fmt: str) -> None:
-        title = self.store.get(conv_id).title or "chat"
-        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title).strip() or "chat"
+        """Ask where to save the chat (its title read on a worker names the file), then write it
+        from a worker; the status bar says where it went or why it could not be written."""
+        store = self.store
+        run_in_background(lambda: store.get(conv_id).title, on_failed=self._export_failed,
+                          on_done=lambda title: self._ask_export_path(conv_id, fmt, title))
+
+    def _ask_export_path(self, conv_id: int, fmt: str, title: str | None) -> None:
+        safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title or "chat").strip() or "chat"
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export chat"), str(Path.home() / f"{safe}.{fmt}"),
                                               "Markdown (*.md)" if fmt == "md" else "JSON (*.json)")
-        if path:
-            text = self.store.export_markdown(conv_id) if fmt == "md" else self.store.export_json(conv_id)
-            atomic_write_text(Path(path), text)
-            self.sig_status.emit(self.tr("Exported to {path}").format(path=path))
+        if not path:
+            return
+        store = self.store
+
+        def write() -> str:
+            text = store.export_markdown(conv_id) if fmt == "md" else store.export_json(conv_id)
+            try:
+                atomic_write_text(Path(path), text)
+            except OSError as exc:  # a folder that cannot be written is a message, not a crash
+                raise UserError(f"{path}: {exc.strerror or exc}") from exc
+            return path
+
+        run_in_background(write, on_failed=self._export_failed,
+                          on_done=lambda written: self.sig_status.emit(
+                              self.tr("Exported to {path}").format(path=written)))
+
+    def _export_failed(self, message: str) -> None:
+        self.sig_status.emit(self.tr("Could not export the chat: {reason}").format(reason=message))
 
     def _widget_for(self, message: Message) -> QWidget:
         if message.role == "user":

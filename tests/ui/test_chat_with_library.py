@@ -85,5 +85,6 @@ def test_files_dropped_on_the_chat_input_belong_to_that_chat(qtbot, tmp_path: Pa
     assert "F28 means no ignition" not in win.chat.last_prompt
 
     win.chat.open_conversation(first)  # and the first chat keeps it
+    qtbot.waitUntil(lambda: win.chat.conversation_id == first, timeout=5000)  # read on a worker
     assert "boiler.md" in win.chat.attachments_label.text()
     win.close()

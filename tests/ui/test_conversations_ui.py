@@ -89,7 +89,7 @@ def test_new_search_rename_delete_undo_and_export(qtbot, window: MainWindow, tmp
     sidebar = window.chat.sidebar.list
     qtbot.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton,
                      pos=sidebar.visualRect(sidebar.model().index(0, 0)).center())
-    assert window.chat.conversation_id == first
+    qtbot.waitUntil(lambda: window.chat.conversation_id == first, timeout=5000)  # read on a worker
     window.chat.sidebar.search.clear()
 
     monkeypatch.setattr("desktop.ui.conversation_list.QInputDialog.getText",
@@ -101,10 +101,12 @@ def test_new_search_rename_delete_undo_and_export(qtbot, window: MainWindow, tmp
     export = tmp_path / "router.md"
     monkeypatch.setattr("desktop.ui.chat_pane.QFileDialog.getSaveFileName", lambda *a, **k: (str(export), ""))
     window.chat.export_conversation(first, "md")
+    qtbot.waitUntil(export.exists, timeout=5000)  # written on a worker
     assert "router errors with code XJ-42" in export.read_text()
     export_json = tmp_path / "router.json"
     monkeypatch.setattr("desktop.ui.chat_pane.QFileDialog.getSaveFileName", lambda *a, **k: (str(export_json), ""))
     window.chat.export_conversation(first, "json")
+    qtbot.waitUntil(export_json.exists, timeout=5000)
     assert json.loads(export_json.read_text())["conversation"]["title"] == "Router trouble"
 
     window.chat.delete_conversation(first)
@@ -172,6 +174,7 @@ def test_long_conversation_drops_oldest_turns_with_a_notice(qtbot, tiny_gpt_oss:
     win.show()
     qtbot.waitUntil(lambda: win.engine.model is not None, timeout=15_000)
     win.chat.open_conversation(conv.id)
+    qtbot.waitUntil(lambda: win.chat.conversation_id == conv.id, timeout=5000)  # read on a worker
     # Only the newest page of messages is built as widgets; older ones on request.
     assert len(win.chat._message_widgets()) == 40 and win.chat.earlier_button.isVisible()
     win.chat.earlier_button.click()
