@@ -215,8 +215,7 @@ class SettingsPane(QWidget):
         open_button = _compact(QPushButton(self.tr("Open folder")))
         open_button.setAccessibleName(self.tr("Open data folder"))
         open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))))
-        privacy = QLabel(self.tr("Everything stays on this computer: no telemetry, no network except model "
-                                 "downloads you start."))
+        privacy = self.privacy = QLabel()  # says where questions and documents go (_show)
         privacy.setWordWrap(True)
         for widget in (where, path_label):
             body.addWidget(widget)
@@ -249,6 +248,9 @@ class SettingsPane(QWidget):
         self._show(settings)
 
     def _show(self, settings: Settings) -> None:
+        from desktop.ui.settings_remote import privacy_text
+
+        self.privacy.setText(privacy_text(settings))
         for (section, name), editor in self.editors.items():
             if not editor.has_error and not editor.busy:
                 editor.show_value(getattr(getattr(settings, section), name))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -36,6 +37,7 @@ from desktop.ui.tasks import run_in_background
 
 if TYPE_CHECKING:
     from desktop.engine.api_keys import ApiKeys
+    from desktop.settings import Settings
     from desktop.ui.settings_pane import SettingsPane
 
 LABEL_WIDTH = 150  # the pane's label column
@@ -468,6 +470,28 @@ class LibraryBox(_ServerBox):
         typed = self.secret.text().strip() or None
         keys, database = self._keys(), self.database.text().strip()
         return lambda: probe_library(uri, typed or keys.get(uri), database)
+
+
+def privacy_text(settings: Settings) -> str:
+    """What leaves this computer, as the settings stand (Settings > Data & privacy)."""
+    sent = []
+    if settings.model.engine == "remote" and settings.model.remote_url.strip():
+        sent.append(tr("your questions, the chat so far and the passages found for them go to the engine at "
+                       "{host}").format(host=_host(settings.model.remote_url)))
+    if settings.library.location == "server" and settings.library.server_uri.strip():
+        sent.append(tr("your documents' passages and your searches go to the Milvus server at {host}")
+                    .format(host=_host(settings.library.server_uri)))
+    if not sent:
+        return tr("Everything stays on this computer: no telemetry, no network except model downloads you start.")
+    return tr("No telemetry. Chosen in Settings: {what}. Nothing else leaves this computer.").format(
+        what="; ".join(sent))
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url.strip()).hostname or url.strip()
+    except ValueError:
+        return url.strip()
 
 
 def add_engine_box(pane: SettingsPane, _section: str, body: QVBoxLayout) -> None:

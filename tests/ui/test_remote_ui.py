@@ -206,12 +206,16 @@ def test_choosing_the_apps_own_serve_in_settings_switches_the_window(
     qtbot.waitUntil(lambda: win.engine.remote is not None and win.engine.model is not None, timeout=30_000)
     assert win.engine.remote.model == "tiny-gpt-oss" and win.engine.remote.api_key == SERVE_KEY
     assert win.chat.model_bar.destination.text() == "Questions go to 127.0.0.1"
+    # Settings > Data & privacy says it too.
+    assert "the chat so far and the passages found for them go to the engine at 127.0.0.1" in \
+        win.settings_pane.privacy.text()
     answer = _ask(qtbot, win, "Say something")
     assert answer.answer_text or answer.reasoning_text  # the tiny random model's words, from the other process
     assert win.chat.send_button.text() == "Send"
     box.choices["local"].click()  # back to this computer: the GGUF loads again
     qtbot.waitUntil(lambda: win.engine.remote is None and win.engine.model is not None, timeout=30_000)
     assert not win.chat.model_bar.destination.isVisibleTo(win) and gpu_layers.isVisibleTo(win.settings_pane)
+    assert win.settings_pane.privacy.text().startswith("Everything stays on this computer")
     win.close()
 
 
@@ -252,6 +256,7 @@ def test_the_library_on_a_milvus_server_chosen_in_settings(qtbot, tmp_path: Path
         message = _test(qtbot, box)
         assert message.startswith(f"Reached the Milvus server at 127.0.0.1:{milvus.port} (database default):"), message
         box.choices["server"].click()  # the window's library re-opens there
+        assert "go to the Milvus server at 127.0.0.1" in win.settings_pane.privacy.text()
         qtbot.waitUntil(lambda: service.library is not None and service.library.uri == milvus.uri, timeout=60_000)
         service.add([str(_note(tmp_path))])
         qtbot.waitUntil(lambda: not service.busy, timeout=60_000)
