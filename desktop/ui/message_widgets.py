@@ -182,6 +182,7 @@ class AssistantMessage(QFrame):
         self.answer = AnswerView(dark=is_dark())
         self.answer.setAccessibleName(self.tr("Answer"))
         self.answer.sig_link.connect(self._link)
+        self.answer.hide()  # until its first words: no blank line under "Thinking…"
         layout.addWidget(self.answer)
 
         self.sources_label = QLabel()
@@ -228,6 +229,7 @@ class AssistantMessage(QFrame):
                 self.reasoning.stop_clock()
                 self.tool_steps.append(delta.text)
         if answer_changed:
+            self.answer.show()
             self.answer.set_text(self.answer_text)
 
     def set_content(self, text: str, reasoning: str = "", commentary: str = "") -> None:
@@ -235,6 +237,7 @@ class AssistantMessage(QFrame):
         the commentary channel, e.g. a tool call's arguments), as it was shown while streaming."""
         self.answer_text = text
         self.answer.set_text(text, final=True)
+        self.answer.setVisible(bool(text))
         self.reasoning_text = "\n\n".join(part for part in (reasoning, commentary) if part)
         self.reasoning.set_text(reasoning, self.reasoning.seconds)
         self.tool_steps.set_text(commentary)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QSizePolicy, QTool
 from desktop.ui.theme import SPACE_XS
 
 _KEY = "chat/reasoning_expanded"
+BODY_LINES = 12  # the open block grows with the working up to this many lines, then scrolls
 
 
 class _Remembered:
@@ -67,8 +68,8 @@ class ThinkingBlock(QFrame):
         self.body.setObjectName("thinkingText")
         self.body.setReadOnly(True)
         self.body.setAccessibleName(self.tr("Reasoning") if kind == "reasoning" else self.tr("Tool steps"))
-        self.body.setMaximumHeight(240)
-        self.body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        self.body.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.body.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit_body())
         self.body.hide()
         layout.addWidget(self.header, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.preview)
@@ -99,10 +100,14 @@ class ThinkingBlock(QFrame):
             self._started = time.monotonic()
             self._tick.start()
         self.text += text
-        # Appending at the end keeps this O(delta), not O(whole text).
+        # Appending at the end keeps this O(delta), not O(whole text); a reader at the end stays there.
+        bar = self.body.verticalScrollBar()
+        following = bar.value() >= bar.maximum() - 2
         cursor = self.body.textCursor()
         cursor.movePosition(cursor.MoveOperation.End)
         cursor.insertText(text)
+        if following:
+            bar.setValue(bar.maximum())
         if self.live and not self.expanded:
             tail = self.text.rstrip().rsplit("\n", 1)[-1][-160:]
             self.preview.setText(tail)
@@ -152,6 +157,20 @@ class ThinkingBlock(QFrame):
         self.header.setAccessibleName((self.tr("Hide the {what}") if self.expanded else self.tr("Show the {what}"))
                                       .format(what=what) + ": " + title)
         self.preview.setVisible(self.live and not self.expanded and bool(self.preview.text()))
+
+    def _fit_body(self) -> None:
+        """As tall as the text, up to BODY_LINES lines; longer working scrolls inside."""
+        count = int(self.body.document().documentLayout().documentSize().height())
+        lines = max(1, min(BODY_LINES, count))
+        chrome = self.body.height() - self.body.viewport().height()
+        margin = 2 * self.body.document().documentMargin()
+        self.body.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if count > BODY_LINES
+                                             else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body.setFixedHeight(int(chrome + margin + lines * self.body.fontMetrics().lineSpacing()) + 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_body()  # a new width wraps the lines anew
 
     def _toggled(self, expanded: bool, remember: bool = True) -> None:
         self.body.setVisible(expanded)

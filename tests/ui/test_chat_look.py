@@ -237,3 +237,29 @@ def test_every_control_of_the_chat_column_has_an_accessible_name(qtbot, scripted
     assert stop_fill != send_fill
     qtbot.waitUntil(lambda: not win.engine.busy, timeout=30_000)
     win.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_screenshot_while_the_model_thinks(qtbot, scripted_gpt_oss: Path, theme: str) -> None:
+    """The live block as it streams (open, as a user who opened it once sees it), saved for review."""
+    from PySide6.QtCore import QSettings
+
+    from desktop.ui import thinking_block
+
+    win = _window(qtbot, scripted_gpt_oss, theme, (1100, 720))
+    chat = win.chat
+    thinking_block.remember_in(QSettings(str(AppContext.load().paths.config_dir / "window.ini"),
+                                         QSettings.Format.IniFormat))
+    chat._add_widget(chat._user_widget(QUESTION, 0))
+    live = chat._answer_widget(1, "high")
+    chat._add_widget(live)
+    live.append([Delta("analysis", REASONING)])
+    live.reasoning.header.click()  # open: the reasoning streams in view
+    live.reasoning._started -= 7
+    qtbot.waitUntil(lambda: live.reasoning.header.text() != "Thinking… 0 s", timeout=2500)
+    assert live.reasoning.live and live.reasoning.body.isVisible()
+    shots = _shots()
+    shots.mkdir(parents=True, exist_ok=True)
+    assert win.grab().save(str(shots / f"chat-thinking-{theme}-1100x720.png"))
+    live.reasoning.header.click()  # closed again for the tests that follow
+    win.close()
