@@ -5,7 +5,8 @@ of any length is read back with one file. Ids are generated here and checked aga
 pattern before they name a file, so a request cannot reach outside the folder.
 
 They do not pile up: a response older than MAX_AGE_DAYS goes, and past MAX_COUNT files or
-MAX_BYTES the oldest go first (checked after every save and when the API starts). A chain whose
+MAX_BYTES the oldest go first (checked when the API starts and after every CLEAN_EVERY saves: a
+check reads every file's size and age, ~40 ms at the cap here, too much for every response). A chain whose
 start was removed still continues: each file holds its whole conversation.
 """
 
@@ -28,6 +29,7 @@ _ID = re.compile(r"resp_[0-9a-f]{32}")
 MAX_AGE_DAYS = 30
 MAX_COUNT = 2000
 MAX_BYTES = 200 * 1024 * 1024
+CLEAN_EVERY = 20  # saves between checks: the caps may be passed by this many files at most
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +46,21 @@ class ResponseStore:
         self.max_count = max_count
         self.max_bytes = max_bytes
         self._clean_lock = threading.Lock()  # two requests finishing at once clean once each, in turn
+        self._saves = 0  # since the last clean
 
     def save(self, response_id: str, conversation: list[Message], response: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"conversation": [asdict(m) for m in conversation], "response": response}
         atomic_write_text(self._path(response_id), json.dumps(data, ensure_ascii=False))
-        self.clean(keep=response_id)
+        self._saves += 1
+        if self._saves >= CLEAN_EVERY:
+            self.clean(keep=response_id)
 
     def clean(self, keep: str | None = None) -> int:
         """Remove responses past their age, then the oldest past the count or size cap (never
         `keep`, the one just saved). Returns how many went."""
         with self._clean_lock:
+            self._saves = 0
             entries = []
             try:
                 with os.scandir(self.folder) as found:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from desktop.server.messages import Message
-from desktop.server.store import ResponseStore, new_response_id
+from desktop.server.store import CLEAN_EVERY, ResponseStore, new_response_id
 
 DAY = 86400
 
@@ -26,8 +26,8 @@ def _save(store: ResponseStore, text: str = "hi", age_days: float = 0.0) -> str:
 def test_responses_older_than_the_limit_expire_and_newer_ones_continue(tmp_path: Path) -> None:
     store = ResponseStore(tmp_path / "responses", max_age_days=30)
     old = [_save(store, age_days=31 + i) for i in range(3)]
-    recent = [_save(store, age_days=29), _save(store)]  # each save cleans too: the old ones went then
-    assert store.clean() == 0 and len(list(store.folder.iterdir())) == 2
+    recent = [_save(store, age_days=29), _save(store)]
+    assert store.clean() == 3 and len(list(store.folder.iterdir())) == 2
     assert all(store.conversation(r) is None for r in old)
     assert all(store.conversation(r) == [Message("user", "hi"), Message("assistant", "hello")] for r in recent)
 
@@ -37,12 +37,13 @@ def test_past_the_count_cap_the_oldest_go_first_and_the_one_just_saved_stays(tmp
     store = ResponseStore(tmp_path / "responses", max_count=3)
     assert store.clean() == 2
     assert [store.conversation(r) is not None for r in made] == [False, False, True, True, True]
-    # Each save cleans: a new one pushes out the oldest kept, even when the clock says it is older.
-    latest = new_response_id()
-    os.utime(store.folder / f"{made[2]}.json", (time.time() - 20 * DAY,) * 2)
-    store.save(latest, [Message("user", "again")], {"id": latest})
-    assert store.conversation(latest) is not None and store.conversation(made[2]) is None
-    assert len(list(store.folder.glob("resp_*.json"))) == 3
+    # Saving checks the caps every CLEAN_EVERY saves: the folder never holds more than that over.
+    for _ in range(3 * CLEAN_EVERY):
+        latest = _save(store)
+        assert len(list(store.folder.glob("resp_*.json"))) <= 3 + CLEAN_EVERY
+        assert store.conversation(latest) is not None
+    assert len(list(store.folder.glob("resp_*.json"))) <= 3 + CLEAN_EVERY
+    assert store.conversation(made[-1]) is None  # the oldest went first
 
 
 def test_past_the_size_cap_the_oldest_go_first(tmp_path: Path) -> None:
