@@ -28,6 +28,9 @@ def _window(ctx: AppContext):
     return app, window
 
 
+CLICK_PAUSE_S = 0.15  # between one click and the next: no person clicks faster
+
+
 def _wait_until(condition: Callable[[], bool]) -> None:
     """Run a real event loop, as the app does, until `condition` holds (checked every 20 ms).
 
@@ -42,7 +45,10 @@ def _wait_until(condition: Callable[[], bool]) -> None:
     check.stop()
 
 
-def _beat_while(start: Callable[[], None], running: Callable[[], bool]) -> dict[str, float]:
+def _beat_while(start: Callable[[], None], running: Callable[[], bool],
+                phases: dict[str, float] | None = None) -> dict[str, float]:
+    """Heartbeat gaps while `running()`; `phases` (name -> perf_counter when it began, filled by
+    `start`) splits the longest gap by phase as well."""
     from PySide6.QtCore import QTimer
 
     beats: list[float] = []
@@ -51,14 +57,22 @@ def _beat_while(start: Callable[[], None], running: Callable[[], bool]) -> dict[
     start()
     _wait_until(lambda: not running())
     heartbeat.stop()
-    gaps = sorted((b - a) * 1000 for a, b in zip(beats, beats[1:]))
+    pairs = list(zip(beats, beats[1:]))
+    gaps = sorted((b - a) * 1000 for a, b in pairs)
     if not gaps:
         return {"heartbeat_gap_ms_p50": 0.0, "heartbeat_gap_ms_p99": 0.0, "heartbeat_gap_ms_max": 0.0}
-    return {
+    figures = {
         "heartbeat_gap_ms_p50": round(statistics.median(gaps), 2),
         "heartbeat_gap_ms_p99": round(nearest_rank(gaps, 0.99), 2),
         "heartbeat_gap_ms_max": round(gaps[-1], 2),
     }
+    bounds = sorted((began, name) for name, began in (phases or {}).items())
+    for i, (began, name) in enumerate(bounds):
+        ended = bounds[i + 1][0] if i + 1 < len(bounds) else float("inf")
+        # A gap belongs to the phase in which it ended (the work that delayed the beat ran there).
+        inside = [(b - a) * 1000 for a, b in pairs if began <= b < ended]
+        figures[f"{name}_gap_ms_max"] = round(max(inside, default=0.0), 2)
+    return figures
 
 
 # The conversation store's calls that the window may make on its UI thread.
@@ -88,7 +102,10 @@ def _time_store_on_ui_thread(store: Any) -> list[float]:
 
 
 def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]:
-    """Stream an answer, then use the sidebar as a person would (search, open, rename)."""
+    """Stream an answer, then use the sidebar as a person would (search, open, rename): one step
+    per click, a short pause between them, each step's work done on the workers the window uses."""
+    from desktop.ui.tasks import run_in_background
+
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=model, context_length=max(4096, tokens * 2))
                         .with_section("sampling", max_tokens=tokens))
     _app, window = _window(ctx)  # (holding the QApplication keeps it alive)
@@ -96,22 +113,37 @@ def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]
     store_ms = _time_store_on_ui_thread(window.store)
     chat = window.chat
     chat.input.setPlainText("Write a very long answer with lists, tables and code.")
+    phases: dict[str, float] = {}
+    renamed: list[bool] = []
+
+    def rename(conversation: int) -> None:  # as the sidebar's Rename does once its dialog is answered
+        store = window.store
+        run_in_background(lambda: store.rename(conversation, "A long answer"),
+                          on_done=lambda _c: (chat.sidebar.refresh(), renamed.append(True)))
 
     def stream_then_browse() -> None:
+        phases["streaming"] = time.perf_counter()
         chat.send()
         _wait_until(lambda: not window.engine.busy)
+        phases["browsing"] = time.perf_counter()
         conversation = chat.conversation_id
-        chat.new_conversation()
-        chat.sidebar.search.setText("tables")
-        chat.sidebar.refresh()
-        chat.sidebar.search.clear()
+        steps: list[tuple[Callable[[], object], Callable[[], bool]]] = [
+            (chat.new_conversation, lambda: True),
+            (lambda: chat.sidebar.search.setText("tables"), lambda: True),
+            (chat.sidebar.refresh, lambda: True),
+            (chat.sidebar.search.clear, lambda: True),
+        ]
         if conversation is not None:
-            chat.open_conversation(conversation)
-            window.store.rename(conversation, "A long answer")
-            chat.sidebar.refresh()
+            steps += [(lambda: chat.open_conversation(conversation), lambda: chat.conversation_id == conversation),
+                      (lambda: rename(conversation), lambda: bool(renamed))]
+        for step, done in steps:
+            _pause(CLICK_PAUSE_S)
+            step()
+            _wait_until(done)
+        _pause(CLICK_PAUSE_S)  # what the last step left to draw is drawn inside the measurement
 
     browsed: list[bool] = []
-    gaps = _beat_while(lambda: (stream_then_browse(), browsed.append(True)), lambda: not browsed)
+    gaps = _beat_while(lambda: (stream_then_browse(), browsed.append(True)), lambda: not browsed, phases)
     result = chat.last_result
     window.close()
     return {
@@ -121,6 +153,12 @@ def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]
         "store_calls_on_ui_thread": len(store_ms),
         "store_ms_on_ui_thread_max": round(max(store_ms, default=0.0), 2),
     }
+
+
+def _pause(seconds: float) -> None:
+    """Let the event loop run for `seconds`, as it does between a person's clicks."""
+    until = time.perf_counter() + seconds
+    _wait_until(lambda: time.perf_counter() >= until)
 
 
 def bench_ui_indexing(embedding_model: str, documents: int) -> dict[str, float]:
