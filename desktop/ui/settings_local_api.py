@@ -8,9 +8,10 @@ attaches the LocalApiController, whose status the panel follows.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -92,7 +93,10 @@ class LocalApiPanel(QWidget):
             "unavailable": self.tr("The local API is not part of this window."),
         }.get(status.state, status.message)
         self.status_line.setText(text)
-        tint(self.status_line, ERROR_COLOURS if status.state == "failed" else MUTED_COLOURS)
+        if status.state == "serving":  # the address people copy reads as text, not as a hint
+            self.status_line.setPalette(QApplication.palette())
+        else:
+            tint(self.status_line, ERROR_COLOURS if status.state == "failed" else MUTED_COLOURS)
         self.copy_url.setVisible(status.state == "serving")
         self.key_row.setVisible(bool(status.key))
         self.key_field.setText(status.key or "")
@@ -108,6 +112,12 @@ class LocalApiPanel(QWidget):
             self.key_note.setText(self.key_note.text() + " " + self.tr(
                 "Other computers use this computer's network address in place of 127.0.0.1."))
         tint(self.key_note, MUTED_COLOURS)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        # The theme changed: recolour once the new palette is in place (as the pane's editors do).
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            QTimer.singleShot(0, self, lambda: self.show_status(self._status))
+        super().changeEvent(event)
 
     def _copy(self, text: str) -> None:
         if text:
