@@ -14,7 +14,7 @@ from desktop.core.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup, api, parallel")
+    parser = subparsers.add_parser("bench", help="measure speed: decode, prefill, load, followup, ui, ui-indexing, library, store, startup, api, parallel, retrieval")
     parts = parser.add_subparsers(dest="part", metavar="PART", required=True)
 
     decode = parts.add_parser("decode", help="app streaming vs llama.cpp's own decode loop, same model and run")
@@ -121,6 +121,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remote.add_argument("--json", action="store_true")
     remote.set_defaults(handler=_remote)
 
+    retrieval = parts.add_parser("retrieval", help="retrieval quality: recall@1/3/5 and MRR of the library's "
+                                 "search modes vs a naive 500-character, cosine-only baseline")
+    retrieval.add_argument("--embedding-model", required=True, help="embedding GGUF (BM25 figures do not depend on it)")
+    retrieval.add_argument("--questions", type=int, metavar="N", help="only the first N questions (and N unanswerable)")
+    retrieval.add_argument("--json", action="store_true")
+    retrieval.set_defaults(handler=_retrieval)
+
     for sub in parts.choices.values():
         sub.add_argument("--time-limit", type=float, default=DEFAULT_LIMIT_S, metavar="SECONDS",
                          help="stop with a message past this many seconds (default %(default)s); progress goes to stderr")
@@ -177,6 +184,19 @@ def _load(args: argparse.Namespace, ctx: AppContext) -> int:
     from desktop.bench.prefill import bench_load
 
     _print("load", bench_load(args.model, _options(args, ctx), args.runs, _progress(args)), args.json)
+    return 0
+
+
+def _retrieval(args: argparse.Namespace, ctx: AppContext) -> int:
+    from desktop.bench.retrieval import bench_retrieval, format_table, load_questions
+
+    questions, unanswerable = load_questions()
+    if args.questions is not None:
+        if args.questions < 1:
+            raise UserError("--questions must be at least 1.")
+        questions, unanswerable = questions[:args.questions], unanswerable[:args.questions]
+    result = bench_retrieval(args.embedding_model, questions, unanswerable, _progress(args))
+    print(json.dumps({"retrieval": result}) if args.json else format_table(result))
     return 0
 
 
