@@ -45,6 +45,18 @@ def _safe_cut(text: str) -> int:
     return cut
 
 
+def split_blocks(text: str) -> list[str]:
+    """`text` cut as the view cuts it: its finished blocks, then the open tail (maybe empty).
+    Qt-free, so a worker can render a saved answer's blocks ahead (markdown_to_html keeps them)."""
+    blocks = []
+    cut = _safe_cut(text)
+    while cut:
+        blocks.append(text[:cut])
+        text = text[cut:]
+        cut = _safe_cut(text)
+    return [*blocks, text]
+
+
 def _label() -> QLabel:
     label = RichLabel()  # remembers its height: finished blocks are not measured again per update
     label.setWordWrap(True)
@@ -99,13 +111,9 @@ class AnswerView(QWidget):
         """Show `text` (which extends what was shown before, or replaces it)."""
         if not text.startswith(self._frozen_text()):
             self._reset()
-        open_part = text[self._frozen_chars:]
-        cut = _safe_cut(open_part)
-        while cut:
-            self._freeze(open_part[:cut])
-            open_part = open_part[cut:]
-            cut = _safe_cut(open_part)
-        self._tail_source = open_part
+        *finished, self._tail_source = split_blocks(text[self._frozen_chars:])
+        for block in finished:
+            self._freeze(block)
         wait = self._last_render_cost / RENDER_BUDGET - (time.perf_counter() - self._last_render_at)
         if final or wait <= 0:
             self._pending.stop()

@@ -25,15 +25,18 @@ from PySide6.QtWidgets import (
 from desktop.core.conversations import ConversationStore, DeletedConversation, Message
 from desktop.core.errors import UserError
 from desktop.core.fsutil import atomic_write_text
+from desktop.ui.answer_view import split_blocks
 from desktop.ui.chat_bars import EditBar, Welcome
 from desktop.ui.chat_composer import Composer
 from desktop.ui.chat_turns import ChatTurns
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.engine_bridge import EngineBridge, TurnRelay
+from desktop.ui.markdown import markdown_to_html
 from desktop.ui.message_widgets import AssistantMessage, UserMessage, status_line
 from desktop.ui.model_bar import ModelBar
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.tasks import run_in_background
+from desktop.ui.theme import is_dark
 
 if TYPE_CHECKING:
     from desktop.core.chat import TurnResult
@@ -230,10 +233,19 @@ class ChatPane(ChatTurns, QWidget):
             return
         self._opening = conv_id
         self.sidebar.set_current(conv_id)
-        store = self.store
-        # Two indexed reads, paged: a 1,000-turn chat is read in milliseconds, off the UI thread.
-        run_in_background(lambda: (dict(store.get(conv_id).settings or {}), store.messages(conv_id)),
-                          on_done=lambda read: self._show_conversation(conv_id, *read),
+        store, dark = self.store, is_dark()
+
+        def read() -> tuple[dict, list[Message]]:
+            # Two indexed reads, paged: a 1,000-turn chat is read in milliseconds, off the UI thread.
+            settings, messages = dict(store.get(conv_id).settings or {}), store.messages(conv_id)
+            for message in messages[-PAGE_SIZE:]:  # the answers shown, rendered here ahead of the UI thread
+                if message.role == "assistant":
+                    for block in split_blocks(message.text):
+                        if block:
+                            markdown_to_html(block, dark=dark)
+            return settings, messages
+
+        run_in_background(read, on_done=lambda found: self._show_conversation(conv_id, *found),
                           on_failed=lambda message: self._open_failed(conv_id, message))
 
     @property

@@ -53,9 +53,13 @@ class _Theme:
 _THEMES = {dark: _Theme(dark) for dark in (False, True)}
 
 
+@lru_cache(maxsize=128)
 def markdown_to_html(text: str, *, dark: bool) -> str:
     """HTML for a QTextDocument. Code blocks are numbered in document order; the n-th one's Copy
-    link is `copy:n` and `code_blocks(text)[n]` is its code."""
+    link is `copy:n` and `code_blocks(text)[n]` is its code.
+
+    Kept for the last calls: a worker renders a saved chat's answers before the UI thread shows
+    them (a 20,000-character answer is ~0.1 s of Python), and the UI thread then finds them here."""
     return _parsers()[0].render(text, {"theme": _THEMES[dark], "code_index": 0})
 
 

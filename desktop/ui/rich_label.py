@@ -5,12 +5,12 @@ lays its whole rich text out again for every one of those questions (about 0.4 m
 characters here). While an answer streams, each update re-measured every finished block of it,
 so the UI thread's cost per update grew with the answer (18 -> 9 ms per update on a
 5,000-character answer once the heights were kept). The height only changes with the text, the
-width, the font or the style, so it is kept until one of them changes.
+width, the font or the style, so it is kept until one of them changes; so is its size hint.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, QSize
 from PySide6.QtWidgets import QLabel
 
 _KEPT_WIDTHS = 8  # a window being resized asks for many widths; only the last few matter
@@ -23,14 +23,20 @@ class RichLabel(QLabel):
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
         self._heights: dict[int, int] = {}
+        self._size_hint: QSize | None = None  # QLabel lays a long answer out again for each ask (~50 ms)
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        self._heights.clear()
+        self._forget()
         super().setText(text)
 
     def clear(self) -> None:
-        self._heights.clear()
+        self._forget()
         super().clear()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        if self._size_hint is None:
+            self._size_hint = super().sizeHint()
+        return QSize(self._size_hint)
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         height = self._heights.get(width)
@@ -42,5 +48,9 @@ class RichLabel(QLabel):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() in _LAYOUT_CHANGES:
-            self._heights.clear()
+            self._forget()
         super().changeEvent(event)
+
+    def _forget(self) -> None:
+        self._heights.clear()
+        self._size_hint = None
