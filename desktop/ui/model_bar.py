@@ -42,6 +42,7 @@ class ModelBar(QWidget):
         self.loading = False
         self._recheck = False  # settings changed while connecting: compare again once it is done
         self._started = False  # the configured engine was asked for (after the first paint)
+        self._choice = hub.settings.model.engine  # the engine choice last applied
         self.remote_models: tuple[str, ...] = ()  # what the configured server listed last
         # The URL whose models were asked for: asked once per URL, because llama-cpp-python's
         # server ends a streaming answer early when any other request (a model list) comes in.
@@ -206,6 +207,7 @@ class ModelBar(QWidget):
         if self.loading:
             self._recheck = True
             return
+        chosen_before, self._choice = self._choice, settings.model.engine
         if settings.model.engine == LOCAL:
             if self._engine.remote is not None:  # back to this computer
                 self.remote_models = ()
@@ -213,6 +215,11 @@ class ModelBar(QWidget):
                     self.load_model(settings.model.chat_model_path)
                 else:
                     self.show_banner()
+            elif chosen_before == REMOTE and self._engine.model is not None:
+                # Remote was chosen but never answered: what the banner said about it no longer holds.
+                self.remote_models = ()
+                self._fill_picker()
+                self._show_model(self._engine.model)
             return
         from desktop.engine.factory import remote_config
 
@@ -240,8 +247,13 @@ class ModelBar(QWidget):
         if self._pending_model == model.path:
             self._hub.update("model", chat_model_path=model.path)
             self._pending_model = None
-        remote = self._engine.remote
         self.refresh_models()
+        self._show_model(model)
+        self._after_load()
+
+    def _show_model(self, model: LoadedModel) -> None:
+        """The banner and status line for what answers now."""
+        remote = self._engine.remote
         self._show_destination(remote)
         if remote is not None:
             self.set_banner(self.tr("Model: {name} · remote engine · context {n_ctx} tokens").format(
@@ -252,7 +264,6 @@ class ModelBar(QWidget):
                 name=model.name, placement=model.placement, n_ctx=f"{model.n_ctx:,}", s=f"{model.load_s:.1f}"),
                 error=False)
             self.sig_status.emit(self.tr("{name} ready").format(name=model.name))
-        self._after_load()
 
     def _on_load_failed(self, message: str) -> None:
         self.loading = False

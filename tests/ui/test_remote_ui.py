@@ -231,6 +231,9 @@ def test_an_engine_that_is_down_keeps_the_local_model_and_says_why(qtbot, tiny_g
     assert "Cannot reach the engine at 127.0.0.1:" in bar.banner.text()
     assert win.engine.remote is None and not bar.destination.isVisibleTo(win)
     assert win.chat.send_button.isEnabled()  # the local model still answers
+    win.settings_pane.engine_box.choices["local"].click()  # back to this computer: the warning goes
+    assert win.hub.settings.model.engine == "local"
+    assert bar.banner.text().startswith("Model: tiny-gpt-oss") and "Cannot reach" not in bar.banner.text()
     win.close()
 
 
