@@ -24,7 +24,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_hub import SettingsHub
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
 from tests.fixtures.scripted_chat_model import PLAIN, scripted_gpt_oss  # noqa: F401  (session fixture)
-from tests.remote.servers import LlamaCppServer, MilvusLiteServer, free_port
+from tests.remote.servers import LlamaCppServer, MilvusLiteServer, free_port, scripted_engine
 from tests.server.serving import serving
 
 KEY = "team-key-123"
@@ -235,6 +235,27 @@ def test_an_engine_that_is_down_keeps_the_local_model_and_says_why(qtbot, tiny_g
     assert win.hub.settings.model.engine == "local"
     assert bar.banner.text().startswith("Model: tiny-gpt-oss") and "Cannot reach" not in bar.banner.text()
     win.close()
+
+
+def test_stop_in_the_window_closes_the_stream_of_a_silent_server(qtbot, app_home: Path) -> None:
+    with scripted_engine("stall", model="gpt-oss-120b", max_model_len=65536) as engine:
+        ctx = AppContext.load()
+        ctx.update_settings(ctx.settings.with_section("model", engine="remote", remote_url=engine.url,
+                                                      remote_model="gpt-oss-120b"))
+        win = _window(qtbot, ctx)
+        qtbot.waitUntil(lambda: win.engine.remote is not None and win.engine.model is not None, timeout=30_000)
+        assert "context 65,536 tokens" in win.chat.model_bar.banner.text()  # the server's own length
+        win.chat.input.setPlainText("How do heat pumps work?")
+        qtbot.keyClick(win.chat.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: bool(_answers(win)) and _answers(win)[-1].answer_text == "Heat pumps move heat.",
+                        timeout=30_000)  # the server then goes silent mid-answer
+        answer = _answers(win)[-1]
+        assert answer.reasoning_text == "The user asks about pumps."
+        qtbot.mouseClick(win.chat.send_button, Qt.MouseButton.LeftButton)  # Stop
+        qtbot.waitUntil(lambda: not win.engine.busy, timeout=5_000)
+        assert answer.status.text().startswith("stopped") and win.chat.send_button.text() == "Send"
+        assert engine.disconnected.wait(5)  # the HTTP stream was closed: the server stops generating
+        win.close()
 
 
 # -- Settings > Library: a Milvus server ---------------------------------------------------------
