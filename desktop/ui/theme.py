@@ -47,19 +47,38 @@ def is_dark(app: QApplication | None = None) -> bool:
 
 
 def apply_theme(theme: str, app: QApplication | None = None) -> None:
-    """'system' follows the OS colour scheme where Qt can read it; 'light'/'dark' force one."""
+    """'system' follows the OS colour scheme where Qt can read it, now and when the OS switches;
+    'light'/'dark' force one."""
     app = app or QApplication.instance()
     hints = app.styleHints()
-    if theme == "system":
-        scheme = hints.colorScheme()
-        dark = scheme == Qt.ColorScheme.Dark
-    else:
-        dark = theme == "dark"
+    _Following.theme = theme
     if hasattr(hints, "setColorScheme"):  # Qt >= 6.8: lets the native style switch too
-        hints.setColorScheme(Qt.ColorScheme.Dark if dark else
-                             Qt.ColorScheme.Light if theme == "light" else Qt.ColorScheme.Unknown)
+        # Cleared first for 'system': an earlier forced choice would otherwise be read back as the OS's.
+        hints.setColorScheme({"dark": Qt.ColorScheme.Dark, "light": Qt.ColorScheme.Light}.get(
+            theme, Qt.ColorScheme.Unknown))
+    dark = hints.colorScheme() == Qt.ColorScheme.Dark if theme == "system" else theme == "dark"
+    if not _Following.listening:
+        _Following.listening = True
+        hints.colorSchemeChanged.connect(lambda _scheme: _follow_os(app))
     app.setPalette(palette(dark))
     app.setStyleSheet(style_sheet(dark))
+
+
+class _Following:
+    """The theme setting last applied; with 'system', an OS switch re-applies it."""
+
+    theme = "system"
+    listening = False
+    applying = False
+
+
+def _follow_os(app: QApplication) -> None:
+    if _Following.theme == "system" and not _Following.applying:
+        _Following.applying = True  # re-applying clears the scheme, which may signal again
+        try:
+            apply_theme("system", app)
+        finally:
+            _Following.applying = False
 
 
 @dataclass(frozen=True)

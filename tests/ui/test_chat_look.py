@@ -80,7 +80,9 @@ def test_the_chat_fits_and_is_saved_as_screenshots(qtbot, scripted_gpt_oss: Path
     conv_id = _saved_conversation()
     win = _window(qtbot, scripted_gpt_oss, theme, size)
     chat = win.chat
-    chat.open_conversation(conv_id)
+    chat.open_conversation(conv_id)  # read on a worker, then shown
+    qtbot.waitUntil(lambda: chat.conversation_id == conv_id and bool(chat.findChildren(AssistantMessage)),
+                    timeout=5000)
     qtbot.wait(100)
     chat.input.setPlainText("Write a checklist I can print")
     chat.input.clearFocus()
@@ -211,7 +213,9 @@ def test_every_control_of_the_chat_column_has_an_accessible_name(qtbot, scripted
     conv_id = _saved_conversation()
     win = _window(qtbot, scripted_gpt_oss, "light", (1100, 720))
     chat = win.chat
-    chat.open_conversation(conv_id)
+    chat.open_conversation(conv_id)  # read on a worker, then shown
+    qtbot.waitUntil(lambda: chat.conversation_id == conv_id and bool(chat.findChildren(AssistantMessage)),
+                    timeout=5000)
     qtbot.wait(100)
     parts = [chat.composer, *chat.findChildren(UserMessage), *chat.findChildren(AssistantMessage), chat.sidebar]
     unnamed = []

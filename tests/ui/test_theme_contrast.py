@@ -107,3 +107,17 @@ def test_drawn_widgets_show_those_colours(applied: bool, qtbot) -> None:
     assert background.name() == c.accent and contrast(ink, background) >= AA
     background, ink = _ink(caption)
     assert background.name() == c.window and contrast(ink, background) >= AA
+
+
+def test_system_follows_the_os_after_a_forced_theme(qapp: QApplication) -> None:
+    """Back on 'system' after 'dark', the OS's scheme counts again, not the forced one."""
+    from PySide6.QtCore import Qt
+
+    theme.apply_theme("dark", qapp)
+    assert theme.is_dark(qapp)
+    theme.apply_theme("system", qapp)
+    os_dark = qapp.styleHints().colorScheme() == Qt.ColorScheme.Dark
+    assert theme.is_dark(qapp) == os_dark
+    qapp.styleHints().colorSchemeChanged.emit(qapp.styleHints().colorScheme())  # the OS said something
+    assert theme.is_dark(qapp) == os_dark
+    theme.apply_theme("light", qapp)
