@@ -62,6 +62,10 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE messages ADD COLUMN commentary TEXT NOT NULL DEFAULT '';
     ALTER TABLE messages ADD COLUMN finish_reason TEXT;
     """,
+    # 3: the tool calls of a turn, in order: JSON [{name, arguments, result, status}].
+    """
+    ALTER TABLE messages ADD COLUMN tool_steps TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 # Kept apart from the migrations: it is only created where SQLite has FTS5, and can be added
@@ -113,7 +117,10 @@ class Message:
     error: str | None = None
     created: float = 0.0
     commentary: str = ""  # the assistant's commentary channel, kept apart from reasoning
-    finish_reason: str | None = None  # stop | tool_calls | length | context | cancelled
+    finish_reason: str | None = None  # stop | tool_calls | length | context | cancelled | step_limit
+    # The tools the model called in this turn, in order: {name, arguments, result, status}, where
+    # status is ok | error | denied | cancelled. The result is the (untrusted) text the model read.
+    tool_steps: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -279,11 +286,11 @@ class ConversationStore:
                  _dumps(conv.settings) if conv.settings is not None else None))
             db.executemany(
                 "INSERT INTO messages(id, conversation_id, position, role, text, reasoning, effort,"
-                " model, stats, sources, status, error, created, commentary, finish_reason)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " model, stats, sources, status, error, created, commentary, finish_reason, tool_steps)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(m.id, m.conversation_id, m.position, m.role, m.text, m.reasoning, m.effort, m.model,
                   _dumps(m.stats), _dumps(m.sources), m.status, m.error, m.created, m.commentary,
-                  m.finish_reason)
+                  m.finish_reason, _dumps(m.tool_steps))
                  for m in snapshot.messages])
         return self.get(conv.id)
 
@@ -318,18 +325,24 @@ class ConversationStore:
                                   effort=effort, model=model)
         return self.message(msg_id)
 
-    def update_partial(self, msg_id: int, text: str, reasoning: str, commentary: str | None = None) -> None:
-        """The streamed text so far. One small transaction, meant for about once a second; a
-        message that was already finished is left alone (a late save must not undo a finish)."""
+    def update_partial(self, msg_id: int, text: str, reasoning: str, commentary: str | None = None,
+                       tool_steps: Sequence[Mapping[str, Any]] | None = None) -> None:
+        """The streamed text so far (and the tool calls done so far). One small transaction, meant
+        for about once a second and after each tool call; a message that was already finished is
+        left alone (a late save must not undo a finish). None keeps what is saved."""
+        steps = _dumps([dict(s) for s in tool_steps]) if tool_steps is not None else None
         with self._write() as db:
-            db.execute("UPDATE messages SET text = ?, reasoning = ?, commentary = COALESCE(?, commentary)"
-                       " WHERE id = ? AND status = 'partial'", (text, reasoning, commentary, msg_id))
+            db.execute("UPDATE messages SET text = ?, reasoning = ?, commentary = COALESCE(?, commentary),"
+                       " tool_steps = COALESCE(?, tool_steps) WHERE id = ? AND status = 'partial'",
+                       (text, reasoning, commentary, steps, msg_id))
 
     def finish_assistant_message(self, msg_id: int, text: str, reasoning: str,
                                  stats: Mapping[str, Any] | None = None,
                                  sources: Sequence[Mapping[str, Any]] | None = None,
                                  status: Status = "complete", error: str | None = None, *,
-                                 commentary: str | None = None, finish_reason: str | None = None) -> Message:
+                                 commentary: str | None = None, finish_reason: str | None = None,
+                                 tool_steps: Sequence[Mapping[str, Any]] | None = None) -> Message:
+        """`commentary` and `tool_steps`: None keeps what a partial save left."""
         if status not in FINAL_STATUSES:
             raise ValueError(f"a finished message's status is one of {FINAL_STATUSES}, not {status!r}")
         with self._write() as db:
@@ -338,9 +351,11 @@ class ConversationStore:
                 raise NotFoundError(f"no message with id {msg_id}")
             db.execute(
                 "UPDATE messages SET text = ?, reasoning = ?, stats = ?, sources = ?, status = ?,"
-                " error = ?, commentary = COALESCE(?, commentary), finish_reason = ? WHERE id = ?",
+                " error = ?, commentary = COALESCE(?, commentary), finish_reason = ?,"
+                " tool_steps = COALESCE(?, tool_steps) WHERE id = ?",
                 (text, reasoning, _dumps(dict(stats or {})), _dumps([dict(s) for s in sources or []]),
-                 status, error, commentary, finish_reason, msg_id))
+                 status, error, commentary, finish_reason,
+                 _dumps([dict(s) for s in tool_steps]) if tool_steps is not None else None, msg_id))
             self._touch(db, row["conversation_id"])
         return self.message(msg_id)
 
@@ -482,7 +497,8 @@ def _message(row: sqlite3.Row) -> Message:
                    role=row["role"], text=row["text"], reasoning=row["reasoning"], effort=row["effort"],
                    model=row["model"], stats=json.loads(row["stats"]), sources=json.loads(row["sources"]),
                    status=row["status"], error=row["error"], created=row["created"],
-                   commentary=row["commentary"], finish_reason=row["finish_reason"])
+                   commentary=row["commentary"], finish_reason=row["finish_reason"],
+                   tool_steps=json.loads(row["tool_steps"]))
 
 
 def _like_snippet(text: str, word: str, marks: tuple[str, str], context: int = 60) -> str:
@@ -506,9 +522,10 @@ def _message_markdown(msg: Message) -> list[str]:
         out += [f"> **{label}**", ">"] + [f"> {line}".rstrip() for line in msg.reasoning.splitlines()] + [""]
     if msg.commentary:
         out += ["> **Commentary**", ">"] + [f"> {line}".rstrip() for line in msg.commentary.splitlines()] + [""]
+    out += _steps_markdown(msg.tool_steps)
     if msg.text:
         out += [msg.text, ""]
-    if msg.finish_reason == "tool_calls":
+    if msg.finish_reason == "tool_calls" and not msg.tool_steps:
         out += ["*(asked for a tool; no tool ran)*", ""]
     if msg.status == "error":
         out += [f"*(error: {msg.error or 'unknown'})*", ""]
@@ -524,6 +541,25 @@ def _message_markdown(msg: Message) -> list[str]:
     if stats:
         out += [f"*{stats}*", ""]
     return out
+
+
+def _steps_markdown(steps: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each tool call as a quoted block: its name and how it went, the arguments, what came back.
+    Arguments and results are fenced: they are untrusted text, never Markdown of this export."""
+    out: list[str] = []
+    for number, step in enumerate(steps, 1):
+        arguments = step.get("arguments")
+        shown = arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False, indent=2)
+        out += [f"> **Tool step {number}: {step.get('name', '?')}** ({step.get('status', '?')})", ">"]
+        out += _fenced_quote("json" if not isinstance(arguments, str) else "", shown)
+        out += [">", "> Result:", ">"] + _fenced_quote("", str(step.get("result", ""))) + [""]
+    return out
+
+
+def _fenced_quote(language: str, text: str) -> list[str]:
+    # A fence longer than any run of backticks in the text, so the text cannot close it.
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    return [f"> {fence}{language}"] + [f"> {line}".rstrip() for line in text.splitlines()] + [f"> {fence}"]
 
 
 def _stats_line(stats: Mapping[str, Any]) -> str:

@@ -59,6 +59,7 @@ class TurnSession:
         self.answer = self.reasoning = self.commentary = ""
         self.stats = GenerationStats()
         self.tool_calls: list[ToolCall] = []
+        self.tool_steps: list[dict[str, Any]] = []  # calls run in this turn (a ToolTurnSession's), saved with it
         self.result: TurnResult | None = None
         self.error: str | None = None
         self.save_error: str | None = None  # the store refused a write (disk full, file locked...)
@@ -94,8 +95,12 @@ class TurnSession:
         self._client = on_event
         self.status = "queued"
         key = f"conversation:{self.conversation_id}" if self.conversation_id is not None else None
-        self.handle = self.engine.submit(request, sampling, priority=priority, on_event=self._on_event, cache_key=key)
+        self.handle = self._submit(request, sampling, priority, key)
         return self.handle
+
+    def _submit(self, request: ChatRequest, sampling: Sampling, priority: Priority, key: str | None) -> RequestHandle:
+        """One request on the engine (a ToolTurnSession runs several, with tool calls between)."""
+        return self.engine.submit(request, sampling, priority=priority, on_event=self._on_event, cache_key=key)
 
     def cancel(self) -> None:
         if self.handle is not None:
@@ -139,7 +144,12 @@ class TurnSession:
         now = self._clock()
         if now - self._saved_at >= self._partial_save_s:
             self._saved_at = now
-            self._save(lambda store, msg: store.update_partial(msg, self.answer, self.reasoning, self.commentary))
+            self._save_partial()
+
+    def _save_partial(self) -> None:
+        steps = list(self.tool_steps)
+        self._save(lambda store, msg: store.update_partial(msg, self.answer, self.reasoning, self.commentary,
+                                                           steps))
 
     def _finish(self, result: TurnResult | None, status: str) -> None:
         self.status = status
@@ -153,7 +163,8 @@ class TurnSession:
         finish_reason = result.finish_reason if result is not None else ("cancelled" if status == "cancelled" else None)
         self._save(lambda store, msg: store.finish_assistant_message(
             msg, self.answer, self.reasoning, stats=stats, sources=sources, status=status,  # type: ignore[arg-type]
-            error=self.error, commentary=self.commentary, finish_reason=finish_reason))
+            error=self.error, commentary=self.commentary, finish_reason=finish_reason,
+            tool_steps=list(self.tool_steps)))
 
     def _save(self, write: Callable[[ConversationStore, int], object]) -> None:
         if self.store is None or self.message_id is None:
