@@ -53,7 +53,7 @@ def _turn(store: ConversationStore, conv_id: int, question: str, answer: str) ->
 def test_file_is_wal_with_current_schema(store: ConversationStore, db_path: Path) -> None:
     raw = sqlite3.connect(db_path)
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 3
     raw.close()
     assert store.full_text
 
