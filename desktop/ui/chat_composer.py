@@ -29,7 +29,7 @@ from desktop.ui.context_meter import ContextMeter
 from desktop.ui.effort_control import EffortControl
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.tasks import run_in_background
-from desktop.ui.theme import READING_WIDTH, SPACE_S, SPACE_XS
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_S, SPACE_XS
 from desktop.ui.thinking_block import remember_in
 
 WIDE_COMPOSER = 640  # px: narrower than this, the box's bar drops the effort's caption
@@ -58,7 +58,8 @@ class Composer(QWidget):
         self._measured_conversation: int | None = None  # the chat the context meter shows
         self._context_reads = 0  # each change of the meter; a slower, older read is dropped
         # Reasoning blocks open as the user last left them, in the window's state file.
-        remember_in(QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat, self))
+        # (No Qt parent: the blocks keep it, and may outlive this pane.)
+        remember_in(QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat))
 
         self.input = PromptEdit()
         self.input.setPlaceholderText(self.tr("Ask anything… (Enter to send, Shift+Enter for a new line)"))
@@ -127,7 +128,7 @@ class Composer(QWidget):
         column_layout.addWidget(self.input)
         column_layout.addLayout(below)
         layout = QHBoxLayout(self)  # the column, centred however wide the pane
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setContentsMargins(SPACE_L, 0, SPACE_L, 0)  # as the messages above it
         layout.addStretch(1)
         layout.addWidget(column, 100)
         layout.addStretch(1)
