@@ -178,7 +178,13 @@ def test_the_open_or_closed_reasoning_is_remembered_for_the_next_answers(qtbot, 
     third = AssistantMessage()  # after a restart, still open
     qtbot.addWidget(third)
     assert third.reasoning.expanded
-    qtbot.mouseClick(third.reasoning.header, Qt.MouseButton.LeftButton)  # back to closed for others
+    third.set_content("answer", "reasoning after a restart")
+    third.show()
+    header = third.reasoning.header
+    assert header.focusPolicy() & Qt.FocusPolicy.TabFocus  # reachable with Tab, toggled with Space
+    header.setFocus()
+    qtbot.keyClick(header, Qt.Key.Key_Space)  # back to closed (for the tests that follow, too)
+    assert not third.reasoning.expanded and "Show the reasoning" in header.accessibleName()
 
 
 def test_tool_steps_show_in_their_own_block(qtbot) -> None:
