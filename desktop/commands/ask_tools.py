@@ -4,6 +4,9 @@ NAME is `browser` (the library as gpt-oss's own browser tool: it searches, opens
 documents itself) or an MCP server. With the setting `library.mode` = "browse", a plain `ask` uses
 the browser too, instead of sending the best passages with the question.
 
+With `--chat`, the turn is saved like the window's, tool steps included (name, arguments,
+result, how it went).
+
 Each MCP call is approved: `--approve-tools` allows them all; otherwise the person is asked on the
 terminal, and without a terminal the call is refused (the model hears so and answers anyway). The
 browser only reads the library on this computer, so its calls are not put to the person.
@@ -12,21 +15,22 @@ browser only reads the library on this computer, so its calls are not put to the
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 from dataclasses import asdict, replace
 from typing import Any
 
 from desktop.context import AppContext
-from desktop.core import harmony, rag
-from desktop.core.chat import ChatRequest, plan_load
+from desktop.core import rag
+from desktop.core.chat import plan_load
+from desktop.core.conversations import ConversationStore
 from desktop.core.errors import UserError
 from desktop.core.runtime import Sampling
-from desktop.engine.agent import AgentResult, AgentTurn, ToolStep, describe_arguments
+from desktop.engine.agent import AgentResult, ToolStep, describe_arguments
 from desktop.engine.backend import LlamaCppBackend
 from desktop.engine.events import DeltaEvent, Event
 from desktop.engine.service import EngineService
+from desktop.engine.tool_turn import StepEvent, ToolTurnSession
 from desktop.tools import mcp_config
 from desktop.tools.approval import Decision, ToolApproval
 from desktop.tools.browser import NAMESPACE as BROWSER
@@ -43,9 +47,8 @@ def wants_browser(args: argparse.Namespace, ctx: AppContext, remote: object | No
     """Whether a plain `ask` browses the library (`library.mode` = "browse"), where it can."""
     if args.no_library or ctx.settings.library.mode != "browse":
         return False
-    if args.chat or remote is not None:
-        where = "with --chat" if args.chat else "with --engine-url"
-        print(f"warning: browsing the library is not available {where} yet; searching it once instead",
+    if remote is not None:
+        print("warning: browsing the library is not available with --engine-url yet; searching it once instead",
               file=sys.stderr)
         return False
     return True
@@ -95,12 +98,10 @@ def approval(approve_all: bool) -> ToolApproval:
 def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str, sampling: Sampling,
         remote: object | None = None, *, browse: bool = False) -> int:
     """`browse`: use the browser though `--tools` does not name it (library.mode = "browse")."""
-    from desktop.commands.ask import _open_library, _Printer
+    from desktop.commands.ask import _conversation, _open_library, _Printer, _wait
 
     if remote is not None:
         raise UserError("--tools runs with the model on this computer for now, not with --engine-url.")
-    if args.chat:
-        raise UserError("--tools cannot be combined with --chat yet: turns with tool calls are not saved.")
     named_browser, servers = chosen_tools(ctx, args.tools) if args.tools else (False, [])
     if named_browser and args.no_library:
         raise UserError("--tools browser reads the document library; it cannot be combined with --no-library.")
@@ -109,8 +110,12 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
     backend = LlamaCppBackend()
     engine = EngineService(backend)
     library = None
+    store: ConversationStore | None = None
+    conversation_id: int | None = None
     printer = None if args.json else _Printer(args.quiet)
     try:
+        if args.chat:  # before the servers and the model: a mistyped id is said at once
+            store, conversation_id = _conversation(ctx, args.chat)
         library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
                                                              args.embedding_model)
         if named_browser and library is None:
@@ -125,15 +130,16 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
         if library is not None and browser is None:  # the browser searches for itself
             top_k = ctx.settings.library.top_k
             retrieve = lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))  # noqa: E731
-        request = ChatRequest((harmony.Turn("user", args.prompt),), effort=effort,
-                              instructions=ctx.settings.reasoning.system_prompt, today=datetime.date.today(),
-                              retrieve=retrieve)
-        agent = AgentTurn(engine, tools, approval(args.approve_tools), browser=browser)
+        session = ToolTurnSession(engine, store, conversation_id, tools=tools,
+                                  approve=approval(args.approve_tools), browser=browser)
 
         # The browser's citations reach the terminal as [n], as the JSON's answer has them.
         cited = CitationStream(browser) if browser is not None and printer is not None else None
 
         def on_event(event: Event) -> None:
+            if isinstance(event, StepEvent):
+                on_step(event.step)
+                return
             if printer is None or not isinstance(event, DeltaEvent):  # calls are shown with their result
                 return
             if cited is not None and event.channel == "final":
@@ -147,23 +153,28 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
                                  f"{first[:200]}\n")
                 sys.stderr.flush()
 
-        try:
-            out = agent.run(request, sampling, on_event=on_event, on_step=on_step)
-        except KeyboardInterrupt:
-            agent.cancel()
-            raise
+        session.start(args.prompt, sampling, effort=effort, instructions=ctx.settings.reasoning.system_prompt,
+                      model=model.name, retrieve=retrieve, on_event=on_event)
+        _wait(session)  # Ctrl-C stops the turn at whatever step it is (saved as stopped) and is passed on
+        out = session.agent_result
+        assert out is not None
     finally:
         engine.close()
         if isinstance(tools, McpTools):
             tools.close()
         if library is not None:
             library.close()
+        if store is not None:
+            store.close()
     if cited is not None:
         sys.stdout.write(cited.finish())
-    return _report(args, out, effort, str(model.path))
+    if session.save_error:
+        print(f"warning: {session.save_error}", file=sys.stderr)
+    return _report(args, out, effort, str(model.path), conversation_id)
 
 
-def _report(args: argparse.Namespace, out: AgentResult, effort: str, model: str) -> int:
+def _report(args: argparse.Namespace, out: AgentResult, effort: str, model: str,
+            conversation_id: int | None = None) -> int:
     if out.status == "failed":
         raise UserError(out.error or "the turn failed")
     if out.status == "cancelled":
@@ -190,6 +201,7 @@ def _report(args: argparse.Namespace, out: AgentResult, effort: str, model: str)
                       for p, r in zip(out.step_prompt_tokens, out.step_reused_tokens)],
             "stats": {**result.stats.as_dict(), "reasoning_s": round(result.reasoning_s, 3)},
             "sources": [asdict(source) for source in result.sources],
+            **({"conversation_id": conversation_id} if conversation_id is not None else {}),
         }, ensure_ascii=False, default=str))
     else:
         sys.stdout.write("\n")

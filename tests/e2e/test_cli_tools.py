@@ -137,3 +137,36 @@ def test_ask_on_a_terminal(scripted_gpt_oss: Path, app_home: Path, typed: str, s
     assert out.returncode == 0, out.stderr
     assert 'Allow time__get_current_time {"timezone": "Europe/Paris"}? [o]nce / [a]lways / [N]o:' in out.stderr
     assert [c["status"] for c in json.loads(out.stdout)["tool_calls"]] == [status]
+
+
+def test_ask_chat_with_tools_saves_the_steps(scripted_gpt_oss: Path, app_home: Path) -> None:
+    _add_time(app_home)
+    out = _run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--chat", "new", "--tools", "time",
+               "--approve-tools", "--json", home=app_home)
+    assert out.returncode == 0, out.stderr
+    conversation = json.loads(out.stdout)["conversation_id"]
+    # The chat goes on: a second question in it, with no terminal to ask, is refused and still answered.
+    again = _run("ask", "And now?", "--model", str(scripted_gpt_oss), "--chat", str(conversation), "--tools", "time",
+                 "--json", home=app_home)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["conversation_id"] == conversation
+
+    shown = _run("chats", "show", str(conversation), "--json", home=app_home)
+    assert shown.returncode == 0, shown.stderr
+    first, second = [m for m in json.loads(shown.stdout)["messages"] if m["role"] == "assistant"]
+    [step] = first["tool_steps"]
+    assert (step["name"], step["arguments"], step["status"]) == (
+        "time__get_current_time", {"timezone": "Europe/Paris"}, "ok")
+    assert json.loads(step["result"])["timezone"] == "Europe/Paris"
+    assert (first["text"], first["status"], first["reasoning"]) == (AFTER_TOOL.answer, "complete", "They ask the time.")
+    assert [s["status"] for s in second["tool_steps"]] == ["denied"]
+    assert second["text"] == AFTER_TOOL.answer
+    exported = _run("chats", "export", str(conversation), home=app_home)
+    assert "**Tool step 1: time__get_current_time** (ok)" in exported.stdout
+    assert "**Tool step 1: time__get_current_time** (denied)" in exported.stdout
+
+
+def test_ask_chat_with_tools_bad_id(scripted_gpt_oss: Path, app_home: Path) -> None:
+    _add_time(app_home)
+    out = _run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--chat", "42", "--tools", "time", home=app_home)
+    assert out.returncode == 1 and "no conversation with id 42" in out.stderr and out.stderr.count("\n") == 1
