@@ -115,6 +115,7 @@ def bench_parallel(model: str, options: LoadOptions, streams: int = 4, tokens: i
                 aggregate[n].append(_burst(batched, n, tokens, progress).tokens_per_s)
             progress.note(f"run {run}/{runs}: aggregate " + ", ".join(
                 f"{n} streams {aggregate[n][-1]:.1f}" for n in widths) + f" tok/s; one stream {single[-1]:.1f} tok/s")
+        shared = batched.backend.most_decoded_together  # type: ignore[attr-defined]
     finally:
         batched.close()
         classic.close()
@@ -135,4 +136,5 @@ def bench_parallel(model: str, options: LoadOptions, streams: int = 4, tokens: i
         "runs": runs,
         "n_ctx_per_stream": options.n_ctx,
         "n_gpu_layers": options.n_gpu_layers,
+        "most_sequences_in_one_decode": shared,  # proof that the streams shared their steps
     }

@@ -105,6 +105,12 @@ class LlamaCppBackend:
         self._thread = threading.Thread(target=self._loop, name="llm", daemon=True)
         self._thread.start()
 
+    @property
+    def most_decoded_together(self) -> int:
+        """The most requests one llama_decode has carried since the model loaded (1 when classic)."""
+        decoder = self._decoder
+        return decoder.max_batch_sequences if decoder is not None else 1
+
     # -- called from any thread ----------------------------------------------------------------
     def load(self, path: str | Path, plan: Callable[[], tuple[LoadOptions, Any]]) -> Future[LoadedModel]:
         """Load `path` on the engine thread; `plan()` runs there too (probe, read the header).

@@ -36,6 +36,7 @@ def test_the_parallel_bench_reports_its_figures_without_qt(tiny_gpt_oss: Path, a
     assert figures["lone_ratio"] == pytest.approx(figures["lone_stream_tokens_per_s_batched_engine"]
                                                   / figures["lone_stream_tokens_per_s_classic"], rel=1e-3)
     assert set(figures["aggregate_by_streams"]) == {"1", "2", "4"}
+    assert figures["most_sequences_in_one_decode"] == 4
     steps = [line for line in done.stderr.splitlines() if line.startswith("[bench parallel")]
     assert any("run 2/2: aggregate" in line for line in steps)
 

@@ -94,7 +94,7 @@ def test_four_clients_at_once_each_get_the_answer_they_get_alone(engine: EngineS
         assert _turn(finished.result) == _turn(alone(question))
         assert _streamed(stream) == finished.result.reasoning + finished.result.answer + finished.result.commentary
     assert order[:4] == ["Started"] * 4  # all four ran together
-    assert engine.backend._decoder.max_batch_sequences == 4
+    assert engine.backend.most_decoded_together == 4
 
 
 def test_scripted_turns_at_once_each_end_as_scripted(scripted_gpt_oss: Path) -> None:
