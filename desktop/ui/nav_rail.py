@@ -30,14 +30,14 @@ RAIL_WIDTH = 76
 ICON_SIZE = 22
 
 _SHEET = """
-QFrame#navRail {{ background: {base}; border: none; border-right: 1px solid {border}; }}
+QFrame#navRail {{ background: {base}; border: none; border-{inner}: 1px solid {border}; }}
 QToolButton#navButton {{ color: {muted}; background: transparent; border: 2px solid transparent;
     border-radius: 8px; padding: 6px 0px 5px 0px; }}
 QToolButton#navButton:hover {{ background: {hover}; color: {text}; }}
 QToolButton#navButton:checked {{ background: {badge_bg}; color: {badge_text}; font-weight: 600;
-    border-left: 3px solid {accent}; }}
+    border-{outer}: 3px solid {accent}; }}
 QToolButton#navButton:focus {{ border: 2px solid {ring}; }}
-QToolButton#navButton:checked:focus {{ border: 2px solid {ring}; border-left: 3px solid {accent}; }}
+QToolButton#navButton:checked:focus {{ border: 2px solid {ring}; border-{outer}: 3px solid {accent}; }}
 """
 
 
@@ -95,14 +95,17 @@ class NavRail(QFrame):
             button.setChecked(True)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
-        # The theme changed (a new application palette): the rail follows with its colours.
-        if event.type() == QEvent.Type.PaletteChange and is_dark() != self._dark:
+        # The theme changed (a new application palette): the rail follows with its colours. In a
+        # right-to-left language the rail stands on the right: its edges swap sides.
+        if (event.type() == QEvent.Type.PaletteChange and is_dark() != self._dark
+                or event.type() == QEvent.Type.LayoutDirectionChange):
             self._restyle()
         super().changeEvent(event)
 
     def _restyle(self) -> None:
         self._dark = is_dark()
-        self.setStyleSheet(_SHEET.format(**vars(self._colours())))
+        outer, inner = ("right", "left") if self.isRightToLeft() else ("left", "right")
+        self.setStyleSheet(_SHEET.format(outer=outer, inner=inner, **vars(self._colours())))
         for button, icon in zip(self.buttons(), self._icons):
             self._set_icon(button, icon)
 

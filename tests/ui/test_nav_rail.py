@@ -126,3 +126,23 @@ def test_an_unknown_icon_is_named_and_an_unwritable_cache_still_gives_an_icon(qt
     blocked.write_text("a file where the cache folder should be", encoding="utf-8")
     icon = themed_icon("settings", "#112233", "#445566", blocked / "icons")
     assert not icon.isNull() and not icon.pixmap(QSize(ICON_SIZE, ICON_SIZE), 2.0).isNull()
+
+
+def test_right_to_left_puts_the_rail_on_the_right_with_its_accent_edge_outside(qtbot, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from desktop.ui.nav_rail import RailPanes
+
+    panes = RailPanes(tmp_path / "icons")
+    qtbot.addWidget(panes)
+    for icon, title in (("message-square", "Chat"), ("library-big", "Library")):
+        panes.add_pane(QWidget(), icon, title, "Ctrl+1")
+    panes.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    panes.resize(600, 400)
+    panes.show()
+    qtbot.waitExposed(panes)
+    assert panes.rail.x() > panes.stack.x()  # the rail stands at the right edge
+    assert "border-right: 3px solid" in panes.rail.styleSheet()  # the current pane's accent, on the outside
+    panes.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+    qtbot.waitUntil(lambda: panes.rail.x() < panes.stack.x())  # laid out again, from the left
+    assert "border-left: 3px solid" in panes.rail.styleSheet()
