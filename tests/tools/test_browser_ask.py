@@ -66,11 +66,13 @@ def test_library_mode_browse_makes_ask_browse(scripted_gpt_oss: Path, app_home: 
     data.setdefault("library", {})["mode"] = "browse"
     settings.write_text(json.dumps(data))
     _check_browsed(_run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--json", home=app_home), document)
-    # Not with --chat yet: it says so and searches once, as before.
-    out = _run("ask", "Hello?", "--model", str(scripted_gpt_oss), "--chat", "new", "--json", home=app_home)
-    assert out.returncode == 0, out.stderr
-    assert "warning: browsing the library is not available with --chat yet; searching it once instead" in out.stderr
-    assert json.loads(out.stdout)["tool_calls"] == []
+    # With --chat too: it browses, and the chat keeps the steps with the answer.
+    out = _run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--chat", "new", "--json", home=app_home)
+    conversation = _check_browsed(out, document)["conversation_id"]
+    shown = json.loads(_run("chats", "show", str(conversation), "--json", home=app_home).stdout)
+    answer = shown["messages"][-1]
+    assert answer["text"] == "Defrost runs every 90 minutes [1]" and answer["sources"][0]["path"] == str(document)
+    assert [s["name"] for s in answer["tool_steps"]] == ["browser.search", "browser.open"]
 
 
 def test_browser_needs_the_library(scripted_gpt_oss: Path, app_home: Path, document: Path) -> None:
