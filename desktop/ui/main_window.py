@@ -71,8 +71,8 @@ class MainWindow(QMainWindow):
         ):
             self.panes.add_pane(pane, icon, title, keys)
         self.panes.currentChanged.connect(self._build_current_pane)
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setAccessibleName("Undo delete")
+        self.undo_button = QPushButton(self.tr("Undo"))
+        self.undo_button.setAccessibleName(self.tr("Undo delete"))
         self.undo_button.hide()
         self.statusBar().addPermanentWidget(self.undo_button)
         # The local API: one more client of this window's engine (api_factory comes from the
@@ -232,15 +232,15 @@ class MainWindow(QMainWindow):
 
     def _offer_undo(self, snapshot) -> None:
         self._deleted = snapshot
-        title = snapshot.conversation.title or "chat"
-        self.statusBar().showMessage(f"Deleted “{title}”", UNDO_SECONDS * 1000)
+        title = snapshot.conversation.title or self.tr("chat")
+        self.statusBar().showMessage(self.tr("Deleted “{title}”").format(title=title), UNDO_SECONDS * 1000)
         self.undo_button.show()
         self._undo_timer.start()
 
     def undo_delete(self) -> None:
         if self._deleted is not None:
             self.chat.restore_conversation(self._deleted)
-            self.statusBar().showMessage("Restored", 3000)
+            self.statusBar().showMessage(self.tr("Restored"), 3000)
         self._hide_undo()
 
     def _hide_undo(self) -> None:
