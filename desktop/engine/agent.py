@@ -163,10 +163,11 @@ class AgentTurn:
             return ToolStep(read.name, call.arguments, read.message, "error")
         if self.cancel_token.cancelled:
             return ToolStep(read.name, read.arguments, "Error: the person stopped the turn.", "cancelled")
-        if not self.approve(read.name, read.arguments):
-            return ToolStep(read.name, read.arguments, "Error: the person did not allow this call.", "denied")
-        if self.cancel_token.cancelled:  # Stop pressed while the person was being asked
+        allowed = self.approve(read.name, read.arguments)
+        if self.cancel_token.cancelled:  # Stop pressed while the person was being asked (the question is dropped)
             return ToolStep(read.name, read.arguments, "Error: the person stopped the turn.", "cancelled")
+        if not allowed:
+            return ToolStep(read.name, read.arguments, "Error: the person did not allow this call.", "denied")
         try:
             text = self.tools.call(read.name, read.arguments, self.cancel_token)
         except ToolFailure as exc:
