@@ -12,6 +12,7 @@ Signals of a TurnRelay, all on the UI thread, in the order the engine sent them:
   sig_started()            the engine took the request (retrieval, prompt, generation)
   sig_deltas(list, object) new text: list[harmony.Delta] since the last signal, GenerationStats
   sig_tool_call(object)    harmony.ToolCall
+  sig_step(object)         agent.ToolStep: a call of a turn with tools ran, or was refused or stopped
   sig_finished(object)     the TurnSession, ended by itself (session.result, session.stats...)
   sig_cancelled(object)    the TurnSession, stopped by this client (its text so far is saved)
   sig_failed(str)          one line for the person (the turn could not start or run)
@@ -21,6 +22,7 @@ After the last of finished / cancelled / failed, `done` is true and the relay em
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +54,7 @@ class TurnRelay(QObject):
     sig_started = Signal()
     sig_deltas = Signal(object, object)
     sig_tool_call = Signal(object)
+    sig_step = Signal(object)
     sig_finished = Signal(object)
     sig_cancelled = Signal(object)
     sig_failed = Signal(str)
@@ -124,6 +127,8 @@ class TurnRelay(QObject):
                 self.sig_started.emit()
             elif isinstance(event, ToolCallEvent):
                 self.sig_tool_call.emit(event.call)
+            elif _is_step(event):
+                self.sig_step.emit(event.step)  # type: ignore[attr-defined]
             elif isinstance(event, Finished):
                 self._end(self.sig_finished, self.session)
             elif isinstance(event, Cancelled):
@@ -143,6 +148,12 @@ class TurnRelay(QObject):
     def _end(self, signal: Any, value: object) -> None:
         self.done = True
         signal.emit(value)
+
+
+def _is_step(event: Event) -> bool:
+    # desktop.engine.tool_turn is loaded by a turn with tools; without it no event can be a step.
+    module = sys.modules.get("desktop.engine.tool_turn")
+    return module is not None and isinstance(event, module.StepEvent)
 
 
 class EngineBridge(QObject):
@@ -291,15 +302,18 @@ class EngineBridge(QObject):
     # -- turns -------------------------------------------------------------------------------------
     def start_turn(self, question: str, sampling: Sampling, *, store: ConversationStore | None = None,
                    conversation_id: int | None = None, prepare: Callable[[], int | None] | None = None,
-                   **options: Any) -> TurnRelay:
+                   make_session: Callable[..., TurnSession] | None = None, **options: Any) -> TurnRelay:
         """Start a turn from a worker (saving the question and the placeholder are SQLite writes).
 
         `prepare()` runs first on that worker (make the conversation, cut it for an edit) and
-        returns the conversation id when it makes one. `options` go to TurnSession.start."""
+        returns the conversation id when it makes one. `make_session(service, store, conversation_id)`
+        makes the session on that worker (default: a TurnSession; a ToolTurnSession for a turn with
+        tools). `options` go to the session's `start`."""
         from desktop.engine.turn import TurnSession
 
         service = self.service
-        relay = TurnRelay(TurnSession(service) if store is None else None, self)
+        make = make_session or TurnSession
+        relay = TurnRelay(make(service, None, None) if store is None else None, self)
         self._turns = [t for t in self._turns if not t.done] + [relay]
         relay.sig_finished.connect(self._turn_ended)
         relay.sig_cancelled.connect(self._turn_ended)
@@ -310,7 +324,7 @@ class EngineBridge(QObject):
             conv_id = prepare() if prepare is not None else None
             conv_id = conv_id if conv_id is not None else conversation_id
             if store is not None:
-                relay.session = TurnSession(service, store, conv_id)
+                relay.session = make(service, store, conv_id)
             assert relay.session is not None
             relay.session.start(question, sampling, on_event=relay.post, **options)
             if relay._cancel_asked:  # Stop came while this worker was saving the question
