@@ -18,6 +18,7 @@ from desktop.ui.theme import SPACE_XS
 
 _KEY = "chat/reasoning_expanded"
 BODY_LINES = 12  # the open block grows with the working up to this many lines, then scrolls
+PREVIEW_MS = 250  # how often a closed live block's one-line preview follows the text
 
 
 class _Remembered:
@@ -76,6 +77,8 @@ class ThinkingBlock(QFrame):
         layout.addWidget(self.body)
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._show_title)
+        self._preview_due = QTimer(self, interval=PREVIEW_MS, singleShot=True)
+        self._preview_due.timeout.connect(self._show_preview)
         self.header.setChecked(_Remembered.expanded)
         self._toggled(_Remembered.expanded, remember=False)
         self.hide()
@@ -108,11 +111,17 @@ class ThinkingBlock(QFrame):
         cursor.insertText(text)
         if following:
             bar.setValue(bar.maximum())
-        if self.live and not self.expanded:
-            tail = self.text.rstrip().rsplit("\n", 1)[-1][-160:]
-            self.preview.setText(tail)
+        if not self.preview.text():
+            self._show_preview()  # the first words at once
+        elif self.live and not self.expanded and not self._preview_due.isActive():
+            self._preview_due.start()  # then a few times a second: each new line lays the card out again
         self._show_title()
         self.show()
+
+    def _show_preview(self) -> None:
+        if self.live and not self.expanded:
+            self.preview.setText(self.text[-400:].rstrip().rsplit("\n", 1)[-1][-160:])  # O(1) in the length
+            self.preview.setVisible(bool(self.preview.text()))
 
     def stop_clock(self) -> None:
         """The answer started (or the turn ended): the block says how long it took."""
@@ -149,20 +158,25 @@ class ThinkingBlock(QFrame):
                      else self.tr("Thought for {n} s").format(n=f"{seconds:.0f}"))
         else:
             title = self.tr("Tool steps")
-        self.header.setText(title)
-        self.header.setProperty("live", self.live)
-        self.header.style().unpolish(self.header)
-        self.header.style().polish(self.header)
+        if title != self.header.text():
+            self.header.setText(title)
+        if self.header.property("live") != self.live:  # re-styling costs: only when it changes
+            self.header.setProperty("live", self.live)
+            self.header.style().unpolish(self.header)
+            self.header.style().polish(self.header)
         what = self.tr("reasoning") if self.kind == "reasoning" else self.tr("tool steps")
-        self.header.setAccessibleName((self.tr("Hide the {what}") if self.expanded else self.tr("Show the {what}"))
-                                      .format(what=what) + ": " + title)
+        name = (self.tr("Hide the {what}") if self.expanded else self.tr("Show the {what}")).format(what=what)
+        if self.header.accessibleName() != f"{name}: {title}":
+            self.header.setAccessibleName(f"{name}: {title}")
         self.preview.setVisible(self.live and not self.expanded and bool(self.preview.text()))
 
     def _fit_body(self) -> None:
         """As tall as the text, up to BODY_LINES lines; longer working scrolls inside."""
+        if not self.body.isVisible():
+            return  # measured when opened: a closed block costs nothing while the text streams
         count = int(self.body.document().documentLayout().documentSize().height())
         lines = max(1, min(BODY_LINES, count))
-        chrome = self.body.height() - self.body.viewport().height()
+        chrome = max(0, self.body.height() - self.body.contentsRect().height())  # border and padding
         margin = 2 * self.body.document().documentMargin()
         self.body.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded if count > BODY_LINES
                                              else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -174,6 +188,7 @@ class ThinkingBlock(QFrame):
 
     def _toggled(self, expanded: bool, remember: bool = True) -> None:
         self.body.setVisible(expanded)
+        self._fit_body()
         self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         if remember:
             _remember(expanded)
