@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.core.conversations import ConversationStore
 from desktop.ui.chat_input import PromptEdit
+from desktop.ui.chat_tools import ToolsToggle
 from desktop.ui.context_meter import ContextMeter
 from desktop.ui.effort_control import EffortControl
 from desktop.ui.settings_hub import SettingsHub
@@ -35,6 +36,7 @@ from desktop.ui.thinking_block import remember_in
 WIDE_COMPOSER = 640  # px: narrower than this, the box's bar drops the effort's caption
 
 if TYPE_CHECKING:
+    from desktop.core.library import Library
     from desktop.core.rag import Source
     from desktop.ui.chat_bars import Welcome
     from desktop.ui.library_worker import DocumentList, LibraryService
@@ -94,6 +96,8 @@ class Composer(QWidget):
         self.use_library.setToolTip(self.tr("Answer from your indexed documents, with cited sources"))
         self.use_library.toggled.connect(lambda on: self._save_settings(use_library=on))
         self.use_library.setVisible(False)
+        self.use_tools = ToolsToggle()  # ChatTools says whether tools are set up, and how many
+        self.use_tools.toggled.connect(lambda on: self._save_settings(use_tools=on))
         if library is not None:
             self.set_library(library)
 
@@ -116,6 +120,7 @@ class Composer(QWidget):
         below = QHBoxLayout()
         below.setContentsMargins(SPACE_S, 0, SPACE_S, 0)
         below.addWidget(self.use_library)
+        below.addWidget(self.use_tools)
         below.addStretch(1)
         below.addWidget(self.live_stats)
         self.column = column = QFrame()
@@ -156,6 +161,7 @@ class Composer(QWidget):
         self.conversation_settings = dict(settings)
         self._show_attachments()
         self._sync_library_box()
+        self.use_tools.show_for(self.conversation_settings)
         if conv_id != self._measured_conversation:
             self._show_saved_context(conv_id)
 
@@ -189,6 +195,10 @@ class Composer(QWidget):
     # -- what a turn takes from here ------------------------------------------------------------
     def attachments(self) -> tuple[str, ...]:
         return tuple(self.conversation_settings.get("attachments", ()))
+
+    def library(self) -> Library | None:
+        """The open document library (None while it opens, or when there is none)."""
+        return self._library.library if self._library is not None else None
 
     def retriever(self) -> Callable[[str], list[Source]] | None:
         """A search the engine thread runs for the question, or None when this chat does not use
