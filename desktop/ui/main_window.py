@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
             (QWidget(), "settings", self.tr("Settings"), "Ctrl+3"),
             (QWidget(), "box", self.tr("Models"), "Ctrl+4"),
         ):
-            self.panes.add_pane(pane, icon, title, keys)
+            # Back on the chat, the keyboard is in the message box again.
+            self.panes.add_pane(pane, icon, title, keys, focus=self.chat.input if pane is self.chat else None)
         self.panes.currentChanged.connect(self._build_current_pane)
         self.undo_button = QPushButton(self.tr("Undo"))
         self.undo_button.setAccessibleName(self.tr("Undo delete"))

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QButtonGroup,
     QFrame,
     QHBoxLayout,
@@ -118,7 +119,9 @@ class NavRail(QFrame):
 
 
 class RailPanes(QWidget):
-    """The rail and the stack of panes it switches.
+    """The rail and the stack of panes it switches. The keyboard focus follows into the pane shown
+    (to its `focus` widget, else its first control), unless it is on the rail, where the arrow
+    keys are moving through the panes.
 
     Signals:
         currentChanged(int): the pane shown changed (QTabWidget's name, as scripts expect).
@@ -132,6 +135,8 @@ class RailPanes(QWidget):
         self.stack = QStackedWidget(self)
         self.stack.setAccessibleName(self.tr("Panes"))
         self._titles: list[str] = []
+        self._focus: dict[int, QWidget] = {}  # by pane index: where the focus goes when it is shown
+        self._on_rail = False  # the focus was on the rail when the pane changed
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -140,9 +145,12 @@ class RailPanes(QWidget):
         self.rail.sig_current_changed.connect(self.setCurrentIndex)
         self.stack.currentChanged.connect(self._shown)
 
-    def add_pane(self, pane: QWidget, icon: str, title: str, shortcut: str) -> QToolButton:
+    def add_pane(self, pane: QWidget, icon: str, title: str, shortcut: str,
+                 focus: QWidget | None = None) -> QToolButton:
         self.stack.addWidget(pane)
         self._titles.append(title)
+        if focus is not None:
+            self._focus[self.stack.count() - 1] = focus
         button = self.rail.add_button(icon, title, shortcut)
         if self.stack.count() == 1:
             self.rail.set_current(0)
@@ -180,6 +188,8 @@ class RailPanes(QWidget):
 
     def setCurrentIndex(self, index: int) -> None:  # noqa: N802
         if 0 <= index < self.stack.count():
+            # Asked before the switch: hiding the old pane moves the focus on, often onto the rail.
+            self._on_rail = self.rail.isAncestorOf(QApplication.focusWidget())
             self.stack.setCurrentIndex(index)
             self.rail.set_current(index)
 
@@ -188,4 +198,26 @@ class RailPanes(QWidget):
 
     def _shown(self, index: int) -> None:
         self.rail.set_current(index)
-        self.currentChanged.emit(index)
+        self.currentChanged.emit(index)  # a pane built on first sight is in place after this
+        self._focus_into(index)
+
+    def _focus_into(self, index: int) -> None:
+        pane = self.stack.widget(index)
+        if pane is None or self._on_rail or pane.isAncestorOf(QApplication.focusWidget()):
+            return
+        target = self._focus.get(index)
+        if target is None or not target.isVisibleTo(pane):
+            target = _first_control(pane)
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _first_control(pane: QWidget) -> QWidget | None:
+    """The first widget of `pane` that Tab would reach."""
+    widget = pane.nextInFocusChain()
+    while widget is not None and widget is not pane:
+        if (pane.isAncestorOf(widget) and widget.isVisibleTo(pane) and widget.isEnabled()
+                and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            return widget
+        widget = widget.nextInFocusChain()
+    return None

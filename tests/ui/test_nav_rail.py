@@ -90,6 +90,12 @@ def test_the_panes_are_reachable_from_the_keyboard(qtbot, window: MainWindow) ->
         assert window.panes.tabText(window.panes.currentIndex()) == pane
     qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # the usual Settings keys
     assert _checked(window) == ["Settings"]
+    # The keyboard follows into the pane shown, and back on the chat it is in the message box.
+    assert window.settings_pane.isAncestorOf(QApplication.focusWidget())
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.library.isAncestorOf(QApplication.focusWidget())
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is window.chat.input
     # In the rail itself the arrow keys move from pane to pane.
     library = _buttons(window)[1]
     qtbot.mouseClick(library, Qt.MouseButton.LeftButton)
