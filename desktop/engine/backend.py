@@ -129,16 +129,21 @@ class LlamaCppBackend:
 
     def close(self) -> None:
         """Unload and end the thread once the jobs already handed over are done."""
+        current = threading.current_thread()
         with self._requests_lock:
             self._closed = True
+            # A client closing the engine from its own request's last event: that request has
+            # ended, and waiting for its thread here would wait for ourselves.
+            from_a_request = current in self._requests
+            self._requests.discard(current)
             self._inbox.put(_STOP)
-        if threading.current_thread() is not self._thread:
-            self._thread.join()
-            with self._requests_lock:
-                requests = list(self._requests)
-            for thread in requests:  # each has heard how its request ended; let it report
-                if thread is not threading.current_thread():
-                    thread.join()
+        if current is self._thread or from_a_request:
+            return
+        self._thread.join()
+        with self._requests_lock:
+            requests = list(self._requests)
+        for thread in requests:  # each has heard how its request ended; let it report
+            thread.join()
 
     # -- the engine thread ---------------------------------------------------------------------
     def _loop(self) -> None:

@@ -229,3 +229,18 @@ def test_closing_the_backend_lets_the_requests_handed_over_finish(tiny_gpt_oss: 
         assert isinstance(outcome, Finished) and _turn(outcome.result) == _turn(alone(question))
     late = engine.submit(_ask("Too late."), GREEDY).wait(timeout=60)
     assert isinstance(late, Failed) and late.message == "The engine was closed."
+
+
+def test_a_client_closing_the_engine_from_its_last_event_does_not_hang(tiny_gpt_oss: Path) -> None:
+    engine = batched_engine(tiny_gpt_oss, 2)
+    closed = threading.Event()
+
+    def close_when_done(event: Event) -> None:
+        if isinstance(event, Finished):
+            engine.close()
+            closed.set()
+
+    other = engine.submit(_ask("Other."), Sampling(temperature=0.0, max_tokens=400))
+    engine.submit(_ask("Hi."), Sampling(temperature=0.0, max_tokens=5), on_event=close_when_done)
+    assert closed.wait(timeout=60)
+    assert isinstance(other.wait(timeout=60), Cancelled)  # closing the service cancels what still runs
