@@ -1,0 +1,152 @@
+"""Tools in the window's chat, as a person uses them: the real window offscreen, the scripted model
+on real llama.cpp (a question with " clock" makes it call the MCP time server's tool), and the real
+`mcp-server-time` from PyPI set up in mcp.json. Each call waits for the person in the answer."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from desktop.context import AppContext
+from desktop.tools import mcp_config
+from desktop.ui.main_window import MainWindow
+from desktop.ui.message_widgets import AssistantMessage
+from desktop.ui.settings_hub import SettingsHub
+from desktop.ui.tool_approval import ALWAYS_KEY, ApprovalCard
+from tests.fixtures.scripted_chat_model import AFTER_TOOL, TIME_TRIGGER, scripted_gpt_oss  # noqa: F401
+
+BIN = Path(sys.executable).parent
+QUESTION = f"What does the{TIME_TRIGGER} say in Paris?"
+TOOL = "time__get_current_time"
+
+
+@pytest.fixture
+def window(qtbot, scripted_gpt_oss: Path) -> Iterator[MainWindow]:
+    ctx = AppContext.load()
+    mcp_config.save(ctx.paths.config_dir / mcp_config.FILE_NAME, {"time": mcp_config.ServerConfig(
+        "time", str(BIN / "mcp-server-time"), ("--local-timezone", "UTC"))})
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(scripted_gpt_oss)))
+    window = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.engine.model is not None, timeout=15_000)
+    yield window
+    window.close()
+
+
+def _ask(qtbot, window: MainWindow, question: str = QUESTION) -> None:
+    window.chat.input.setPlainText(question)
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)
+
+
+def _card(qtbot, window: MainWindow) -> ApprovalCard:
+    qtbot.waitUntil(lambda: any(c.allow_once.isVisible() for c in window.chat.findChildren(ApprovalCard)),
+                    timeout=30_000)
+    [card] = [c for c in window.chat.findChildren(ApprovalCard) if c.allow_once.isVisible()]
+    return card
+
+
+def _wait_done(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.chat.conversation_id is not None and not window.engine.busy
+                    and window.store.messages(window.chat.conversation_id)[-1].status != "partial",
+                    timeout=30_000)
+
+
+def _shown(window: MainWindow) -> AssistantMessage:
+    return window.chat.findChildren(AssistantMessage)[-1]
+
+
+def test_allow_once_runs_the_call_and_the_step_stays_with_the_answer(qtbot, window: MainWindow) -> None:
+    toggle = window.chat.composer.use_tools
+    qtbot.waitUntil(lambda: toggle.text() == "Tools (2)", timeout=30_000)  # the time server's two tools
+    assert toggle.isVisible() and toggle.isChecked()
+    _ask(qtbot, window)
+    card = _card(qtbot, window)
+    # The question is in the answer, with the call's arguments as pretty JSON (plain text).
+    assert TOOL in card.title.text()
+    assert card.arguments.toPlainText() == '{\n  "timezone": "Europe/Paris"\n}'
+    assert card.arguments.isReadOnly() and card.title.textFormat() == Qt.TextFormat.PlainText
+    assert _shown(window).card.isAncestorOf(card)
+    assert window.engine.busy and window.chat.send_button.text() == "Stop"  # the window is not blocked
+    qtbot.keyClick(card.allow_once, Qt.Key.Key_Space)  # reachable without a mouse
+    _wait_done(qtbot, window)
+
+    conversation = window.chat.conversation_id
+    saved = window.store.messages(conversation)[-1]
+    [step] = saved.tool_steps
+    assert (step["name"], step["arguments"], step["status"]) == (TOOL, {"timezone": "Europe/Paris"}, "ok")
+    assert json.loads(step["result"])["timezone"] == "Europe/Paris"
+    assert (saved.text, saved.status, saved.reasoning) == (AFTER_TOOL.answer, "complete", "They ask the time.")
+    shown = _shown(window)
+    assert shown.answer_text == AFTER_TOOL.answer
+    assert shown.tool_steps.isVisibleTo(shown) and f"1. {TOOL}: ran" in shown.tool_steps.text
+    assert '"timezone": "Europe/Paris"' in shown.tool_steps.text and step["result"] in shown.tool_steps.text
+    assert not window.chat.findChildren(ApprovalCard)  # answered questions leave the answer
+
+    # Opened again, the chat shows the step; the export has it.
+    window.chat.new_conversation()
+    window.chat.open_conversation(conversation)
+    qtbot.waitUntil(lambda: window.chat.conversation_id == conversation and len(
+        window.chat.findChildren(AssistantMessage)) == 1 and _shown(window).answer_text == AFTER_TOOL.answer,
+        timeout=10_000)
+    assert f"1. {TOOL}: ran" in _shown(window).tool_steps.text
+    markdown = window.store.export_markdown(conversation)
+    assert f"**Tool step 1: {TOOL}** (ok)" in markdown
+    assert json.loads(window.store.export_json(conversation))["messages"][-1]["tool_steps"] == [step]
+
+
+def test_deny_tells_the_model_and_the_answer_still_comes(qtbot, window: MainWindow) -> None:
+    _ask(qtbot, window)
+    card = _card(qtbot, window)
+    card.deny.click()
+    _wait_done(qtbot, window)
+    saved = window.store.messages(window.chat.conversation_id)[-1]
+    assert [s["status"] for s in saved.tool_steps] == ["denied"]
+    assert saved.text == AFTER_TOOL.answer
+    # What the model read back: the refusal, as the tool's answer to its call.
+    assert (f"<|start|>functions.{TOOL} to=assistant<|channel|>commentary<|message|>"
+            "Error: the person did not allow this call.") in window.chat.last_prompt
+    assert f"1. {TOOL}: denied" in _shown(window).tool_steps.text
+
+    # With Tools off for this chat, the model's call is not run and nobody is asked.
+    window.chat.composer.use_tools.setChecked(False)
+    assert window.store.get(window.chat.conversation_id).settings["use_tools"] is False
+    _ask(qtbot, window, "And now?")
+    _wait_done(qtbot, window)
+    latest = window.store.messages(window.chat.conversation_id)[-1]
+    assert (latest.finish_reason, latest.tool_steps, latest.text) == ("tool_calls", [], "")
+    assert not window.chat.findChildren(ApprovalCard)
+
+
+def test_stop_while_a_call_waits_runs_nothing(qtbot, window: MainWindow) -> None:
+    _ask(qtbot, window)
+    _card(qtbot, window)
+    window.chat.send_button.click()  # Stop
+    _wait_done(qtbot, window)
+    saved = window.store.messages(window.chat.conversation_id)[-1]
+    [step] = saved.tool_steps
+    assert (step["status"], step["result"]) == ("cancelled", "Error: the person stopped the turn.")
+    assert (saved.status, saved.text, saved.finish_reason) == ("cancelled", "", "cancelled")
+    shown = _shown(window)
+    assert shown.status.text().startswith("stopped") and f"1. {TOOL}: stopped" in shown.tool_steps.text
+    assert not window.engine.busy and window.chat.send_button.text() == "Send"
+    assert not window.chat.findChildren(ApprovalCard)  # the question went with the turn
+
+
+def test_always_allow_is_remembered_for_that_tool(qtbot, window: MainWindow) -> None:
+    _ask(qtbot, window)
+    _card(qtbot, window).allow_always.click()
+    _wait_done(qtbot, window)
+    # The next call of that tool runs without a question (the scripted model calls it again).
+    _ask(qtbot, window, "Once more?")
+    _wait_done(qtbot, window)
+    assert not window.chat.findChildren(ApprovalCard)
+    answers = [m for m in window.store.messages(window.chat.conversation_id) if m.role == "assistant"]
+    assert [[s["status"] for s in a.tool_steps] for a in answers] == [["ok"], ["ok"]]
+    state = QSettings(str(window.hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+    assert TOOL in (state.value(ALWAYS_KEY) or [])
