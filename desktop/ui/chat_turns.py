@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from desktop.core.conversations import ConversationStore, Message
     from desktop.core.runtime import GenerationStats
     from desktop.engine.turn import TurnSession
+    from desktop.ui.chat_tools import ChatTools
     from desktop.ui.engine_bridge import EngineBridge, TurnRelay
 
 
@@ -27,6 +28,7 @@ class ChatTurns:
     """Mixed into ChatPane, whose widgets and helpers it uses (declared here for readers)."""
 
     _engine: EngineBridge
+    tools: ChatTools
     store: ConversationStore
     conversation_id: int | None
     _turn: TurnRelay | None
@@ -94,10 +96,11 @@ class ChatTurns:
         self._streaming.set_busy(True)
         self._add_widget(self._streaming)
         model = self._engine.model.name if self._engine.model else None
+        options = self.tools.turn_options()  # the library's search; with tools, the session that runs them
         turn = self._engine.start_turn(
             text, sampling_from_settings(settings), store=store, conversation_id=conv_id, prepare=prepare,
             effort=settings.reasoning.effort, instructions=settings.reasoning.system_prompt, model=model,
-            retrieve=self.composer.retriever(), attachments=self.composer.attachments(), today=self._today)
+            attachments=self.composer.attachments(), today=self._today, **options)
         turn.sig_begun.connect(self._on_begun)
         turn.sig_queued.connect(self._on_queued)
         turn.sig_started.connect(lambda: self._streaming.set_status("") if self._streaming else None)
@@ -105,6 +108,7 @@ class ChatTurns:
         turn.sig_finished.connect(self._on_ended)
         turn.sig_cancelled.connect(self._on_ended)
         turn.sig_failed.connect(self._on_failed)
+        self.tools.follow(turn, self._streaming)  # after _on_ended: it lists the steps in the finished answer
         self._turn = turn
         self._set_busy(True)
         self.composer.show_busy(True)
@@ -127,6 +131,7 @@ class ChatTurns:
         """Cancel this pane's request only (another client's request on the engine goes on)."""
         if self._turn is not None and not self._turn.done:
             self._turn.cancel()
+            self.tools.stop()  # a call waiting for approval is dropped, not run
 
     def _send_or_stop(self) -> None:
         if self._engine.busy:
