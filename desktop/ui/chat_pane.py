@@ -28,6 +28,7 @@ from desktop.core.fsutil import atomic_write_text
 from desktop.ui.answer_view import split_blocks
 from desktop.ui.chat_bars import EditBar, Welcome
 from desktop.ui.chat_composer import Composer
+from desktop.ui.chat_tools import ChatTools, show_steps
 from desktop.ui.chat_turns import ChatTurns
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.engine_bridge import EngineBridge, TurnRelay
@@ -132,6 +133,8 @@ class ChatPane(ChatTurns, QWidget):
         self.composer.sig_status.connect(self.sig_status)
         self.composer.sig_notice.connect(self._show_notice)
         self.composer.welcome = self.welcome
+        self.tools = ChatTools(hub, self.composer, self)  # MCP servers, approvals, the steps in answers
+        self.tools.sig_status.connect(self.sig_status)
         self.input.sig_submit.connect(self.send)
         self.input.sig_escape.connect(self._escape)
         self.send_button.clicked.connect(self._send_or_stop)
@@ -346,6 +349,7 @@ class ChatPane(ChatTurns, QWidget):
             return self._user_widget(message.text, message.position)
         widget = self._answer_widget(message.position, message.effort)
         widget.set_content(message.text, message.reasoning, message.commentary)
+        show_steps(widget, message.tool_steps)
         widget.set_sources(message.sources)
         widget.set_reasoning_done(float(message.stats.get("reasoning_s", 0) or 0))
         widget.set_status(status_line(message.status, message.stats, message.error))
