@@ -205,7 +205,11 @@ class ChatPane(ChatTurns, QWidget):
         self._set_busy(False)
 
     def load_model(self, path: str) -> None:
-        self.model_bar.load_model(path)
+        """Load (or reload) the chat model; while a remote engine is chosen, reconnect to it instead."""
+        if self._hub.settings.model.engine == "remote":
+            self.model_bar.connect_remote()
+        else:
+            self.model_bar.load_model(path)
         self._set_busy(False)
 
     def open_model(self, path: str) -> None:

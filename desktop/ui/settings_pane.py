@@ -242,7 +242,9 @@ class SettingsPane(QWidget):
         # Choosing another model (or engine) applies at once; only the runtime knobs wait for a reload.
         knobs = [f.name for f in fields(settings.model)
                  if f.name != "chat_model_path" and not f.metadata.get("own_editor")]
-        if any(getattr(settings.model, name) != getattr(self._last.model, name) for name in knobs):
+        # A remote engine takes them at once (the model row reconnects), so no reload is offered.
+        if settings.model.engine != "remote" and any(
+                getattr(settings.model, name) != getattr(self._last.model, name) for name in knobs):
             self.reload_notice.show()
         self._last = settings
         self._show(settings)

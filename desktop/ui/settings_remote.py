@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QThreadPool, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -106,6 +106,10 @@ class _ServerBox(QWidget):
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.test_result.setAccessibleName(self.tr("Connection test result"))
         self.testing = False
+        # Secrets are read, kept and forgotten one at a time, in the order asked: a status read
+        # started before a save must not land after it and say that nothing is kept.
+        self._secrets = QThreadPool(self)
+        self._secrets.setMaxThreadCount(1)
         self._restyle()
         hub.sig_changed.connect(self._on_changed)
 
@@ -225,7 +229,7 @@ class _ServerBox(QWidget):
             self._show_error(str(exc))
             return
         keys = self._keys()
-        self._background(lambda: keys.set(url, secret), self._secret_saved)
+        self._background(lambda: keys.set(url, secret), self._secret_saved, pool=self._secrets)
 
     def _secret_saved(self, where: str) -> None:
         self.secret.clear()
@@ -239,7 +243,8 @@ class _ServerBox(QWidget):
             return
         keys = self._keys()
         self._background(lambda: (keys.delete(url), None)[1], lambda _r: (self._show_secret_where(None),
-                                                                       self.hub.replace_all(self.hub.settings)))
+                                                                       self.hub.replace_all(self.hub.settings)),
+                         pool=self._secrets)
 
     def refresh_secret(self) -> None:
         """Say whether a secret is kept for the current address (read on a worker: the keychain)."""
@@ -249,7 +254,7 @@ class _ServerBox(QWidget):
             self._show_secret_where(None)
             return
         keys = self._keys()
-        self._background(lambda: keys.where(url), self._show_secret_where)
+        self._background(lambda: keys.where(url), self._show_secret_where, pool=self._secrets)
 
     def _show_secret_where(self, where: str | None) -> None:
         if where is None:
@@ -261,9 +266,10 @@ class _ServerBox(QWidget):
                                       .format(file=where))
         self.forget.setVisible(where is not None)
 
-    def _background(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+    def _background(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+                    pool: QThreadPool | None = None) -> None:
         run_in_background(fn, on_done=lambda r: on_done(r) if isValid(self) else None,
-                          on_failed=lambda m: self._show_error(m) if isValid(self) else None)
+                          on_failed=lambda m: self._show_error(m) if isValid(self) else None, pool=pool)
 
     # -- Test connection -------------------------------------------------------------------------
     def test_connection(self) -> None:

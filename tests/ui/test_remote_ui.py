@@ -178,6 +178,10 @@ def test_a_chat_turn_answered_by_llama_cpp_server_shows_reasoning_apart(
     assert answer.reasoning_text == PLAIN.reasoning and "<|" not in answer.answer_text
     stored = win.store.messages(win.chat.conversation_id)[-1]
     assert (stored.text, stored.reasoning, stored.status) == (PLAIN.answer, PLAIN.reasoning, "complete")
+    # This server does not say its context length: the setting is used, and applies at once (no reload).
+    win.hub.update("model", context_length=16384)
+    qtbot.waitUntil(lambda: "context 16,384 tokens" in bar.banner.text(), timeout=30_000)
+    assert win.engine.remote is not None and not win.settings_pane.reload_notice.isVisibleTo(win.settings_pane)
     # Back to this computer from the picker: the local model loads, the line goes.
     bar.model_picker.setCurrentIndex(items.index(("local", str(tiny_gpt_oss))))
     bar.model_picker.activated.emit(bar.model_picker.currentIndex())
