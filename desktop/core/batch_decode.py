@@ -30,6 +30,11 @@ the harmony parser and batching (core.chat.run_turn / run_chat, given a `Sequenc
 of a ChatRuntime), so retrieval or parsing of one request never stalls the batch. Only
 tokenizing happens on those threads (read-only vocabulary, as llama-server does it on its HTTP
 threads); it is fenced off from closing the model.
+
+Sameness: a request decoded alone here gets exactly ChatRuntime's tokens (same chain, same seed).
+Decoded beside others, its logits differ in the last float bits (a matrix product over several
+rows sums in another order; llama-server behaves alike), which never moves a greedy choice by
+more than a tie but can move a seeded random draw.
 """
 
 from __future__ import annotations
