@@ -33,8 +33,8 @@ threads); it is fenced off from closing the model.
 
 Sameness: a request decoded alone here gets exactly ChatRuntime's tokens (same chain, same seed).
 Decoded beside others, its logits differ in the last float bits (a matrix product over several
-rows sums in another order; llama-server behaves alike), which never moves a greedy choice by
-more than a tie but can move a seeded random draw.
+rows sums in another order; llama-server behaves alike): a greedy choice stays unless two tokens
+tie within those bits, but a seeded random draw can move.
 """
 
 from __future__ import annotations
