@@ -18,7 +18,13 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.message_widgets import AssistantMessage
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.tool_approval import ALWAYS_KEY, ApprovalCard
-from tests.fixtures.scripted_chat_model import AFTER_TOOL, TIME_TRIGGER, scripted_gpt_oss  # noqa: F401
+from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_oss: session fixture)
+    AFTER_TOOL,
+    BROWSE_TRIGGER,
+    TIME_TRIGGER,
+    scripted_gpt_oss,
+)
 
 BIN = Path(sys.executable).parent
 QUESTION = f"What does the{TIME_TRIGGER} say in Paris?"
@@ -150,3 +156,36 @@ def test_always_allow_is_remembered_for_that_tool(qtbot, window: MainWindow) -> 
     assert [[s["status"] for s in a.tool_steps] for a in answers] == [["ok"], ["ok"]]
     state = QSettings(str(window.hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
     assert TOOL in (state.value(ALWAYS_KEY) or [])
+
+
+def test_let_the_model_browse_the_library(qtbot, tmp_path: Path, scripted_gpt_oss: Path, tiny_bert_gguf: Path) -> None:
+    """Library use "Let the model browse": the model searches and opens the documents itself, no one
+    is asked (it only reads the library), its citation becomes source [1] and the steps are saved."""
+    doc = tmp_path / "heat-pump.md"
+    doc.write_text("# Heat pump\n\nIn winter the defrost cycle runs every 90 minutes and the fan stops while it "
+                   "runs.\n\nSteam from the outdoor unit is normal.\n", encoding="utf-8")
+    ctx = AppContext.load()
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(scripted_gpt_oss))
+                        .with_section("library", embedding_model_path=str(tiny_bert_gguf), mode="browse"))
+    window = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.engine.model is not None and window.library_service.library is not None,
+                        timeout=30_000)
+        assert not window.chat.composer.use_tools.isVisible()  # no MCP server set up: no Tools switch
+        window.library.add_paths([str(doc)])
+        qtbot.waitUntil(lambda: "1 documents" in window.chat.use_library.text(), timeout=60_000)
+        _ask(qtbot, window, f"What does the heat pump{BROWSE_TRIGGER} say about defrost?")
+        _wait_done(qtbot, window)
+        assert not window.chat.findChildren(ApprovalCard)
+        saved = window.store.messages(window.chat.conversation_id)[-1]
+        assert saved.text == "Defrost runs every 90 minutes [1]" and saved.sources[0]["path"] == str(doc)
+        assert [(s["name"], s["status"]) for s in saved.tool_steps] == [("browser.search", "ok"),
+                                                                         ("browser.open", "ok")]
+        shown = _shown(window)
+        assert "1. browser.search: ran" in shown.tool_steps.text and "2. browser.open: ran" in shown.tool_steps.text
+        assert shown.sources_label.isVisible() and "heat-pump.md" in shown.sources_label.text()
+        assert "<source" not in window.chat.last_prompt  # nothing pasted in: the model read it itself
+    finally:
+        window.close()
