@@ -59,7 +59,7 @@ def test_snippets_are_plain_text() -> None:
     assert len(short) <= 40 and short.endswith("\u2026") and "  " not in short
 
 
-def test_the_model_tells_the_model_when_nothing_was_found() -> None:
+def test_the_prompt_says_when_nothing_was_found() -> None:
     assert rag.grounded_question("Q?", []) == "Q?"
     told = rag.grounded_question("Q?", [], nothing_found=True)
     assert "nothing relevant was found" in told and told.endswith("Question: Q?")
