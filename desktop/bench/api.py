@@ -6,12 +6,9 @@ loopback HTTP to the server running on that same engine, read line by line. Both
 their client, from the request to the first text and to the end; runs alternate (app, API, app,
 API...) so drift on a shared machine hits both alike. Same prompt and seed, so the same tokens.
 
-Parallel streams: N API clients at once. The engine runs one request at a time (LlamaCppBackend
-has one llama.cpp sequence, capacity 1), so N streams take turns: the aggregate is about one
-stream's speed. Decoding several sequences in one llama.cpp batch (continuous batching) needs a
-multi-sequence context (n_seq_max, a KV cell budget per sequence), a decode loop that batches one
-token of every running request per llama_decode with per-sequence samplers, and per-sequence
-prefix reuse and snapshots in place of the single-sequence cache; that is a runtime of its own.
+Parallel streams: N API clients at once on an engine that decodes N requests in one llama.cpp
+batch (`serve --parallel N`, desktop/core/batch_decode.py); `single_tokens_per_s` is one API
+stream alone on the same engine. `bench parallel` measures the same without the HTTP layer.
 """
 
 from __future__ import annotations
@@ -95,7 +92,7 @@ def bench_api(model: str, options: LoadOptions, tokens: int = 256, runs: int = 3
               progress: BenchProgress | None = None) -> dict:
     progress = progress or BenchProgress("api")
     progress.note(f"loading {model}")
-    backend = LlamaCppBackend()
+    backend = LlamaCppBackend(parallel=streams)  # as `serve --parallel N` runs it
     backend.load(model, lambda: (options, None)).result()
     engine = EngineService(backend)
     sampling = Sampling(max_tokens=tokens, seed=7)
@@ -137,7 +134,7 @@ def bench_api(model: str, options: LoadOptions, tokens: int = 256, runs: int = 3
             "streams": streams,
             "aggregate_tokens_per_s": round(parallel, 2),
             "single_tokens_per_s": round(single.tokens / single.total_s if single.total_s else 0.0, 2),
-            "batched": False,  # one llama.cpp sequence: the streams take turns (see the module doc)
+            "batched": streams > 1,
         },
     }
 
