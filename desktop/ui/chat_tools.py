@@ -116,11 +116,11 @@ class WindowTools:
 class ToolsToggle(QCheckBox):
     """Tools on or off for one chat (kept with the chat); shown when MCP servers are set up."""
 
+    sig_chat_shown = Signal()  # a chat was opened (or a new one begun): time to look at mcp.json again
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Let gpt-oss use tools in this chat"))
-        self.setToolTip(self.tr("The tools of your MCP servers (Settings → Tools); each call is shown to you "
-                                "first and runs only if you allow it"))
         self.setChecked(True)  # a new chat has tools when there are some: each call is still asked
         self.set_available(0, None)
 
@@ -129,12 +129,15 @@ class ToolsToggle(QCheckBox):
         self.blockSignals(True)
         self.setChecked(bool(settings.get("use_tools", True)))
         self.blockSignals(False)
+        self.sig_chat_shown.emit()
 
     def set_available(self, servers: int, tools: int | None) -> None:
         """`tools`: how many the running servers offer (None: not started yet)."""
         self.setVisible(servers > 0)
-        self.setText(self.tr("Tools ({n})").format(n=tools) if tools is not None
-                     else self.tr("Tools ({n} servers)").format(n=servers))
+        self.setText(self.tr("Tools ({n})").format(n=tools) if tools is not None else self.tr("Tools"))
+        self.setToolTip(self.tr("{n} tools from your MCP servers (Settings → Tools); each call is shown to you "
+                                "first and runs only if you allow it").format(n=tools) if tools is not None
+                        else self.tr("Your MCP servers are starting (Settings → Tools)"))
 
 
 class ChatTools(QObject):
@@ -160,6 +163,9 @@ class ChatTools(QObject):
         self._stopping = False
         self._relay: TurnRelay | None = None
         parent.installEventFilter(self)  # shown: watch its window, to stop the servers when it closes
+        # Settings → Tools may have changed the servers: looked at when the window opens and with
+        # each chat opened (starting them again only when mcp.json changed).
+        composer.use_tools.sig_chat_shown.connect(self.refresh)
         QTimer.singleShot(0, self.refresh)
 
     # -- the servers ------------------------------------------------------------------------------
@@ -171,7 +177,8 @@ class ChatTools(QObject):
             self._composer.use_tools.set_available(0, None)
             self.sig_status.emit(str(exc))
             return
-        self._composer.use_tools.set_available(count, None)
+        if not count or self._composer.use_tools.isHidden():  # the count of tools stays until it is known anew
+            self._composer.use_tools.set_available(count, None)
         if count:
             run_in_background(self._start, on_failed=self.sig_status.emit)
 

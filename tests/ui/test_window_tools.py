@@ -187,5 +187,12 @@ def test_let_the_model_browse_the_library(qtbot, tmp_path: Path, scripted_gpt_os
         assert "1. browser.search: ran" in shown.tool_steps.text and "2. browser.open: ran" in shown.tool_steps.text
         assert shown.sources_label.isVisible() and "heat-pump.md" in shown.sources_label.text()
         assert "<source" not in window.chat.last_prompt  # nothing pasted in: the model read it itself
+
+        # A server set up while the window is open (Settings → Tools writes mcp.json) is there for the next chat.
+        mcp_config.save(ctx.paths.config_dir / mcp_config.FILE_NAME, {"time": mcp_config.ServerConfig(
+            "time", str(BIN / "mcp-server-time"), ("--local-timezone", "UTC"))})
+        window.chat.new_conversation()
+        toggle = window.chat.composer.use_tools
+        qtbot.waitUntil(lambda: toggle.isVisible() and toggle.text() == "Tools (2)", timeout=30_000)
     finally:
         window.close()
