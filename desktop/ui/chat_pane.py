@@ -234,10 +234,11 @@ class ChatPane(ChatTurns, QWidget):
     def open_conversation(self, conv_id: int) -> None:
         """Open a chat: it is read on a worker, then shown. The last chat asked for wins: a read
         that comes back for a chat no longer asked for is dropped."""
-        if self._engine.busy and conv_id != self.conversation_id:
-            self.sig_status.emit(self.tr("Stop the answer being written before switching chats."))
+        if self._engine.busy:
+            if conv_id != self.conversation_id:
+                self.sig_status.emit(self.tr("Stop the answer being written before switching chats."))
             self.sidebar.set_current(self.conversation_id)
-            return
+            return  # the chat being answered is already shown: reading it again would drop the answer's view
         self._opening = conv_id
         self.sidebar.set_current(conv_id)
         store, dark = self.store, is_dark()
@@ -264,7 +265,7 @@ class ChatPane(ChatTurns, QWidget):
         if conv_id != self._opening:
             return  # another chat was clicked since (or New chat)
         self._opening = None
-        if self._engine.busy and conv_id != self.conversation_id:  # Send won the race: stay with that chat
+        if self._engine.busy:  # Send won the race: the chat being answered stays on screen
             self.sidebar.set_current(self.conversation_id)
             return
         self.conversation_id = conv_id

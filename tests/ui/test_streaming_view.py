@@ -75,3 +75,24 @@ def test_a_kept_height_follows_the_text_the_width_and_the_font(qtbot) -> None:
     label.setFont(bigger)
     assert label.heightForWidth(300) > longer  # a larger font: measured again
     assert label.sizeHint().height() > 0
+
+
+def test_clicking_the_chat_being_answered_keeps_the_answer_streaming(qtbot, tiny_gpt_oss: Path) -> None:
+    ctx = AppContext.load()
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(tiny_gpt_oss))
+                        .with_section("sampling", max_tokens=3000, seed=3))
+    win = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.engine.model is not None, timeout=15_000)
+    chat = win.chat
+    chat.input.setPlainText("Write a long answer")
+    chat.send()
+    qtbot.waitUntil(lambda: chat.conversation_id is not None and chat._streaming is not None
+                    and bool(chat._streaming.answer_text), timeout=15_000)
+    answer = chat._streaming
+    chat.open_conversation(chat.conversation_id)  # the person clicks the chat in the sidebar
+    qtbot.waitUntil(lambda: not win.engine.busy, timeout=60_000)
+    saved = [m for m in win.store.messages(chat.conversation_id) if m.role == "assistant"]
+    assert answer in chat._message_widgets() and answer.answer_text == saved[-1].text != ""
+    win.close()
