@@ -68,7 +68,20 @@ def by_document(candidates: Sequence[Candidate], top_k: int) -> list[list[Candid
     groups: dict[int, list[Candidate]] = {}  # in order of each document's best chunk
     for candidate in sorted(candidates, key=lambda c: -c.score):
         groups.setdefault(candidate.hit.doc_id, []).append(candidate)
-    return list(groups.values())[:top_k]
+    return [_each_search_s_pick_first(group) for group in list(groups.values())[:top_k]]
+
+
+def _each_search_s_pick_first(group: list[Candidate]) -> list[Candidate]:
+    """After the best fused chunk: the document's best chunk by meaning, then by keywords.
+
+    Fusion favours chunks both searches found; a chunk that only one search ranks first in its
+    document (a short "Lines are at most 110 characters" that shares no keyword with "maximum
+    line length") is still that search's best guess, and comes right after the fused best."""
+    best, rest = group[0], group[1:]
+    picks = [max((c for c in rest if c.cosine is not None), key=lambda c: c.cosine, default=None),
+             max((c for c in rest if c.keyword is not None), key=lambda c: c.keyword, default=None)]
+    first = [c for i, c in enumerate(picks) if c is not None and c not in picks[:i]]
+    return [best, *first, *(c for c in rest if c not in first)]
 
 
 def content_terms(text: str) -> set[str]:
