@@ -88,3 +88,13 @@ def test_catalog_remembers_the_model_and_survives_a_damaged_entry(tmp_path: Path
         catalog._db.execute("UPDATE meta SET value = '{not json'")
     assert catalog.embedding_model() is None
     catalog.close()
+
+
+def test_a_document_s_best_passage_by_meaning_follows_its_best_fused_one() -> None:
+    # "maximum line length": the title shares keywords, the answer only meaning.
+    title, paths, layout = (_hit("t", 1, 0.32, "# Python style", 0), _hit("p", 1, 0.28, "Paths", 2),
+                            _hit("l", 1, 0.35, "Lines are at most 110 characters", 1))
+    dense = [layout, title, paths]
+    keyword = [_hit("t", 1, 4.9, "# Python style", 0), _hit("p", 1, 3.3, "Paths", 2)]
+    (group,) = by_document(fuse(dense, keyword), top_k=1)
+    assert [c.hit.id for c in group] == ["t", "l", "p"]
