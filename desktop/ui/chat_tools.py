@@ -131,9 +131,21 @@ class ToolsToggle(QCheckBox):
         self.blockSignals(False)
         self.sig_chat_shown.emit()
 
+    @property
+    def usable(self) -> bool:
+        return self.isChecked() and self.isEnabled() and not self.isHidden()
+
+    def set_broken(self, reason: str) -> None:
+        """mcp.json cannot be read: the switch stays in sight, off, and says why."""
+        self.setVisible(True)
+        self.setEnabled(False)
+        self.setText(self.tr("Tools (unavailable)"))
+        self.setToolTip(self.tr("Tools cannot be used: {reason}").format(reason=reason))
+
     def set_available(self, servers: int, tools: int | None) -> None:
         """`tools`: how many the running servers offer (None: not started yet)."""
         self.setVisible(servers > 0)
+        self.setEnabled(True)
         self.setText(self.tr("Tools ({n})").format(n=tools) if tools is not None else self.tr("Tools"))
         self.setToolTip(self.tr("{n} tools from your MCP servers (Settings → Tools); each call is shown to you "
                                 "first and runs only if you allow it").format(n=tools) if tools is not None
@@ -174,10 +186,10 @@ class ChatTools(QObject):
         try:
             count = len(self.window_tools.servers())
         except UserError as exc:
-            self._composer.use_tools.set_available(0, None)
+            self._composer.use_tools.set_broken(str(exc))
             self.sig_status.emit(str(exc))
             return
-        if not count or self._composer.use_tools.isHidden():  # the count of tools stays until it is known anew
+        if not count or self._composer.use_tools.isHidden() or not self._composer.use_tools.isEnabled():  # the count of tools stays until it is known anew
             self._composer.use_tools.set_available(count, None)
         if count:
             run_in_background(self._start, on_failed=self.sig_status.emit)
@@ -215,8 +227,7 @@ class ChatTools(QObject):
         retrieve = self._composer.retriever()
         library = self._composer.library() if retrieve is not None else None
         browse = library is not None and self._hub.settings.library.mode == "browse"
-        toggle = self._composer.use_tools
-        use_servers = toggle.isChecked() and not toggle.isHidden()
+        use_servers = self._composer.use_tools.usable
         if not browse and not use_servers:
             return {"retrieve": retrieve}
         window_tools, approve, status = self.window_tools, self.broker.approve, self.sig_status

@@ -196,3 +196,49 @@ def test_let_the_model_browse_the_library(qtbot, tmp_path: Path, scripted_gpt_os
         qtbot.waitUntil(lambda: toggle.isVisible() and toggle.text() == "Tools (2)", timeout=30_000)
     finally:
         window.close()
+
+
+def test_a_server_that_crashes_is_a_failed_step_and_the_chat_goes_on(qtbot, scripted_gpt_oss: Path) -> None:
+    ctx = AppContext.load()
+    root = str(Path(__file__).parents[2])
+    mcp_config.save(ctx.paths.config_dir / mcp_config.FILE_NAME, {"time": mcp_config.ServerConfig(
+        "time", sys.executable, ("-m", "tests.fixtures.misbehaving_mcp_server"),
+        {"MISBEHAVE": "crash", "PYTHONPATH": root})})
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(scripted_gpt_oss)))
+    window = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.engine.model is not None, timeout=15_000)
+        _ask(qtbot, window)
+        _card(qtbot, window).allow_once.click()
+        _wait_done(qtbot, window)
+        saved = window.store.messages(window.chat.conversation_id)[-1]
+        [step] = saved.tool_steps
+        assert step["status"] == "error" and "the MCP server 'time' exited or broke the connection" in step["result"]
+        assert (saved.status, saved.text) == ("complete", AFTER_TOOL.answer)
+        assert f"1. {TOOL}: failed" in _shown(window).tool_steps.text
+    finally:
+        window.close()
+
+
+def test_a_broken_mcp_file_is_said_and_the_chat_answers_without_tools(qtbot, scripted_gpt_oss: Path) -> None:
+    ctx = AppContext.load()
+    (ctx.paths.config_dir / mcp_config.FILE_NAME).parent.mkdir(parents=True, exist_ok=True)
+    (ctx.paths.config_dir / mcp_config.FILE_NAME).write_text('{"mcpServers": {"time": {"args": []}}}')
+    ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(scripted_gpt_oss)))
+    window = MainWindow(SettingsHub(ctx))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        qtbot.waitUntil(lambda: window.engine.model is not None, timeout=15_000)
+        toggle = window.chat.composer.use_tools  # in sight, off, saying why
+        qtbot.waitUntil(lambda: toggle.text() == "Tools (unavailable)", timeout=5_000)
+        assert toggle.isVisible() and not toggle.isEnabled()
+        assert 'server \'time\' needs either a "command" or a "url".' in toggle.toolTip()
+        _ask(qtbot, window)
+        _wait_done(qtbot, window)
+        saved = window.store.messages(window.chat.conversation_id)[-1]
+        assert (saved.finish_reason, saved.tool_steps) == ("tool_calls", [])  # the call was not run
+    finally:
+        window.close()
