@@ -1,9 +1,11 @@
 """The Library pane: drop files or folders, watch them being indexed, remove them.
 
-A drop zone (real drag and drop of file URLs) and Add files / Add folder buttons feed the
-library thread (`LibraryService`); a sortable, filterable table shows name | type | pages |
-chunks | status | watched, with the file being indexed shown as "indexing 42 %", and an overall
-progress bar with files, chunks and ETA, plus Cancel. Watched folders are rescanned every minute
+A centred column (theme.LIST_WIDTH at most) like the chat's and the Settings': a title, the drop
+zone (real drag and drop of file URLs; the whole empty state while there are no documents, a slim
+strip once there are), the toolbar (adding on the left, Remove on the right), then a card with the
+filter and a sortable table (name | type | pages | chunks | status | watched, the file being
+indexed shown as "indexing 42 %") over the overall progress (files, chunks, ETA) and Cancel.
+Everything feeds the library thread (`LibraryService`). Watched folders are rescanned every minute
 while the pane is idle.
 
 Without an embedding model the pane shows its set-up card (desktop.ui.library_setup): what the
@@ -14,12 +16,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -41,6 +44,7 @@ from desktop.ui.library_setup import LibrarySetup
 from desktop.ui.library_table import NAME, STATUS, DocumentFilter, DocumentTable, DropZone
 from desktop.ui.library_worker import DocumentList, LibraryService
 from desktop.ui.settings_hub import SettingsHub
+from desktop.ui.theme import LIST_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL
 
 __all__ = ["DocumentTable", "DropZone", "LibraryPane"]
 
@@ -84,21 +88,77 @@ class LibraryPane(QWidget):
         self.setup.sig_model_ready.connect(self.use_embedding_model)
         self.drop_zone = DropZone()
         self.drop_zone.sig_dropped.connect(self.add_paths)
+
+        column = QWidget()
+        column.setObjectName("libraryColumn")
+        column.setMaximumWidth(LIST_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, SPACE_XL, 0, SPACE_L)
+        layout.setSpacing(SPACE_L)
+        layout.addLayout(self._header())
+        layout.addWidget(self.setup)
+        layout.addWidget(self.drop_zone, 1)
+        layout.addLayout(self._toolbar())
+        self.documents_card = self._documents_card()
+        layout.addWidget(self.documents_card, 1)
+        layout.addLayout(self._progress_row())
+        self.status = QLabel("")
+        self.status.setObjectName("paneCaption")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self._column_layout = layout
+
+        outer = QHBoxLayout(self)  # the column centred, with room at its sides on a small window
+        outer.setContentsMargins(SPACE_L, 0, SPACE_L, 0)
+        outer.addStretch(1)
+        outer.addWidget(column, 100)
+        outer.addStretch(1)
+        self._set_running(False)
+        self._filter_changed()
+
+    def _header(self) -> QVBoxLayout:
+        # The rail's own word for this pane (one word, translated once).
+        title = QLabel(QCoreApplication.translate("MainWindow", "Library"))
+        title.setObjectName("paneTitle")
+        subtitle = QLabel(self.tr("Documents the chat can search and cite. They are read and indexed on this "
+                                  "computer; the files stay where they are."))
+        subtitle.setObjectName("paneSubtitle")
+        subtitle.setWordWrap(True)
+        header = QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(title)
+        header.addWidget(subtitle)
+        return header
+
+    def _toolbar(self) -> QHBoxLayout:
+        """Adding on the left (files, a folder, watching folders), taking away on the right."""
         self.add_files_button = QPushButton(self.tr("Add files..."))
+        self.add_files_button.setAccessibleName(self.tr("Add files to the library"))
         self.add_folder_button = QPushButton(self.tr("Add folder..."))
+        self.add_folder_button.setAccessibleName(self.tr("Add a folder to the library"))
         self.remove_button = QPushButton(self.tr("Remove..."))
         self.remove_button.setAccessibleName(self.tr("Remove selected documents"))
         self.remove_button.setEnabled(False)
         self.watch_box = QCheckBox(self.tr("Watch added folders for changes"))
+        self.watch_box.setToolTip(self.tr("Folders added while this is on are checked for new and changed files "
+                                          "every minute"))
         self.add_files_button.clicked.connect(self._choose_files)
         self.add_folder_button.clicked.connect(self._choose_folder)
         self.remove_button.clicked.connect(self.remove_selected)
         buttons = QHBoxLayout()
-        for widget in (self.add_files_button, self.add_folder_button, self.remove_button):
-            buttons.addWidget(widget)
+        buttons.setSpacing(SPACE_S)
+        buttons.addWidget(self.add_files_button)
+        buttons.addWidget(self.add_folder_button)
+        buttons.addSpacing(SPACE_M)
         buttons.addWidget(self.watch_box)
         buttons.addStretch(1)
+        buttons.addWidget(self.remove_button)
+        return buttons
 
+    def _documents_card(self) -> QFrame:
+        """The filter and count over the table, the run's progress under it, in one card."""
+        card = QFrame()
+        card.setObjectName("paneCard")
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(self.tr("Filter by name or folder"))
         self.filter_edit.setAccessibleName(self.tr("Filter documents"))
@@ -108,51 +168,62 @@ class LibraryPane(QWidget):
         self.errors_only = QCheckBox(self.tr("Errors only"))
         self.errors_only.toggled.connect(self._filter_changed)
         self.shown_label = QLabel()
+        self.shown_label.setObjectName("paneCaption")
         filters = QHBoxLayout()
+        filters.setContentsMargins(SPACE_M, SPACE_M, SPACE_M, SPACE_S)
+        filters.setSpacing(SPACE_S)
         filters.addWidget(self.filter_edit, 1)
         filters.addWidget(self.errors_only)
         filters.addStretch(1)
         filters.addWidget(self.shown_label)
 
         self.table = QTableView()
+        self.table.setObjectName("documentTable")
         self.table.setModel(self.view_model)
         self.table.setAccessibleName(self.tr("Documents"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(NAME, Qt.SortOrder.AscendingOrder)
-        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)  # a quiet line under each row (theme.py) reads better than a grid
         self.table.setWordWrap(False)  # one line per document; the whole error is in the tooltip
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the columns share the width
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 2 * SPACE_M)
         header = self.table.horizontalHeader()
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
+        header.setHighlightSections(False)
+        header.setMinimumSectionSize(56)
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(STATUS, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.installEventFilter(self)  # Delete on the table removes (after asking)
 
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(1, 1, 1, SPACE_S)  # inside the card's border
+        layout.setSpacing(0)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        return card
+
+    def _progress_row(self) -> QHBoxLayout:
+        """The run's progress: outside the table's card, so a first drop on the empty pane shows it."""
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
+        self.progress.setAccessibleName(self.tr("Indexing progress"))
         self.progress_label = QLabel("")
+        self.progress_label.setObjectName("paneCaption")
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setAccessibleName(self.tr("Cancel indexing"))
         self.cancel_button.clicked.connect(self.service.cancel)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        progress_row = QHBoxLayout()
-        progress_row.addWidget(self.progress, 1)
-        progress_row.addWidget(self.progress_label)
-        progress_row.addWidget(self.cancel_button)
-        self._set_running(False)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.setup)
-        layout.addWidget(self.drop_zone)
-        layout.addLayout(buttons)
-        layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(progress_row)
-        layout.addWidget(self.status)
-        self._filter_changed()
+        row = QHBoxLayout()
+        row.setSpacing(SPACE_S)
+        row.addWidget(self.progress, 1)
+        row.addWidget(self.progress_label)
+        row.addWidget(self.cancel_button)
+        return row
 
     # ── actions ──────────────────────────────────────────────────────────────────────────
 
@@ -317,9 +388,18 @@ class LibraryPane(QWidget):
     def _filter_changed(self, *_args) -> None:
         self.view_model.set_text(self.filter_edit.text())
         self.view_model.set_errors_only(self.errors_only.isChecked())
+        self._show_empty_state(self.model.rowCount() == 0)
         shown, total = self.view_model.rowCount(), self.model.rowCount()
         self.shown_label.setText(self.tr("{0} of {1} shown").format(shown, total) if shown != total
                                  else self.tr("%n item(s)", "", total))
+
+    def _show_empty_state(self, empty: bool) -> None:
+        """No documents: the drop target fills the pane (it says what it reads); else the table does."""
+        self.drop_zone.set_compact(not empty)
+        self.documents_card.setVisible(not empty)
+        self.remove_button.setVisible(not empty)
+        layout = self._column_layout
+        layout.setStretchFactor(self.drop_zone, 1 if empty else 0)
 
     def _selection_changed(self, *_args) -> None:
         self.remove_button.setEnabled(self.table.selectionModel().hasSelection())

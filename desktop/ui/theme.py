@@ -39,6 +39,8 @@ RADIUS_L = 16
 # The chat's reading column: long lines tire the eye, so the conversation and the input stay this
 # wide at most, centred, however wide the window.
 READING_WIDTH = 760
+# Panes of lists and tables (the Library, the Models): wider than prose, still centred.
+LIST_WIDTH = 960
 
 
 def is_dark(app: QApplication | None = None) -> bool:
@@ -274,6 +276,35 @@ ConversationList QListView:focus {{ border: 2px solid {ring}; border-radius: {rm
 ConversationList QListView::item {{ padding: 6px {s}px; border-radius: 8px; color: {text}; }}
 ConversationList QListView::item:hover {{ background: {hover}; }}
 ConversationList QListView::item:selected {{ background: {selection}; color: {selection_text}; }}
+
+QLabel#paneTitle {{ font-size: {heading}px; font-weight: 600; color: {text}; }}
+QLabel#paneSubtitle, QLabel#paneCaption {{ color: {muted}; font-size: {caption}px; }}
+QFrame#paneCard {{ background: {card}; border: 1px solid {card_border}; border-radius: {rm}px; }}
+QFrame#paneCard QLabel {{ background: transparent; }}
+
+QLabel#dropTitle {{ font-size: {heading}px; font-weight: 600; color: {text}; }}
+QFrame#dropZone[compact="true"] QLabel#dropTitle {{ font-size: {body}px; }}
+QLabel#dropFormats {{ color: {muted}; font-size: {caption}px; }}
+QTableView#documentTable {{ background: {card}; border: none; border-top: 1px solid {card_border};
+    border-radius: 0px; selection-background-color: {selection}; selection-color: {selection_text}; }}
+QTableView#documentTable:focus {{ border: 2px solid {ring}; border-radius: {rs}px; }}
+QTableView#documentTable::item {{ border-bottom: 1px solid {card_border}; padding: 0px {s}px; }}
+QTableView#documentTable::item:selected {{ background: {selection}; color: {selection_text}; }}
+QTableView#documentTable QHeaderView::section {{ background: {card}; color: {muted}; font-size: {caption}px;
+    font-weight: 600; border: none; border-bottom: 1px solid {card_border}; padding: {s}px {m}px; }}
+
+QFrame#modelCard {{ background: {card}; border: 1px solid {card_border}; border-radius: {rm}px; }}
+QFrame#modelCard[inUse="true"] {{ border: 2px solid {accent}; }}
+QFrame#modelCard QLabel, QFrame#machineCard QLabel {{ background: transparent; }}
+QLabel#modelTitle {{ font-size: {body}px; font-weight: 600; color: {text}; }}
+QLabel#modelTag {{ background: {badge_bg}; color: {badge_text}; border-radius: {rs}px; padding: 1px {s}px;
+    font-size: {caption}px; font-weight: 600; }}
+QLabel#modelAbout, QLabel#modelFacts, QLabel#machineKey {{ color: {muted}; font-size: {caption}px; }}
+QFrame#machineCard {{ background: {card}; border: 1px solid {card_border}; border-radius: {rm}px; }}
+QFrame#gpuBuildNotice {{ background: {badge_bg}; border: 1px solid {accent}; border-radius: {rm}px; }}
+QFrame#gpuBuildNotice QLabel {{ background: transparent; color: {badge_text}; }}
+QFrame#gpuBuildNotice QLabel#gpuBuildCommand {{ background: {base}; color: {text}; border: 1px solid {card_border};
+    border-radius: {rs}px; padding: {s}px; font-family: monospace; }}
 """
 
 
