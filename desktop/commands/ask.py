@@ -82,8 +82,8 @@ def run(args: argparse.Namespace, ctx: AppContext) -> int:
         if args.chat:  # before the model loads: a mistyped id is said at once
             store, conversation_id = _conversation(ctx, args.chat)
         # The library before the model: a library held by the open window is said at once.
-        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
-                                                             args.embedding_model)
+        if not args.no_library:  # the options' library, else the Milvus server Settings chose
+            library = _open_library(ctx, *remote_options.library_location(args, ctx), args.embedding_model)
         model = (remote_options.connect(backend) if isinstance(backend, RemoteBackend)
                  else backend.load(model_path, lambda: load_plan).result())
         retrieve = None

@@ -20,6 +20,7 @@ import sys
 from dataclasses import asdict, replace
 from typing import Any
 
+from desktop.commands import remote_options
 from desktop.context import AppContext
 from desktop.core import rag
 from desktop.core.chat import plan_load
@@ -116,8 +117,8 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
     try:
         if args.chat:  # before the servers and the model: a mistyped id is said at once
             store, conversation_id = _conversation(ctx, args.chat)
-        library = None if args.no_library else _open_library(ctx, args.library_uri, args.library_token,
-                                                             args.embedding_model)
+        if not args.no_library:  # the options' library, else the Milvus server Settings chose
+            library = _open_library(ctx, *remote_options.library_location(args, ctx), args.embedding_model)
         if named_browser and library is None:
             raise UserError(NO_LIBRARY)
         browser = LibraryBrowser(library) if library is not None and (named_browser or browse) else None

@@ -11,11 +11,12 @@ import threading
 import time
 from pathlib import Path
 
-from desktop.commands.remote_options import add_library_options
+from desktop.commands.remote_options import add_library_options, library_location
 from desktop.context import AppContext
 from desktop.core.errors import UserError
 from desktop.core.jobs import CancelToken
 from desktop.core.library import AddReport, IndexProgress, Library
+from desktop.core.library.store import is_lite_uri
 from desktop.core.snippets import snippet
 
 
@@ -55,7 +56,8 @@ def _model_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _open(args: argparse.Namespace, ctx: AppContext) -> Library:
-    return Library.open(ctx, embedding_model=args.embedding_model, uri=args.library_uri, token=args.library_token)
+    uri, token = library_location(args, ctx)  # the options, else the Milvus server Settings chose
+    return Library.open(ctx, embedding_model=args.embedding_model, uri=uri, token=token)
 
 
 def run_add(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -73,7 +75,7 @@ def run_list(args: argparse.Namespace, ctx: AppContext) -> int:
         records = library.documents()
         # On a server: what other machines put in the shared collection (contacting it also says
         # at once when it cannot be reached).
-        shared = library.shared_documents() if args.library_uri else []
+        shared = library.shared_documents() if not is_lite_uri(library.uri) else []
     if args.json:
         print(json.dumps([r.to_json() for r in records]
                          + [{"path": d.path, "status": "shared", "owner": d.owner} for d in shared],

@@ -29,11 +29,16 @@ def add_library_options(parser: argparse.ArgumentParser) -> None:
 
 
 def remote_config(args: argparse.Namespace, ctx: AppContext) -> RemoteConfig | None:
-    """The remote engine the options name; None when they name none (the GGUF here is used)."""
+    """The remote engine the options name, else the one Settings > Model chose unless `--model`
+    names a GGUF; None when the GGUF here is used."""
     if not args.engine_url:
         if args.engine_model:
             raise UserError("--engine-model needs --engine-url (the server's base URL).")
-        return None
+        if getattr(args, "model", None):
+            return None
+        from desktop.engine.factory import remote_config as chosen_in_settings
+
+        return chosen_in_settings(ctx.settings, ctx.paths.config_dir)
     if not args.engine_model:
         raise UserError("--engine-url needs --engine-model (the model id the server lists in /v1/models).")
     if args.timeout is None or not args.timeout > 0:
@@ -49,3 +54,17 @@ def connect(backend: RemoteBackend) -> LoadedModel:
     model = backend.connect()
     return LoadedModel(path=model.id, name=model.id, n_ctx=model.n_ctx, load_s=0.0,
                        placement=f"remote engine at {backend.config.host}")
+
+
+def library_location(args: argparse.Namespace, ctx: AppContext) -> tuple[str | None, str | None]:
+    """(URI, token) of the library the options name, else of the Milvus server Settings > Library
+    chose; (None, None) for this computer's library. A server's kept token is used when none is given."""
+    from desktop.engine.factory import library_target, server_uri
+
+    if args.library_uri:
+        token = args.library_token
+        if token is None and "://" in args.library_uri:
+            token = ApiKeys.for_library(ctx.paths.config_dir).get(server_uri(args.library_uri))
+        return args.library_uri, token
+    target = library_target(ctx.settings, ctx.paths.config_dir)
+    return target if target is not None else (None, None)

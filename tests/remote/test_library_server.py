@@ -135,3 +135,19 @@ def test_ask_grounds_in_the_server_library_and_answers_without_it_when_unreachab
     assert down.returncode == 0, down.stderr
     assert json.loads(down.stdout)["sources"] == [] and json.loads(down.stdout)["answer"] == "Heat pumps move heat."
     assert "warning: answering without the library: Cannot reach the Milvus server" in down.stderr
+
+
+def test_library_commands_use_the_milvus_server_chosen_in_settings(milvus: MilvusLiteServer, docs: Path,
+                                                                   tiny_bert_gguf: Path,  # noqa: F811
+                                                                   app_home: Path) -> None:
+    from desktop.engine.api_keys import ApiKeys
+
+    ctx = AppContext.load(AppPaths.from_environment())
+    ctx.update_settings(replace(ctx.settings, library=replace(ctx.settings.library, location="server",
+                                                              server_uri=milvus.uri)))
+    ApiKeys.for_library(ctx.paths.config_dir).set(milvus.uri, "root:Milvus")  # as Settings > Library keeps it
+    model = ["--embedding-model", str(tiny_bert_gguf)]
+    assert cli("library", "add", str(docs / "heat.md"), *model, home=app_home).returncode == 0
+    on_server = json.loads(cli("library", "list", "--json", "--library-uri", milvus.uri, *model, home=app_home).stdout)
+    assert [d["path"] for d in on_server] == [str(docs / "heat.md")]  # it went to the server, not the laptop
+    assert not ctx.paths.library_db.exists()  # no library was made on this computer

@@ -242,3 +242,23 @@ def test_bad_engine_options_are_one_line(argv: list[str], message: str, app_home
 def test_a_port_nothing_listens_on_fails_fast(app_home: Path) -> None:
     code, _, err = _ask(f"http://127.0.0.1:{free_port()}/v1", "m", home=app_home)
     assert code == 1 and "Cannot reach the engine" in _one_line(err)
+
+
+def test_ask_uses_the_remote_engine_chosen_in_settings_unless_a_model_is_named(
+        llama_server: LlamaCppServer, app_home: Path, tiny_gpt_oss: Path) -> None:
+    from dataclasses import replace
+
+    from desktop.context import AppContext
+
+    ctx = AppContext.load(AppPaths.from_environment())  # the test's home (app_home sets it)
+    ctx.update_settings(replace(ctx.settings, model=replace(ctx.settings.model, engine="remote",
+                                                            remote_url=llama_server.url,
+                                                            remote_model=llama_server.alias)))
+    ApiKeys(ctx.paths.config_dir).set(llama_server.url, KEY)  # as Settings > Model keeps it
+    out = cli("ask", "hello there", "--json", home=app_home)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["model"] == llama_server.alias and data["answer"] == PLAIN.answer
+    out = cli("ask", "hello there", "--json", "--model", str(tiny_gpt_oss), "--max-tokens", "8", home=app_home)
+    assert out.returncode == 0, out.stderr  # --model names a GGUF here: the remote choice is set aside
+    assert json.loads(out.stdout)["model"] != llama_server.alias
