@@ -1,34 +1,41 @@
 """The Models view's notice for a GPU that this build cannot use: which GPU, the estimated
-speed-up (always labelled as an estimate), and the one command that gives the GPU build."""
+speed-up (always labelled as an estimate), and the one command that gives the GPU build.
+
+A card tinted in the accent (theme.py draws it), the command set apart in a monospaced box."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.core.gpu_build import GpuBuildAdvice
+from desktop.ui.theme import SPACE_L, SPACE_M, SPACE_S
 
 
 class GpuBuildNotice(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("gpuBuildNotice")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName(self.tr("GPU not used"))
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        layout.setSpacing(SPACE_S)
         self.text = QLabel()
         self.text.setWordWrap(True)
         layout.addWidget(self.text)
         row = QHBoxLayout()
+        row.setSpacing(SPACE_S)
         self.command = QLabel()
+        self.command.setObjectName("gpuBuildCommand")
         self.command.setWordWrap(True)
+        self.command.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.command.setAccessibleName(self.tr("Command for the GPU build"))
-        self.command.setStyleSheet("font-family: monospace;")
         self.copy_button = QPushButton(self.tr("Copy command"))
         self.copy_button.setAccessibleName(self.tr("Copy the GPU build command"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.command.text()))
         row.addWidget(self.command, 1)
-        row.addWidget(self.copy_button)
+        row.addWidget(self.copy_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
         self.hide()
 

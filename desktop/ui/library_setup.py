@@ -22,6 +22,7 @@ from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.models_view import DownloadControl
 from desktop.ui.settings_fields import ERROR_COLOURS, tint
 from desktop.ui.tasks import run_in_background
+from desktop.ui.theme import RADIUS_M, SPACE_L, SPACE_S, SPACE_XL
 
 
 class LibrarySetup(QFrame):
@@ -36,12 +37,10 @@ class LibrarySetup(QFrame):
         self.catalog = catalog
         self.entry = catalog.recommended(EMBEDDING)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setContentsMargins(SPACE_XL, SPACE_L, SPACE_XL, SPACE_L)
+        layout.setSpacing(SPACE_S)
         self.title = QLabel(self.tr("Set up the library"))
-        font = self.title.font()
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        self.title.setFont(font)
+        self.title.setObjectName("paneTitle")  # the theme's heading size
         layout.addWidget(self.title)
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -84,7 +83,7 @@ class LibrarySetup(QFrame):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 1.5))
         painter.setBrush(self.palette().color(QPalette.ColorRole.Base))
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 10, 10)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), RADIUS_M, RADIUS_M)
         painter.end()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QDragEnterEvent, QDragLeaveEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QFont
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.core.documents import document_kind
@@ -30,6 +30,7 @@ from desktop.core.library import INDEXED, INDEXING, DocumentRecord
 from desktop.ui.theme import RADIUS_M, SPACE_L, SPACE_S, SPACE_XL, colours, is_dark
 
 WAITING = "waiting"  # added while no embedding model was set: indexed once there is one
+SKIPPED = "skipped"  # the library's word for a file of a type it does not read
 COLUMNS = (QT_TRANSLATE_NOOP("Library", "Name"), QT_TRANSLATE_NOOP("Library", "Type"),
            QT_TRANSLATE_NOOP("Library", "Pages"), QT_TRANSLATE_NOOP("Library", "Chunks"),
            QT_TRANSLATE_NOOP("Library", "Status"), QT_TRANSLATE_NOOP("Library", "Watched"))
@@ -65,17 +66,22 @@ def has_problem(record: DocumentRecord) -> bool:
 
 
 def status_colour(record: DocumentRecord, current: bool) -> QColor | None:
-    """The theme's colour for a status (None: the table's text colour). Errors read as errors,
-    the file being indexed in the accent, what waits or was skipped quieter; each pair is held to
-    4.5:1 on the table's card by the tests."""
+    """The theme's colour for a status (None: the table's text colour). Errors read as errors and
+    the file being indexed in the accent's hue; each is held to 4.5:1 on the table's rows, selected or
+    not, by the tests. What waits or was skipped is set in italics instead: the theme's grey falls
+    under 4.5:1 on a selected row."""
     c = colours(is_dark())
     if current or record.status == INDEXING:
-        return QColor(c.accent)
-    if record.status == WAITING or record.status == "skipped":
-        return QColor(c.muted)
+        return QColor(c.badge_text)  # the accent's hue, dark enough to read on a selected row too
+    if record.status in (WAITING, SKIPPED):
+        return None
     if record.error and record.status != INDEXED:
         return QColor(c.error)
     return None
+
+
+def status_is_quiet(record: DocumentRecord) -> bool:
+    return record.status in (WAITING, SKIPPED)
 
 
 class DropZone(QFrame):
@@ -268,6 +274,10 @@ class DocumentTable(QAbstractTableModel):
             return NUMBER_ALIGNMENT
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
             return status_colour(record, record.path == self._current)
+        if role == Qt.ItemDataRole.FontRole and column == STATUS and status_is_quiet(record):
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == NAME:

@@ -17,9 +17,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
-    QFormLayout,
     QFrame,
-    QGroupBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -52,7 +51,7 @@ from desktop.ui.download_jobs import DownloadJob, DownloadJobs
 from desktop.ui.first_paint import after_first_paint
 from desktop.ui.gpu_notice import GpuBuildNotice
 from desktop.ui.tasks import run_in_background
-from desktop.ui.theme import is_dark
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, is_dark
 
 # Badge colours per verdict, per theme: at least 4.5:1 against the window in each.
 _BADGE = {"fits on GPU": "#2e7d32", "partly offloaded": "#8a5300", "CPU only": "#1565c0", "won't fit": "#c62828"}
@@ -311,21 +310,44 @@ class DownloadControl(QWidget):
             self.sig_finished.emit(path)
 
 
-class _MachineBox(QGroupBox):
+class _MachineBox(QFrame):
+    """This machine as a compact card: each fact a small caption over its value, three to a row."""
+
+    COLUMNS = 3
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setTitle(self.tr("This machine"))
-        self.form = QFormLayout(self)
+        self.setObjectName("machineCard")
+        self.setAccessibleName(self.tr("This machine"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        layout.setSpacing(SPACE_S)
+        title = QLabel(self.tr("This machine"))
+        title.setObjectName("modelTitle")
+        layout.addWidget(title)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(SPACE_XL)
+        grid.setVerticalSpacing(SPACE_S)
+        layout.addLayout(grid)
         self.labels: dict[str, QLabel] = {}
-        names = {"RAM": self.tr("RAM"), "GPU": self.tr("GPU"), "Unified memory": self.tr("Unified memory"),
-                 "Backend": self.tr("Backend"), "Disk": self.tr("Disk")}
-        for key, shown in names.items():
+        names = {"RAM": self.tr("RAM"), "GPU": self.tr("GPU"), "Disk": self.tr("Disk"),
+                 "Backend": self.tr("Backend"), "Unified memory": self.tr("Unified memory")}
+        for position, (key, shown) in enumerate(names.items()):
+            caption = QLabel(shown)
+            caption.setObjectName("machineKey")
             label = QLabel("…")
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setAccessibleName(shown)
             self.labels[key] = label
-            self.form.addRow(shown, label)
+            fact = QVBoxLayout()
+            fact.setSpacing(0)
+            fact.addWidget(caption)
+            fact.addWidget(label)
+            fact.addStretch(1)
+            grid.addLayout(fact, position // self.COLUMNS, position % self.COLUMNS)
+        for column in range(self.COLUMNS):
+            grid.setColumnStretch(column, 1)
 
     def show_machine(self, machine: Machine, models_dir: Path) -> None:
         self.labels["RAM"].setText(self.tr("{total} ({free} free now)").format(
@@ -353,33 +375,41 @@ class _ModelRow(QFrame):
     def __init__(self, view: ModelsView, name: str, title: str, description: str,
                  entry: CatalogEntry | None, installed: InstalledModel | None, in_use: bool) -> None:
         super().__init__()
-        self.setObjectName("modelRow")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("modelCard")
+        self.setProperty("inUse", in_use)  # the card in use is edged in the accent (theme.py)
         self.setAccessibleName(title)
         self.name, self.entry, self.installed, self.in_use = name, entry, installed, in_use
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        layout.setSpacing(SPACE_XS)
         top = QHBoxLayout()
-        heading = QLabel(f"<b>{title}</b>")
-        heading.setTextFormat(Qt.TextFormat.RichText)
-        top.addWidget(heading)
+        top.setSpacing(SPACE_S)
+        heading = QLabel(title)
+        heading.setObjectName("modelTitle")
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        heading.setWordWrap(True)
+        top.addWidget(heading, 1)
         self.tags = QLabel(" · ".join(t for t in (
             self.tr("in use") if in_use else "", self.tr("recommended") if entry and entry.recommended else "",
             self.tr("installed") if installed and not in_use else "") if t))
+        self.tags.setObjectName("modelTag")  # a tinted pill
         self.tags.setAccessibleName(self.tr("Status of {title}").format(title=title))
-        if in_use:  # the theme's focus-ring blue: 4.5:1 or better on either window colour
-            self.tags.setStyleSheet(f"QLabel {{ font-weight: 600; color: {'#8ab4ff' if is_dark() else '#1a5fd0'}; }}")
-        top.addWidget(self.tags, 1)
+        self.tags.setVisible(bool(self.tags.text()))
+        top.addWidget(self.tags, 0, Qt.AlignmentFlag.AlignTop)
         self.badge = fit_badge(None)
-        top.addWidget(self.badge)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(top)
         about = QLabel(description)
+        about.setObjectName("modelAbout")
         about.setWordWrap(True)
         layout.addWidget(about)
         self.facts = QLabel()  # size · needs N GB · estimated speed
         self.facts.setWordWrap(True)
         self.facts.setAccessibleName(self.tr("Size, memory and speed of {title}").format(title=title))
         layout.addWidget(self.facts)
+        layout.addSpacing(SPACE_XS)
         actions = QHBoxLayout()
+        actions.setSpacing(SPACE_S)
         self.download: DownloadControl | None = None
         self.use_button: QPushButton | None = None
         self.remove_button: QPushButton | None = None
@@ -449,14 +479,9 @@ class ModelsView(QWidget):
         self.setAcceptDrops(True)
         self.setAccessibleName(self.tr("Models"))
 
-        layout = QVBoxLayout(self)
-        self.machine_box = _MachineBox(self)
-        layout.addWidget(self.machine_box)
-        self.notice = Notice(self)
-        layout.addWidget(self.notice)
-        self.gpu_notice = GpuBuildNotice(self)
-        layout.addWidget(self.gpu_notice)
-        buttons = QHBoxLayout()
+        self.machine_box = _MachineBox()
+        self.notice = Notice()
+        self.gpu_notice = GpuBuildNotice()
         self.refresh_button = QPushButton(self.tr("Check sizes online"))
         self.refresh_button.setToolTip(self.tr("Ask the model hub for exact file sizes and checksums"))
         self.refresh_button.setAccessibleName(self.tr("Check sizes online"))
@@ -467,22 +492,61 @@ class ModelsView(QWidget):
         self.close_button = QPushButton(self.tr("Close"))
         self.close_button.setAccessibleName(self.tr("Close the Models view"))
         self.close_button.clicked.connect(self._close)
-        buttons.addWidget(self.refresh_button)
-        buttons.addWidget(self.import_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
+        self._list = QWidget()
+        self._list_layout = QVBoxLayout(self._list)  # the model cards, then a stretch
+        self._list_layout.setContentsMargins(0, 0, 0, 0)
+        self._list_layout.setSpacing(SPACE_M)
+        self._list_layout.addStretch(1)
+
+        # One centred column (the chat's reading width) that scrolls as a whole: on a small window
+        # the machine card scrolls away and leaves the models the room.
+        column = QWidget()
+        column.setObjectName("modelsColumn")
+        column.setMaximumWidth(READING_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, SPACE_XL, 0, SPACE_XL)
+        layout.setSpacing(SPACE_L)
+        layout.addLayout(self._header())
+        for part in (self.machine_box, self.notice, self.gpu_notice, self._list):
+            layout.addWidget(part)
+        layout.addStretch(1)
+        content = QWidget()
+        centre = QHBoxLayout(content)
+        centre.setContentsMargins(SPACE_L, 0, SPACE_L, 0)
+        centre.addStretch(1)
+        centre.addWidget(column, 100)
+        centre.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setAccessibleName(self.tr("Models list"))
-        self._list = QWidget()
-        self._list_layout = QVBoxLayout(self._list)
-        self._list_layout.addStretch(1)
-        scroll.setWidget(self._list)
-        layout.addWidget(scroll, 1)
-        layout.addLayout(buttons)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         if self.catalog.problem:
             self.notice.show_message(self.catalog.problem, Notice.ERROR)
         self.reload()
+
+    def _header(self) -> QHBoxLayout:
+        """The pane's title and what it is for, with its actions beside them."""
+        title = QLabel(QCoreApplication.translate("MainWindow", "Models"))  # the rail's word for the pane
+        title.setObjectName("paneTitle")
+        subtitle = QLabel(self.tr("What this computer can run, and getting it here. Once downloaded, "
+                                  "everything runs without a network."))
+        subtitle.setObjectName("paneSubtitle")
+        subtitle.setWordWrap(True)
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        words.addWidget(title)
+        words.addWidget(subtitle)
+        header = QHBoxLayout()
+        header.setSpacing(SPACE_S)
+        header.addLayout(words, 1)
+        for button in (self.refresh_button, self.import_button, self.close_button):
+            header.addWidget(button, 0, Qt.AlignmentFlag.AlignBottom)
+        return header
 
     @property
     def message(self) -> QLabel:

@@ -297,7 +297,7 @@ QFrame#modelCard {{ background: {card}; border: 1px solid {card_border}; border-
 QFrame#modelCard[inUse="true"] {{ border: 2px solid {accent}; }}
 QFrame#modelCard QLabel, QFrame#machineCard QLabel {{ background: transparent; }}
 QLabel#modelTitle {{ font-size: {body}px; font-weight: 600; color: {text}; }}
-QLabel#modelTag {{ background: {badge_bg}; color: {badge_text}; border-radius: {rs}px; padding: 1px {s}px;
+QFrame#modelCard QLabel#modelTag {{ background: {badge_bg}; color: {badge_text}; border-radius: {rs}px; padding: 1px {s}px;
     font-size: {caption}px; font-weight: 600; }}
 QLabel#modelAbout, QLabel#modelFacts, QLabel#machineKey {{ color: {muted}; font-size: {caption}px; }}
 QFrame#machineCard {{ background: {card}; border: 1px solid {card_border}; border-radius: {rm}px; }}

@@ -275,3 +275,58 @@ def test_status_column_shows_the_file_being_indexed() -> None:
     assert table.data(table.index(1, 4)) == "error: encrypted PDF"
     table.set_progress(None, 0.0)
     assert table.data(table.index(0, 4)) == "indexing"
+
+
+def test_an_empty_library_is_one_big_drop_target_then_a_strip_above_the_documents(
+        qtbot, pane: LibraryPane, tmp_path: Path) -> None:
+    pane.resize(900, 600)
+    qtbot.wait(20)
+    zone = pane.drop_zone
+    # Empty: the drop target fills the pane and says what it reads; there is no empty table.
+    assert zone.isVisible() and zone.height() >= pane.height() // 2
+    assert "PDF" in zone.formats.text() and "Markdown" in zone.formats.text() and zone.hint.isVisible()
+    assert not pane.table.isVisible() and not pane.remove_button.isVisible()
+    assert pane.add_files_button.isVisible() and pane.add_folder_button.isVisible()
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "a.txt").write_text("the cat sat.\n")
+    _index_folder(qtbot, pane, folder)
+    qtbot.wait(20)
+    # With documents: a slim strip that still takes drops, and the table gets the room.
+    assert zone.isVisible() and zone.height() < 80 and not zone.hint.isVisible()
+    assert pane.table.isVisible() and pane.table.height() > pane.height() // 3
+    assert _drop(zone, _mime(QUrl.fromLocalFile(str(folder)))) == (True, True)
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_status_colours_read_at_4_5_to_1_on_the_table(qapp: QApplication, dark: bool) -> None:
+    from PySide6.QtGui import QColor
+
+    from desktop.ui import theme
+    from tests.ui.test_theme_contrast import contrast
+
+    record = DocumentRecord(path="/d/a.pdf", doc_id=1, kind="pdf", status="indexed", error=None, chunks=3,
+                            pages=1, size=10, mtime_ns=1, content_hash="x", model="m", updated_at=0.0)
+    table = DocumentTable()
+    table.set_records([record, replace(record, path="/d/b.pdf", status="error", error="encrypted PDF"),
+                       replace(record, path="/d/c.mp3", status="skipped", error="unsupported type (.mp3)")], [])
+    table.set_waiting(["/d/later.md"], "waiting for the embedding model")
+    table.set_progress("/d/a.pdf", 0.5)
+    theme.apply_theme("dark" if dark else "light", qapp)
+    try:
+        c = theme.colours(dark)
+
+        def status(row: int, role: Qt.ItemDataRole):
+            return table.data(table.index(row, 4), role)
+
+        colour = Qt.ItemDataRole.ForegroundRole
+        assert status(0, colour) == QColor(c.badge_text) and status(1, colour) == QColor(c.error)  # indexing, error
+        for row in (2, 3):  # skipped, waiting: the table's own text, in italics
+            assert status(row, colour) is None and status(row, Qt.ItemDataRole.FontRole).italic()
+        table.set_progress(None, 0.0)
+        assert status(0, colour) is None  # indexed: the table's own text colour
+        for shown in (QColor(c.badge_text), QColor(c.error)):
+            for background in (c.card, c.selection):  # the table's rows, and a selected row
+                assert contrast(shown, QColor(background)) >= 4.5, (shown.name(), background)
+    finally:
+        theme.apply_theme("light", qapp)

@@ -239,8 +239,9 @@ def test_import_as_link_leaves_one_picker_entry_in_the_window(qtbot, tiny_gpt_os
         window.models_view.import_paths([tiny_gpt_oss])
     picker = window.chat.model_picker
     linked = ctx.paths.models_dir / tiny_gpt_oss.name
-    assert [picker.itemData(i) for i in range(picker.count())] == [str(linked)]  # one file, one entry
-    assert picker.currentData() == str(linked)
+    # One file, one entry (each item is (where it runs, path): this computer's file here).
+    assert [picker.itemData(i) for i in range(picker.count())] == [("local", str(linked))]
+    assert picker.currentData() == ("local", str(linked))
     window.close()
 
 
