@@ -98,3 +98,23 @@ def test_a_document_s_best_passage_by_meaning_follows_its_best_fused_one() -> No
     keyword = [_hit("t", 1, 4.9, "# Python style", 0), _hit("p", 1, 3.3, "Paths", 2)]
     (group,) = by_document(fuse(dense, keyword), top_k=1)
     assert [c.hit.id for c in group] == ["t", "l", "p"]
+
+
+def test_an_excerpt_joins_a_document_s_passages_in_reading_order() -> None:
+    from desktop.core.library import Hit, Location
+
+    text = "Alpha one two.\n\nBeta three four. Gamma five.\n\nDelta six." + " pad" * 20 + "\n\nOmega end."
+    def place(start: int, end: int, index: int) -> Location:
+        return Location(page=None, heading=None, score=0.0, text=text[start:end], char_start=start,
+                        char_end=end, chunk_index=index)
+    beta = text.index("Beta")
+    gamma = text.index("Gamma")
+    delta = text.index("Delta")
+    omega = text.index("Omega")
+    best = Hit(path="/d.md", page=None, heading=None, score=1.0, text=text[gamma:delta - 2], char_start=gamma,
+               char_end=delta - 2, chunk_index=2,
+               also=(place(omega, len(text), 4), place(0, 14, 0), place(delta, delta + 9, 3)),
+               context=(place(beta, gamma + 6, 1),))  # overlaps the best chunk by "Gamma "
+    # Reading order; the overlap written once; a blank line between sections kept as one; a gap
+    # marked; only the two best other matches (not "Delta") join the best chunk and its neighbour.
+    assert best.excerpt == ("Alpha one two.\n\nBeta three four. Gamma five.\n[...]\nOmega end.")

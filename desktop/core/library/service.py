@@ -83,6 +83,7 @@ log = logging.getLogger(__name__)
 
 SEARCH_MODES = ("hybrid", "dense", "bm25")
 EXCERPT_EXTRA_CHUNKS = 2  # a source's other matching chunks that go into the prompt with it
+ADJACENT_GAP = 4  # characters between two chunks that are only the blank line between sections
 # Chunks asked of each search per source wanted: one document's chunks share a source, and
 # chunks of documents being re-indexed are dropped.
 CANDIDATES_PER_SOURCE = 8
@@ -144,6 +145,8 @@ class Hit:
             if parts and exact and start < end:
                 if stop > end:
                     parts[-1] += text[end - start:]
+            elif parts and 0 <= start - end <= ADJACENT_GAP:
+                parts[-1] += "\n\n" + text  # the next section: only a blank line lay between
             else:
                 parts.append(text)
             end = max(end, stop)
@@ -423,10 +426,13 @@ class Library:
         best = group[0].hit
         context: tuple[Location, ...] = ()
         if neighbours > 0:
-            have = {c.hit.chunk_index for c in group}
+            shown = {c.hit.chunk_index for c in group[:1 + EXCERPT_EXTRA_CHUNKS]}
             wanted = [i for i in range(best.chunk_index - neighbours, best.chunk_index + neighbours + 1)
-                      if i >= 0 and i not in have]
-            context = tuple(_location(h, 0.0) for h in store.chunks(name, best.doc_id, wanted, best.owner))
+                      if i >= 0 and i not in shown]
+            found = {c.hit.chunk_index: c.hit for c in group if c.hit.chunk_index in wanted}
+            missing = [i for i in wanted if i not in found]
+            found.update((h.chunk_index, h) for h in store.chunks(name, best.doc_id, missing, best.owner))
+            context = tuple(_location(found[i], 0.0) for i in sorted(found))
         cosines = [c.cosine for c in group if c.cosine is not None]
         return Hit(path=best.path, page=best.page, heading=best.heading, score=group[0].score, text=best.text,
                    char_start=best.char_start, char_end=best.char_end, chunk_index=best.chunk_index,
