@@ -8,6 +8,7 @@ the answer; Stop cancels this pane's request only.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,13 @@ if TYPE_CHECKING:
     from desktop.ui.engine_bridge import EngineBridge, TurnRelay
 
 
+LIVE_STATS_INTERVAL_S = 0.25  # the tokens and tok/s under the input while an answer streams
+
+
 class ChatTurns:
     """Mixed into ChatPane, whose widgets and helpers it uses (declared here for readers)."""
+
+    _stats_shown_at = 0.0
 
     _engine: EngineBridge
     tools: ChatTools
@@ -143,7 +149,11 @@ class ChatTurns:
         if self._streaming is None:
             return
         self._streaming.append(deltas)
-        if stats is not None and stats.tokens > 1:
+        now = time.monotonic()
+        # A few times a second: each new text resizes the label, and that lays the whole window out
+        # again (a fifth of the UI thread's work per streamed update); the final figures follow at the end.
+        if stats is not None and stats.tokens > 1 and now - self._stats_shown_at >= LIVE_STATS_INTERVAL_S:
+            self._stats_shown_at = now
             self.live_stats.setText(self.tr("{n} tokens · {speed} tok/s").format(
                 n=stats.tokens, speed=f"{stats.tokens_per_s:.1f}"))
         # No scroll here: the pane keeps the end in view as the answer grows (see _keep_end_in_view).
