@@ -10,14 +10,16 @@ and stops (keeping its partial file for a resume) when the window that owns `Dow
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from shiboken6 import isValid
 
-from desktop.core.catalog import Catalog, CatalogEntry
 from desktop.core.jobs import Cancelled, CancelToken, Progress
 from desktop.ui.tasks import ProgressRelay, run_in_background
+
+if TYPE_CHECKING:  # the catalog (huggingface-hub's helpers, the planner) loads when a download is asked for
+    from desktop.core.catalog import Catalog, CatalogEntry
 
 _CANCELLED = object()
 

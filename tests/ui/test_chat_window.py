@@ -108,5 +108,5 @@ def test_no_model_says_how_to_choose_one(qtbot, app_home: Path) -> None:
     qtbot.addWidget(win)
     assert "Open model" in win.chat.banner.text()
     assert not win.chat.send_button.isEnabled()
-    assert [win.tabs.tabText(i) for i in range(win.tabs.count())] == ["Chat", "Library", "Settings"]
+    assert [win.panes.tabText(i) for i in range(win.panes.count())] == ["Chat", "Library", "Settings", "Models"]
     win.close()
