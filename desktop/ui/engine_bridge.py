@@ -68,6 +68,7 @@ class TurnRelay(QObject):
         self._pending: list[Event] = []
         self._woken = False
         self._cancel_asked = False
+        self.awaiting_begin = False  # the worker saving the question has not reported yet (start_turn sets it)
         self._last_flush = 0.0
         self._timer = QTimer(self, singleShot=True, timeout=self._flush)
         self._sig_wake.connect(self._wake, Qt.ConnectionType.QueuedConnection)
@@ -111,9 +112,15 @@ class TurnRelay(QObject):
         self._last_flush = time.monotonic()
         batch: list[Delta] = []
         stats = None
-        for event in events:
+        for index, event in enumerate(events):
             if self.done:
                 return
+            if self.awaiting_begin and isinstance(event, (Finished, Cancelled, Failed)):
+                # A fast engine can end the turn before the worker says the question is saved: the
+                # end waits for that, so the view learns the new chat's id before the turn is over.
+                with self._lock:
+                    self._pending[:0] = events[index:]
+                break
             if isinstance(event, DeltaEvent):
                 batch.append(Delta(event.channel, event.text))
                 stats = event.stats
@@ -138,9 +145,11 @@ class TurnRelay(QObject):
         if batch and not self.done:
             self.sig_deltas.emit(batch, stats)
 
-    def _begun(self, begun: tuple[int, Message]) -> None:
-        if not self.done:
+    def _begun(self, begun: tuple[int, Message] | None) -> None:
+        self.awaiting_begin = False
+        if begun is not None and not self.done:
             self.sig_begun.emit(begun)
+        self._flush()  # an end held back for this comes now
 
     def _start_failed(self, message: str) -> None:
         self._end(self.sig_failed, message)
@@ -333,7 +342,8 @@ class EngineBridge(QObject):
                 return None
             return conv_id, store.message(relay.session.message_id)
 
-        run_in_background(begin, on_done=lambda begun: relay._begun(begun) if begun else None,
+        relay.awaiting_begin = store is not None
+        run_in_background(begin, on_done=relay._begun,
                           on_failed=relay._start_failed)
         return relay
 
