@@ -242,3 +242,29 @@ def test_a_broken_mcp_file_is_said_and_the_chat_answers_without_tools(qtbot, scr
         assert (saved.finish_reason, saved.tool_steps) == ("tool_calls", [])  # the call was not run
     finally:
         window.close()
+
+
+def test_with_a_remote_engine_the_turn_is_written_without_tools_and_says_so(qtbot) -> None:
+    from tests.remote.servers import scripted_engine
+
+    with scripted_engine("reasoning_content", model="gpt-oss-120b") as engine:
+        ctx = AppContext.load()
+        mcp_config.save(ctx.paths.config_dir / mcp_config.FILE_NAME, {"time": mcp_config.ServerConfig(
+            "time", str(BIN / "mcp-server-time"), ("--local-timezone", "UTC"))})
+        ctx.update_settings(ctx.settings.with_section("model", engine="remote", remote_url=engine.url,
+                                                      remote_model="gpt-oss-120b"))
+        window = MainWindow(SettingsHub(ctx))
+        qtbot.addWidget(window)
+        window.show()
+        try:
+            qtbot.waitUntil(lambda: window.engine.remote is not None and window.engine.model is not None,
+                            timeout=30_000)
+            _ask(qtbot, window)
+            _wait_done(qtbot, window)
+            assert "work with the model on this computer for now" in window.statusBar().currentMessage()
+            assert not window.chat.findChildren(ApprovalCard)
+            saved = window.store.messages(window.chat.conversation_id)[-1]
+            assert (saved.status, saved.text, saved.tool_steps) == ("complete", "Heat pumps move heat.", [])
+            assert "tools" not in engine.bodies[-1]  # no tool was offered to the model
+        finally:
+            window.close()
