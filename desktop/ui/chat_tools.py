@@ -281,7 +281,10 @@ class ChatTools(QObject):
         layout.insertWidget(layout.indexOf(message.answer), card)
         self._cards.append(card)
         message.set_status(self.tr("Waiting for you to allow or deny {name}").format(name=request.name))
-        card.allow_once.setFocus()
+        if not self._composer.input.toPlainText().strip():
+            # Not while the person types the next question. The focus goes to the arguments, to be
+            # read first (Tab reaches the answers): a key pressed by chance runs nothing.
+            card.arguments.setFocus()
         announce(card, self.tr("gpt-oss wants to use the tool {name}. Allow once, always allow, or deny.")
                  .format(name=request.name))
 

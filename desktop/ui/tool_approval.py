@@ -105,8 +105,8 @@ def pretty_arguments(arguments: dict[str, Any] | str) -> str:
 
 
 class ApprovalCard(QFrame):
-    """The question in the answer: which tool, with what, and the three answers (keyboard first:
-    the card takes the focus, Tab moves between the buttons, Space presses one)."""
+    """The question in the answer: which tool, with what, and the three answers (by keyboard: the
+    arguments take the focus, Tab moves on to the buttons, Space presses one)."""
 
     sig_decided = Signal(object)  # Decision
 
@@ -129,6 +129,7 @@ class ApprovalCard(QFrame):
         self.arguments.setReadOnly(True)
         self.arguments.setAccessibleName(self.tr("Arguments of the call"))
         self.arguments.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.arguments.setTabChangesFocus(True)  # Tab goes on to the buttons
         lines = min(ARGUMENT_LINES, max(1, self.arguments.toPlainText().count("\n") + 1))
         self.arguments.setFixedHeight(int((lines + 1) * self.arguments.fontMetrics().lineSpacing()) + 8)
         layout.addWidget(self.arguments)

@@ -79,7 +79,13 @@ def test_allow_once_runs_the_call_and_the_step_stays_with_the_answer(qtbot, wind
     assert card.arguments.isReadOnly() and card.title.textFormat() == Qt.TextFormat.PlainText
     assert _shown(window).card.isAncestorOf(card)
     assert window.engine.busy and window.chat.send_button.text() == "Stop"  # the window is not blocked
-    qtbot.keyClick(card.allow_once, Qt.Key.Key_Space)  # reachable without a mouse
+    # By keyboard: the arguments have the focus (a key pressed by chance runs nothing), Tab, Space.
+    qtbot.waitUntil(card.arguments.hasFocus, timeout=2_000)
+    qtbot.keyClick(card.arguments, Qt.Key.Key_Space)
+    assert not card.request.answered.is_set()
+    qtbot.keyClick(card.arguments, Qt.Key.Key_Tab)
+    assert card.allow_once.hasFocus()
+    qtbot.keyClick(card.allow_once, Qt.Key.Key_Space)
     _wait_done(qtbot, window)
 
     conversation = window.chat.conversation_id
