@@ -5,6 +5,8 @@ A card tinted in the accent (theme.py draws it), the command set apart in a mono
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -22,6 +24,7 @@ class GpuBuildNotice(QFrame):
         layout.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
         layout.setSpacing(SPACE_S)
         self.text = QLabel()
+        self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setWordWrap(True)
         layout.addWidget(self.text)
         row = QHBoxLayout()
@@ -56,7 +59,8 @@ class GpuBuildNotice(QFrame):
                                  "speed is unknown or the model would not fit on it)."))
         lines.append(self.tr("To get it, run this in the app's source folder (it rebuilds llama.cpp "
                              "with CUDA; needs the CUDA toolkit), then restart the app:"))
-        self.text.setText("\n".join(lines))
+        # The first line is the news, in bold; the rest explains. Names are escaped: rich text.
+        self.text.setText(f"<b>{html.escape(lines[0])}</b><br>" + "<br>".join(html.escape(line) for line in lines[1:]))
         self.command.setText(advice.command)
-        self.setAccessibleDescription(self.text.text())
+        self.setAccessibleDescription("\n".join(lines))
         self.show()

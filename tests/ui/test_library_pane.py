@@ -14,8 +14,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop.context import AppContext
 from desktop.core.library import DocumentRecord
 from desktop.ui.library_pane import DocumentTable, LibraryPane
+from desktop.ui.theme import apply_theme
 from tests.fixtures.documents import write_pdf
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
+from tests.ui.test_screenshots import _check, _shots
 
 
 @pytest.fixture
@@ -330,3 +332,31 @@ def test_status_colours_read_at_4_5_to_1_on_the_table(qapp: QApplication, dark: 
                 assert contrast(shown, QColor(background)) >= 4.5, (shown.name(), background)
     finally:
         theme.apply_theme("light", qapp)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_empty_library_and_its_set_up_are_saved(qtbot, qapp: QApplication, theme: str, tiny_bert_gguf: Path,  # noqa: F811
+                                                    tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The Library's two first looks: the set-up card (no embedding model yet) over the drop
+    target, then the empty library as one big drop target. At the pane's size in a 900x600 window."""
+    apply_theme(theme, qapp)
+    ctx = AppContext.load()
+    pane = LibraryPane(ctx)
+    qtbot.addWidget(pane)
+    pane.resize(900 - 76, 570)
+    pane.show()
+    try:
+        qtbot.waitUntil(lambda: pane.setup.isVisible() and pane.status.text().startswith("Set up"), timeout=30_000)
+        shots = _shots(tmp_path_factory)
+        assert pane.grab().save(str(shots / f"library-setup-{theme}-900x600.png"))
+        assert _check(pane, pane) == []
+        pane.setup.choose_file = lambda: str(tiny_bert_gguf)
+        pane.setup.choose_button.click()
+        qtbot.waitUntil(lambda: pane.status.text() == "Ready.", timeout=30_000)
+        qtbot.wait(50)
+        assert pane.grab().save(str(shots / f"library-empty-{theme}-900x600.png"))
+        assert _check(pane, pane) == []
+        assert pane.drop_zone.height() >= pane.height() // 2 and not pane.table.isVisible()
+    finally:
+        pane.shutdown()
+        apply_theme("light", qapp)

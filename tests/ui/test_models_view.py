@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
 
 from desktop.context import AppContext
 from desktop.core import downloads
 from desktop.core.catalog import CATALOG
 from desktop.ui.download_jobs import DownloadJobs
 from desktop.ui.models_view import FirstRunView, ModelsView, Notice
+from desktop.ui.theme import apply_theme
 from tests.fixtures.fake_hub import FakeHub, fake_hub, offline_hub_endpoint  # noqa: F401
+from tests.ui.test_screenshots import _check, _shots
 
 GPT_OSS = next(e for e in CATALOG if e.name == "gpt-oss-20b")
 SIZE = 1_200_000
@@ -283,3 +286,29 @@ def test_a_gpu_this_build_cannot_use_is_named_with_the_command_for_the_gpu_build
 def test_no_gpu_notice_on_this_machine_without_one(view: ModelsView) -> None:
     machine = view.survey_result.machine
     assert view.gpu_notice.isVisible() == bool(machine.gpus and not machine.backend.gpu_offload)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_gpu_build_notice_is_saved(qtbot, qapp: QApplication, theme: str,
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The Models view on a machine whose GPU this (CPU-only) build cannot use: the tinted notice
+    with the estimated speed-up and the command, above the models."""
+    from desktop.core.hardware import Backend, Gpu, Machine
+
+    def cpu_build_with_a_gpu() -> Machine:
+        return Machine(64 * 10**9, 48 * 10**9, (Gpu("NVIDIA GeForce RTX 4090", 24 * 10**9, 24 * 10**9, "nvml"),),
+                       None, Backend("CPU", gpu_offload=False), 500 * 10**9)
+
+    apply_theme(theme, qapp)
+    try:
+        view = ModelsView(AppContext.load(), probe=cpu_build_with_a_gpu)
+        qtbot.addWidget(view)
+        view.resize(900 - 76, 570)
+        view.show()
+        qtbot.waitUntil(lambda: view.gpu_notice.isVisible(), timeout=10_000)
+        qtbot.wait(50)
+        assert view.grab().save(str(_shots(tmp_path_factory) / f"models-gpu-notice-{theme}-900x600.png"))
+        assert _check(view, view) == []
+        assert "RTX 4090 is not used" in view.gpu_notice.text.text()
+    finally:
+        apply_theme("light", qapp)

@@ -16,6 +16,8 @@ Screenshots go to $GPT_OSS_DESKTOP_SCREENSHOTS (a pytest tmp folder by default).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,10 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import AppContext
+from desktop.core.catalog import Catalog
 from desktop.core.conversations import ConversationStore
 from desktop.ui.main_window import CHAT, LIBRARY, MODELS, SETTINGS, MainWindow
 from desktop.ui.message_widgets import AssistantMessage
 from desktop.ui.settings_hub import SettingsHub
+from desktop.ui.theme import apply_theme
 from tests.fixtures.documents import write_pdf
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
 from tests.fixtures.scripted_chat_model import scripted_gpt_oss  # noqa: F401  (session fixture)
@@ -82,11 +86,12 @@ def _conversation(ctx: AppContext) -> int:
 
 
 @pytest.fixture(scope="module", params=["light", "dark", "rtl"])
-def window(request: pytest.FixtureRequest, qapp: QApplication, tmp_path_factory: pytest.TempPathFactory,
+def window(request: pytest.FixtureRequest, qapp: QApplication,
            scripted_gpt_oss: Path, tiny_bert_gguf: Path) -> Iterator[tuple[str, MainWindow]]:  # noqa: F811
     """One real window per theme and direction, with a conversation, a library and the models."""
     variant = request.param
-    home = tmp_path_factory.mktemp(f"shots-{variant}")
+    # A home whose path says nothing of who ran the test (the Settings and Models panes show it).
+    home = Path(tempfile.mkdtemp(prefix="gpt-oss-desktop-"))
     installed = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GPT_OSS_DESKTOP_HOME", str(home))
@@ -96,9 +101,13 @@ def window(request: pytest.FixtureRequest, qapp: QApplication, tmp_path_factory:
             installed = install_translations(qapp, "ar")
             assert qapp.layoutDirection() == Qt.LayoutDirection.RightToLeft
         ctx = AppContext.load()
+        # Both models imported (linked) into the models folder, as a user who has them would: the
+        # Models pane shows them installed and in use.
+        catalog = Catalog(ctx.paths.models_dir, ctx.paths.cache_dir)
+        chat_model, embedding_model = (catalog.import_file(path, link=True) for path in (scripted_gpt_oss, tiny_bert_gguf))
         ctx.update_settings(ctx.settings.with_section("appearance", theme="dark" if variant == "dark" else "light")
-                            .with_section("model", chat_model_path=str(scripted_gpt_oss))
-                            .with_section("library", embedding_model_path=str(tiny_bert_gguf),
+                            .with_section("model", chat_model_path=str(chat_model))
+                            .with_section("library", embedding_model_path=str(embedding_model),
                                           chunk_tokens=64, chunk_overlap=0))
         conv_id = _conversation(ctx)
         win = MainWindow(SettingsHub(ctx))
@@ -123,7 +132,9 @@ def window(request: pytest.FixtureRequest, qapp: QApplication, tmp_path_factory:
                 qapp.removeTranslator(translator)
             if installed:
                 QLocale.setDefault(QLocale(QLocale.Language.English))
+            apply_theme("light", qapp)  # the tests that follow start from the light theme
     QApplication.processEvents()
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def _wait(condition, timeout_ms: int = WAIT_MS) -> None:
@@ -207,3 +218,4 @@ def test_each_pane_fits_and_is_saved(window: tuple[str, MainWindow], pane_name: 
         right = rail.mapTo(win, QPoint(rail.width(), 0)).x()
         assert win.layoutDirection() == Qt.LayoutDirection.RightToLeft
         assert right == win.width() and rail.mapTo(win, QPoint(0, 0)).x() > win.width() // 2
+
