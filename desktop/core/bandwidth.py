@@ -13,9 +13,10 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.core.hardware import Machine
+if TYPE_CHECKING:
+    from desktop.core.hardware import Machine
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ctypes
 import logging
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -215,6 +214,8 @@ def _apple_unified_memory(src: Sources, backend: Backend, ram_total: int) -> tup
 
 
 def _sysctl(name: str) -> str | None:
+    import subprocess  # macOS only; importing it costs a first window ~20 ms elsewhere
+
     try:
         out = subprocess.run(["/usr/sbin/sysctl", "-n", name], capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
