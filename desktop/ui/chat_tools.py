@@ -15,6 +15,7 @@ stop when the window closes.
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,6 @@ from desktop.core.errors import UserError
 from desktop.tools import mcp_config
 from desktop.tools.approval import Decision
 from desktop.ui.message_widgets import announce
-from desktop.ui.tasks import run_in_background
 from desktop.ui.tool_approval import ApprovalBroker, ApprovalCard, ApprovalRequest, pretty_arguments
 
 if TYPE_CHECKING:
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from desktop.ui.engine_bridge import TurnRelay
     from desktop.ui.message_widgets import AssistantMessage
     from desktop.ui.settings_hub import SettingsHub
+
+log = logging.getLogger(__name__)
 
 RESULT_SHOWN_CHARS = 4_000  # of each result in the answer's steps; the export keeps all of it
 
@@ -175,6 +177,8 @@ class ChatTools(QObject):
         self._steps: list[dict[str, Any]] = []
         self._stopping = False
         self._relay: TurnRelay | None = None
+        self._start_lock = threading.Lock()
+        self._starting = self._start_again = False
         parent.installEventFilter(self)  # shown: watch its window, to stop the servers when it closes
         # Settings → Tools may have changed the servers: looked at when the window opens and with
         # each chat opened (starting them again only when mcp.json changed).
@@ -183,23 +187,46 @@ class ChatTools(QObject):
 
     # -- the servers ------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Show whether tools can be used; start the servers on a worker (to count their tools)."""
+        """Show whether tools can be used; start the servers to count their tools, on a thread of
+        their own (a server may take its whole start-up time: the shared workers stay free)."""
         try:
             count = len(self.window_tools.servers())
         except UserError as exc:
             self._composer.use_tools.set_broken(str(exc))
             self.sig_status.emit(str(exc))
             return
-        if not count or self._composer.use_tools.isHidden() or not self._composer.use_tools.isEnabled():  # the count of tools stays until it is known anew
-            self._composer.use_tools.set_available(count, None)
-        if count:
-            run_in_background(self._start, on_failed=self.sig_status.emit)
+        toggle = self._composer.use_tools
+        if not count or toggle.isHidden() or not toggle.isEnabled():  # a known count stays until counted anew
+            toggle.set_available(count, None)
+        if not count:
+            return
+        with self._start_lock:
+            self._start_again = True
+            if self._starting:
+                return  # the running start looks at mcp.json once more when it ends
+            self._starting = True
+        threading.Thread(target=self._start, name="mcp-start", daemon=True).start()
 
     def _start(self) -> None:
-        tools, problems = self.window_tools.runner()
-        for problem in problems:
-            self.sig_status.emit(problem)
-        self._sig_counted.emit(len(tools.servers) if tools else 0, len(tools.functions()) if tools else 0)
+        while True:
+            with self._start_lock:
+                if not self._start_again or self.window_tools.closed:
+                    self._starting = False
+                    return
+                self._start_again = False
+            try:
+                tools, problems = self.window_tools.runner()
+            except UserError as exc:  # mcp.json was changed meanwhile; the switch shows it at the next look
+                tools, problems = None, [str(exc)]
+            except Exception as exc:  # noqa: BLE001 - never silently: the status bar says it
+                log.exception("MCP servers did not start")
+                tools, problems = None, [_tr("The MCP servers could not be started: {reason}").format(reason=exc)]
+            try:
+                for problem in problems:
+                    self.sig_status.emit(problem)
+                self._sig_counted.emit(len(tools.servers) if tools else 0, len(tools.functions()) if tools else 0)
+            except RuntimeError:  # the window was closed meanwhile
+                return
 
     def _counted(self, servers: int, tools: int) -> None:
         self._composer.use_tools.set_available(servers, tools)
