@@ -214,3 +214,15 @@ def test_citations_stream_as_numbers(library: Library) -> None:
         shown = [stream.feed(answer[i:i + size]) for i in range(0, len(answer), size)] + [stream.finish()]
         assert not any("【" in piece or "†" in piece for piece in shown), shown  # never half a mark
         assert "".join(shown) == whole, size
+
+
+def test_a_long_document_is_read_back_in_slices(library: Library, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.core.library import service
+
+    heat_pump = next(r for r in library.documents() if r.path.endswith("heat-pump.md"))
+    assert heat_pump.chunks >= 2
+    monkeypatch.setattr(service, "DOCUMENT_SLICE_CHUNKS", 1)  # as if it had more chunks than one query returns
+    chunks = library.document_chunks(heat_pump.path)
+    assert [c.chunk_index for c in chunks] == list(range(heat_pump.chunks))
+    page = LibraryBrowser(library).call("open", {"id": "heat-pump.md", "num_lines": 1000})
+    assert " ".join(line.partition(": ")[2] for line in page.split("\n")[3:]).split() == HEAT_PUMP.split()

@@ -88,6 +88,7 @@ ADJACENT_GAP = 4  # characters between two chunks that are only the blank line b
 # chunks of documents being re-indexed are dropped.
 CANDIDATES_PER_SOURCE = 8
 MIN_CANDIDATES = 24
+DOCUMENT_SLICE_CHUNKS = 4096  # chunks read per query when a whole document is read back
 BATCH_CHUNKS = 16  # chunks embedded and inserted per step; a cancel lands within one step
 RETIRE_WAIT_S = 30.0  # close/reopen wait this long for calls in flight, then leave the freeing to them
 IN_USE_MESSAGE = ("The library is in use by the open window (one program at a time can use it); "
@@ -464,8 +465,11 @@ class Library:
             record = self._catalog.get(str(absolute(path)))
             if record is None or record.status != INDEXED or record.model != fingerprint or not record.chunks:
                 return []
-            stored = self._vector_store().chunks(collection_name(fingerprint), record.doc_id,
-                                                 list(range(record.chunks)))
+            store, name = self._vector_store(), collection_name(fingerprint)
+            # In slices: one query returns at most Milvus's query window of rows.
+            stored = [hit for start in range(0, record.chunks, DOCUMENT_SLICE_CHUNKS)
+                      for hit in store.chunks(name, record.doc_id,
+                                              list(range(start, min(start + DOCUMENT_SLICE_CHUNKS, record.chunks))))]
         return [_location(hit, 0.0) for hit in stored]
 
     def chunk_count(self, path: str | os.PathLike[str] | None = None) -> int:
