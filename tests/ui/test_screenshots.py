@@ -85,13 +85,21 @@ def _conversation(ctx: AppContext) -> int:
         return conv.id
 
 
+@pytest.fixture(scope="module")
+def homes() -> Iterator[Path]:
+    """Where the windows keep their data: a folder whose path says nothing of who ran the test (the
+    Settings and Models panes show it), removed once every window of the module is gone."""
+    root = Path(tempfile.mkdtemp(prefix="gpt-oss-desktop-"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @pytest.fixture(scope="module", params=["light", "dark", "rtl"])
-def window(request: pytest.FixtureRequest, qapp: QApplication,
+def window(request: pytest.FixtureRequest, qapp: QApplication, homes: Path,
            scripted_gpt_oss: Path, tiny_bert_gguf: Path) -> Iterator[tuple[str, MainWindow]]:  # noqa: F811
     """One real window per theme and direction, with a conversation, a library and the models."""
     variant = request.param
-    # A home whose path says nothing of who ran the test (the Settings and Models panes show it).
-    home = Path(tempfile.mkdtemp(prefix="gpt-oss-desktop-"))
+    home = homes / variant
     installed = []
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GPT_OSS_DESKTOP_HOME", str(home))
@@ -134,7 +142,6 @@ def window(request: pytest.FixtureRequest, qapp: QApplication,
                 QLocale.setDefault(QLocale(QLocale.Language.English))
             apply_theme("light", qapp)  # the tests that follow start from the light theme
     QApplication.processEvents()
-    shutil.rmtree(home, ignore_errors=True)
 
 
 def _wait(condition, timeout_ms: int = WAIT_MS) -> None:
