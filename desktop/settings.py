@@ -129,12 +129,11 @@ class LibrarySettings:
         help="How many passages of your documents go with each question."))
     # "search": the best passages go with each question (one retrieval, fast); "browse": gpt-oss
     # searches, opens and cites documents itself with the browser tool it was trained on (slower).
-    # Used by `ask` for now; "own_editor" keeps it out of the window's form until the window's
-    # turns run the tool loop (a choice there that changed nothing would mislead).
-    mode: str = field(default="search", metadata={**_choice(
+    # The window's chats (desktop/ui/chat_tools.py) and `ask` both follow it.
+    mode: str = field(default="search", metadata=_choice(
         LIBRARY_MODES, "Library use", names=("Search once", "Let the model browse"),
         help="Search once sends the best passages with each question; browsing lets the model search and "
-             "read your documents itself, which takes longer."), "own_editor": True})
+             "read your documents itself, which takes longer."))
     chunk_tokens: int = field(default=256, metadata=_range(
         64, 480, "Passage size", unit=" tokens", step=32,
         help="Documents are cut into passages of this size; applies to files indexed from now on."))
