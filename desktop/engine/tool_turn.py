@@ -23,6 +23,7 @@ from typing import Any
 
 from desktop.core import rag
 from desktop.core.chat import ChatRequest, TurnResult
+from desktop.core.conversations import ConversationStore
 from desktop.core.runtime import Sampling
 from desktop.engine.agent import MAX_STEPS, AgentResult, AgentTurn, ToolStep
 from desktop.engine.events import Cancelled, Event, Failed, Finished, Started
@@ -76,7 +77,8 @@ class ToolTurnSession(TurnSession):
     """One turn with tools: `tools` (functions, e.g. MCP servers: each call put to `approve`) and
     `browser` (the library as the model's browser: it only reads, so it is not put to anyone)."""
 
-    def __init__(self, engine: EngineService, store=None, conversation_id: int | None = None, *,
+    def __init__(self, engine: EngineService, store: ConversationStore | None = None,
+                 conversation_id: int | None = None, *,
                  tools: ToolRunner, approve: Approver, browser: LibraryBrowser | None = None,
                  max_steps: int = MAX_STEPS, **options: Any) -> None:
         super().__init__(engine, store, conversation_id, **options)
