@@ -8,6 +8,7 @@ first-run screen and the Models view show the same download of a file, never two
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -777,7 +778,8 @@ class FirstRunView(QWidget):
         self.details.setWordWrap(True)
         self.download: DownloadControl | None = None
         if self.entry is not None:
-            recommended = QLabel(f"<b>{self.entry.title}</b> — {self.entry.description}")
+            recommended = QLabel(self.tr("<b>{title}</b> — {about}").format(
+                title=html.escape(self.entry.title), about=html.escape(self.entry.description)))
             recommended.setWordWrap(True)
             layout.addWidget(recommended)
             badges = QHBoxLayout()
