@@ -8,9 +8,9 @@ MCP call waits for the person's answer in a card inside the answer (tool_approva
 step done is listed, as plain text, in the answer's collapsible "Tool steps" block, between the
 reasoning and the answer, live and when the chat is opened again.
 
-The window's MCP servers start on a worker once (at start-up when some are set up, else with the
-first turn that wants them), stay up for later turns, start again when mcp.json has changed, and
-stop when the window closes.
+The window's MCP servers start once, off the UI thread (when the window opens, if some are set up),
+stay up for later turns, start again when mcp.json has changed (looked at with each chat opened and
+each turn), and stop when the window closes.
 """
 
 from __future__ import annotations

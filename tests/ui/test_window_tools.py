@@ -274,3 +274,12 @@ def test_with_a_remote_engine_the_turn_is_written_without_tools_and_says_so(qtbo
             assert "tools" not in engine.bodies[-1]  # no tool was offered to the model
         finally:
             window.close()
+
+
+def test_steps_are_listed_as_plain_text_with_long_results_cut() -> None:
+    from desktop.ui.chat_tools import RESULT_SHOWN_CHARS, steps_text
+
+    text = steps_text([{"name": "files__read", "arguments": "not json {", "status": "error",
+                        "result": "<b>bold?</b>" + "x" * 10_000}])
+    assert text.startswith("1. files__read: failed\nArguments:\nnot json {\nResult:\n<b>bold?</b>")
+    assert text.endswith("… (10,012 characters in all)") and len(text) < RESULT_SHOWN_CHARS + 100
