@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -96,6 +97,19 @@ class Composer(QWidget):
         self.use_library.setToolTip(self.tr("Answer from your indexed documents, with cited sources"))
         self.use_library.toggled.connect(lambda on: self._save_settings(use_library=on))
         self.use_library.setVisible(False)
+        # How the library is used (library.mode, also in Settings → Library): one search per
+        # question, or gpt-oss searches and reads the documents itself with its browser tool.
+        self.library_mode = QComboBox()
+        self.library_mode.addItem(self.tr("Search once"), "search")
+        self.library_mode.addItem(self.tr("Let the model browse"), "browse")
+        self.library_mode.setAccessibleName(self.tr("How the library is used"))
+        self.library_mode.setToolTip(self.tr("Search once sends the best passages with each question; browsing "
+                                             "lets the model search and read your documents itself (slower)"))
+        self.library_mode.setVisible(False)
+        self._show_library_mode(hub.settings)
+        self.library_mode.activated.connect(lambda i: hub.update("library", mode=self.library_mode.itemData(i)))
+        hub.sig_changed.connect(self._show_library_mode)
+        self.use_library.toggled.connect(self.library_mode.setEnabled)
         self.use_tools = ToolsToggle()  # ChatTools says whether tools are set up, and how many
         self.use_tools.toggled.connect(lambda on: self._save_settings(use_tools=on))
         if library is not None:
@@ -120,6 +134,7 @@ class Composer(QWidget):
         below = QHBoxLayout()
         below.setContentsMargins(SPACE_S, 0, SPACE_S, 0)
         below.addWidget(self.use_library)
+        below.addWidget(self.library_mode)
         below.addWidget(self.use_tools)
         below.addStretch(1)
         below.addWidget(self.live_stats)
@@ -154,6 +169,7 @@ class Composer(QWidget):
     def set_library(self, library: LibraryService) -> None:
         self._library = library
         self.use_library.setVisible(True)
+        self.library_mode.setVisible(True)
         library.sig_documents.connect(self._documents_changed)
 
     def show_conversation(self, conv_id: int | None, settings: dict[str, Any]) -> None:
@@ -260,6 +276,9 @@ class Composer(QWidget):
                                  .format(n=documents.indexed))
             self.sig_status.emit(self.tr("“Use library” is now on for this chat."))
 
+    def _show_library_mode(self, settings: Any) -> None:
+        self.library_mode.setCurrentIndex(max(0, self.library_mode.findData(settings.library.mode)))
+
     def _sync_library_box(self) -> None:
         indexed = self._indexed_documents
         self.use_library.setEnabled(indexed > 0)
@@ -268,3 +287,4 @@ class Composer(QWidget):
         self.use_library.blockSignals(True)
         self.use_library.setChecked(indexed > 0 and self.conversation_settings.get("use_library", True))
         self.use_library.blockSignals(False)
+        self.library_mode.setEnabled(self.use_library.isChecked())
