@@ -20,7 +20,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from desktop.core.errors import UserError
@@ -120,11 +121,19 @@ class ToolsToggle(QCheckBox):
     """Tools on or off for one chat (kept with the chat); shown when MCP servers are set up."""
 
     sig_chat_shown = Signal()  # a chat was opened (or a new one begun): time to look at mcp.json again
+    sig_forget_always = Signal()  # the person takes back every "Always allow this tool"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(self.tr("Let gpt-oss use tools in this chat"))
         self.setChecked(True)  # a new chat has tools when there are some: each call is still asked
+        self.always_allowed: frozenset[str] = frozenset()
+        # Its context menu (right click, or the menu key) takes back "Always allow": ask every time again.
+        self.forget_action = QAction(self.tr("Ask again before every tool call"), self)
+        self.forget_action.triggered.connect(self.sig_forget_always)
+        self.addAction(self.forget_action)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self._tools: int | None = None
         self.set_available(0, None)
 
     def show_for(self, settings: dict[str, Any]) -> None:
@@ -150,9 +159,20 @@ class ToolsToggle(QCheckBox):
         self.setVisible(servers > 0)
         self.setEnabled(True)
         self.setText(self.tr("Tools ({n})").format(n=tools) if tools is not None else self.tr("Tools"))
-        self.setToolTip(self.tr("{n} tools from your MCP servers (Settings → Tools); each call is shown to you "
-                                "first and runs only if you allow it").format(n=tools) if tools is not None
-                        else self.tr("Your MCP servers are starting (Settings → Tools)"))
+        self._tools = tools
+        self.show_always_allowed(self.always_allowed)
+
+    def show_always_allowed(self, names: frozenset[str]) -> None:
+        """The tools that run without asking, named in the tooltip (the menu takes them back)."""
+        self.always_allowed = names
+        tip = (self.tr("{n} tools from your MCP servers (Settings → Tools); each call is shown to you first and "
+                       "runs only if you allow it").format(n=self._tools) if self._tools is not None
+               else self.tr("Your MCP servers are starting (Settings → Tools)"))
+        if names:
+            tip += "\n" + self.tr("Always allowed: {names} (right-click to be asked again)").format(
+                names=", ".join(sorted(names)))
+        self.setToolTip(tip)
+        self.forget_action.setEnabled(bool(names))
 
 
 class ChatTools(QObject):
@@ -171,6 +191,8 @@ class ChatTools(QObject):
                                                self), self)
         self.broker.sig_asked.connect(self._ask)
         self.broker.sig_answered.connect(self._answered)
+        composer.use_tools.show_always_allowed(self.broker.always_allowed)
+        composer.use_tools.sig_forget_always.connect(self._forget_always)
         self._sig_counted.connect(self._counted)
         self._message: AssistantMessage | None = None  # the answer being written with tools
         self._cards: list[ApprovalCard] = []
@@ -315,7 +337,13 @@ class ChatTools(QObject):
         announce(card, self.tr("gpt-oss wants to use the tool {name}. Allow once, always allow, or deny.")
                  .format(name=request.name))
 
+    def _forget_always(self) -> None:
+        self.broker.forget_always()
+        self._composer.use_tools.show_always_allowed(self.broker.always_allowed)
+        self.sig_status.emit(self.tr("Every tool call will be put to you again."))
+
     def _answered(self, request: ApprovalRequest) -> None:
+        self._composer.use_tools.show_always_allowed(self.broker.always_allowed)
         for card in self._cards:
             if card.request is request:
                 card.show_answer(request.decision, stopped=self._stopping)

@@ -85,6 +85,11 @@ class ApprovalBroker(QObject):
         request.answered.set()
         self.sig_answered.emit(request)
 
+    def forget_always(self) -> None:
+        """Every tool is asked about again."""
+        self._always = frozenset()
+        self._settings.remove(ALWAYS_KEY)
+
     def drop_open(self) -> None:
         """Stop: every open question is answered "no" (the loop, seeing the turn stopped, runs nothing)."""
         with self._lock:

@@ -162,6 +162,18 @@ def test_always_allow_is_remembered_for_that_tool(qtbot, window: MainWindow) -> 
     assert [[s["status"] for s in a.tool_steps] for a in answers] == [["ok"], ["ok"]]
     state = QSettings(str(window.hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
     assert TOOL in (state.value(ALWAYS_KEY) or [])
+    toggle = window.chat.composer.use_tools
+    assert f"Always allowed: {TOOL}" in toggle.toolTip()
+
+    # Taken back from the switch's menu: the next call is put to the person again.
+    toggle.forget_action.trigger()
+    assert "Always allowed" not in toggle.toolTip() and not toggle.forget_action.isEnabled()
+    assert not QSettings(str(window.hub.ctx.paths.config_dir / "window.ini"),
+                         QSettings.Format.IniFormat).value(ALWAYS_KEY)
+    _ask(qtbot, window, "And again?")
+    _card(qtbot, window).deny.click()
+    _wait_done(qtbot, window)
+    assert window.store.messages(window.chat.conversation_id)[-1].tool_steps[0]["status"] == "denied"
 
 
 def test_let_the_model_browse_the_library(qtbot, tmp_path: Path, scripted_gpt_oss: Path, tiny_bert_gguf: Path) -> None:
