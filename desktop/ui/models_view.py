@@ -8,7 +8,6 @@ first-run screen and the Models view show the same download of a file, never two
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -752,13 +751,24 @@ class FirstRunView(QWidget):
         self.entry = self.catalog.recommended(CHAT)
         self._probe = probe or (lambda: hardware.probe(ctx.paths.models_dir))
         self.setAccessibleName(self.tr("Choose a model"))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(48, 36, 48, 36)
-        layout.setSpacing(12)
-        title = QLabel("<h2>" + self.tr("Choose a model to chat with") + "</h2>")
+        # The chat's welcome look: a centred column, a large greeting, the recommended model as a card.
+        column = QWidget()
+        column.setMaximumWidth(READING_WIDTH)
+        layout = QVBoxLayout(column)
+        layout.setContentsMargins(0, SPACE_XL + SPACE_S, 0, SPACE_XL)
+        layout.setSpacing(SPACE_M)
+        centre = QHBoxLayout(self)
+        centre.setContentsMargins(SPACE_XL, 0, SPACE_XL, 0)
+        centre.addStretch(1)
+        centre.addWidget(column, 100)
+        centre.addStretch(1)
+        title = QLabel(self.tr("Choose a model to chat with"))
+        title.setObjectName("welcomeTitle")
+        title.setWordWrap(True)
         layout.addWidget(title)
         intro = QLabel(self.tr("Everything runs on this computer. The model is downloaded once; after that no "
                                "network is needed."))
+        intro.setObjectName("welcomeHint")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.notice = Notice(self)
@@ -766,34 +776,24 @@ class FirstRunView(QWidget):
         if self.catalog.problem:
             self.notice.show_message(self.catalog.problem, Notice.ERROR)
         self.fits = QLabel(self.tr("Checking what this machine can run…"))
+        self.fits.setObjectName("paneCaption")
         self.fits.setWordWrap(True)
         self.fits.setTextFormat(Qt.TextFormat.RichText)
         self.fits.setAccessibleName(self.tr("What this machine can run"))
-        layout.addWidget(self.fits)
         self.badge = fit_badge(None)
         self.facts = QLabel()  # about 12.1 GB · needs 13 GB of RAM · estimated ~N tok/s here
         self.facts.setWordWrap(True)
         self.facts.setAccessibleName(self.tr("Size, memory and speed"))
         self.details = QLabel()  # the numbers behind the badge, and any warning
+        self.details.setObjectName("modelAbout")
         self.details.setWordWrap(True)
         self.download: DownloadControl | None = None
         if self.entry is not None:
-            recommended = QLabel(self.tr("<b>{title}</b> — {about}").format(
-                title=html.escape(self.entry.title), about=html.escape(self.entry.description)))
-            recommended.setWordWrap(True)
-            layout.addWidget(recommended)
-            badges = QHBoxLayout()
-            badges.addWidget(self.badge)
-            badges.addWidget(self.facts, 1)
-            layout.addLayout(badges)
-            layout.addWidget(self.details)
-            self.download = DownloadControl(self.jobs.job(self.catalog, self.entry), self)
-            self.download.sig_finished.connect(self.sig_model_chosen)
-            layout.addWidget(self.download)
-            size, basis = self.catalog.size_info(self.entry)
-            self.facts.setText(size_text(size, basis))
-            self.facts.setToolTip(size_tooltip(basis, self.entry.size_source))
+            layout.addSpacing(SPACE_S)
+            layout.addWidget(self._recommended_card(self.entry))
+        layout.addWidget(self.fits)
         others = QHBoxLayout()
+        others.setSpacing(SPACE_S)
         self.open_button = QPushButton(self.tr("I already have a GGUF file…"))
         self.open_button.setAccessibleName(self.tr("Open a GGUF model file you already have"))
         self.open_button.clicked.connect(self.sig_open_file_requested)
@@ -808,6 +808,38 @@ class FirstRunView(QWidget):
         # The machine is probed (psutil, llama.cpp, the GGUF headers) once this screen is painted:
         # on a worker, but importing those holds the interpreter lock the first frame needs.
         after_first_paint(self, self._start_survey)
+
+    def _recommended_card(self, entry: CatalogEntry) -> QFrame:
+        """The recommended model: name and fit badge, what it is, size · memory · speed, Download."""
+        card = QFrame()
+        card.setObjectName("modelCard")
+        card.setAccessibleName(entry.title)
+        body = QVBoxLayout(card)
+        body.setContentsMargins(SPACE_L, SPACE_M, SPACE_L, SPACE_M)
+        body.setSpacing(SPACE_XS)
+        top = QHBoxLayout()
+        heading = QLabel(entry.title)
+        heading.setObjectName("modelTitle")
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        heading.setWordWrap(True)
+        top.addWidget(heading, 1)
+        top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        body.addLayout(top)
+        about = QLabel(entry.description)
+        about.setObjectName("modelAbout")
+        about.setTextFormat(Qt.TextFormat.PlainText)
+        about.setWordWrap(True)
+        body.addWidget(about)
+        body.addWidget(self.facts)
+        body.addWidget(self.details)
+        body.addSpacing(SPACE_XS)
+        self.download = DownloadControl(self.jobs.job(self.catalog, entry), card)
+        self.download.sig_finished.connect(self.sig_model_chosen)
+        body.addWidget(self.download)
+        size, basis = self.catalog.size_info(entry)
+        self.facts.setText(size_text(size, basis))
+        self.facts.setToolTip(size_tooltip(basis, entry.size_source))
+        return card
 
     def _start_survey(self) -> None:
         run_in_background(lambda: survey(self.ctx, self.catalog, self._probe), on_done=self._show_survey,

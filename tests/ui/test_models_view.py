@@ -312,3 +312,24 @@ def test_the_gpu_build_notice_is_saved(qtbot, qapp: QApplication, theme: str,
         assert "RTX 4090 is not used" in view.gpu_notice.text.text()
     finally:
         apply_theme("light", qapp)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_first_run_screen_is_saved(qtbot, qapp: QApplication, ctx: AppContext, theme: str,
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What a newcomer sees first: the recommended model as a card with its fit, size, memory and
+    estimated speed, before anything is downloaded. At the chat's size in a 900x600 window."""
+    apply_theme(theme, qapp)
+    try:
+        first = FirstRunView(ctx)
+        qtbot.addWidget(first)
+        first.resize(900 - 76, 570)
+        first.show()
+        qtbot.waitUntil(lambda: "needs" in first.facts.text() and "This machine" in first.fits.text(), timeout=10_000)
+        qtbot.wait(50)
+        assert first.grab().save(str(_shots(tmp_path_factory) / f"first-run-{theme}-900x600.png"))
+        assert _check(first, first) == []
+        for control in (first.download.button, first.open_button, first.more_button, first.badge):
+            assert control.isVisible() and control.accessibleName()
+    finally:
+        apply_theme("light", qapp)
