@@ -102,8 +102,7 @@ class LibraryPane(QWidget):
         self.documents_card = self._documents_card()
         layout.addWidget(self.documents_card, 1)
         layout.addLayout(self._progress_row())
-        self.status = QLabel("")
-        self.status.setObjectName("paneCaption")
+        self.status = QLabel("")  # body text, not a caption: it carries the library's errors too
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self._column_layout = layout
