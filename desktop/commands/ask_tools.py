@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -29,7 +31,7 @@ from desktop.core.errors import UserError
 from desktop.core.runtime import Sampling
 from desktop.engine.agent import AgentResult, ToolStep, describe_arguments
 from desktop.engine.backend import LlamaCppBackend
-from desktop.engine.events import DeltaEvent, Event
+from desktop.engine.events import Cancelled, DeltaEvent, Event
 from desktop.engine.service import EngineService
 from desktop.engine.tool_turn import StepEvent, ToolTurnSession
 from desktop.tools import mcp_config
@@ -83,11 +85,48 @@ def terminal_ask(name: str, arguments: dict[str, Any]) -> Decision:
             "a": Decision.ALWAYS, "always": Decision.ALWAYS}.get(answer, Decision.DENY)
 
 
-def approval(approve_all: bool) -> ToolApproval:
+class MainThreadAsk:
+    """Questions of the turn's thread asked on the main thread, where Ctrl-C lands: a question
+    read on another thread could not be interrupted, and Ctrl-C there left `ask` hanging."""
+
+    def __init__(self, ask: Callable[[str, dict[str, Any]], Decision] = terminal_ask) -> None:
+        self._ask = ask
+        self._questions: queue.SimpleQueue[tuple[str, dict[str, Any], queue.SimpleQueue[Decision]]] = (
+            queue.SimpleQueue())
+
+    def __call__(self, name: str, arguments: dict[str, Any]) -> Decision:  # the turn's thread
+        answer: queue.SimpleQueue[Decision] = queue.SimpleQueue()
+        self._questions.put((name, arguments, answer))
+        return answer.get()
+
+    def serve(self, session: ToolTurnSession) -> Event | None:  # the main thread
+        """Wait for the turn, asking its questions; Ctrl-C stops it (saved as stopped) and is passed on."""
+        try:
+            while (outcome := session.wait(timeout=0.1)) is None:
+                try:
+                    name, arguments, answer = self._questions.get_nowait()
+                except queue.Empty:
+                    continue
+                try:
+                    answer.put(self._ask(name, arguments))
+                except BaseException:
+                    session.cancel()  # first: the turn sees it stopped, so the "no" below runs nothing
+                    answer.put(Decision.DENY)
+                    raise
+        except KeyboardInterrupt:
+            session.cancel()
+            session.wait()
+            raise
+        if isinstance(outcome, Cancelled):  # only Ctrl-C cancels here
+            raise KeyboardInterrupt
+        return outcome
+
+
+def approval(approve_all: bool, on_terminal: MainThreadAsk | None = None) -> ToolApproval:
     if approve_all:
         return ToolApproval(None, approve_all=True)
     if sys.stdin.isatty():
-        return ToolApproval(terminal_ask)
+        return ToolApproval(on_terminal or terminal_ask)
 
     def refuse(name: str, arguments: dict[str, Any]) -> Decision:
         print(f"warning: refused {name}: no terminal to ask; pass --approve-tools to allow tool calls",
@@ -99,7 +138,7 @@ def approval(approve_all: bool) -> ToolApproval:
 def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str, sampling: Sampling,
         remote: object | None = None, *, browse: bool = False) -> int:
     """`browse`: use the browser though `--tools` does not name it (library.mode = "browse")."""
-    from desktop.commands.ask import _conversation, _open_library, _Printer, _wait
+    from desktop.commands.ask import _conversation, _open_library, _Printer
 
     if remote is not None:
         raise UserError("--tools runs with the model on this computer for now, not with --engine-url.")
@@ -131,8 +170,9 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
         if library is not None and browser is None:  # the browser searches for itself
             top_k = ctx.settings.library.top_k
             retrieve = lambda question: rag.sources_from_hits(library.search(question, top_k=top_k))  # noqa: E731
+        asker = MainThreadAsk()
         session = ToolTurnSession(engine, store, conversation_id, tools=tools,
-                                  approve=approval(args.approve_tools), browser=browser)
+                                  approve=approval(args.approve_tools, asker), browser=browser)
 
         # The browser's citations reach the terminal as [n], as the JSON's answer has them.
         cited = CitationStream(browser) if browser is not None and printer is not None else None
@@ -156,7 +196,7 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
 
         session.start(args.prompt, sampling, effort=effort, instructions=ctx.settings.reasoning.system_prompt,
                       model=model.name, retrieve=retrieve, on_event=on_event)
-        _wait(session)  # Ctrl-C stops the turn at whatever step it is (saved as stopped) and is passed on
+        asker.serve(session)  # Ctrl-C stops the turn at whatever step it is (saved as stopped) and is passed on
         out = session.agent_result
         assert out is not None
     finally:

@@ -170,3 +170,36 @@ def test_ask_chat_with_tools_bad_id(scripted_gpt_oss: Path, app_home: Path) -> N
     _add_time(app_home)
     out = _run("ask", QUESTION, "--model", str(scripted_gpt_oss), "--chat", "42", "--tools", "time", home=app_home)
     assert out.returncode == 1 and "no conversation with id 42" in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_ctrl_c_while_asked_on_a_terminal_stops_the_turn_and_runs_nothing(scripted_gpt_oss: Path,
+                                                                           app_home: Path) -> None:
+    import pty
+    import signal
+    import time
+
+    _add_time(app_home)
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(app_home)}
+    process = subprocess.Popen([sys.executable, "-m", "desktop", "ask", QUESTION, "--model", str(scripted_gpt_oss),
+                                "--tools", "time", "--chat", "new"], stdin=terminal, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    try:
+        os.set_blocking(process.stderr.fileno(), False)  # type: ignore[union-attr]
+        asked, deadline = b"", time.monotonic() + 120
+        while b"[o]nce / [a]lways / [N]o:" not in asked and time.monotonic() < deadline:
+            asked += process.stderr.read() or b""  # type: ignore[union-attr]
+            time.sleep(0.05)
+        assert b"Allow time__get_current_time" in asked
+        process.send_signal(signal.SIGINT)  # Ctrl-C, while the question waits for an answer
+        assert process.wait(30) == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(terminal)
+        os.close(controller)
+    shown = json.loads(_run("chats", "show", "1", "--json", home=app_home).stdout)
+    answer = shown["messages"][-1]
+    assert answer["status"] == "cancelled"
+    assert [(s["status"], s["result"]) for s in answer["tool_steps"]] == [
+        ("cancelled", "Error: the person stopped the turn.")]
