@@ -254,7 +254,7 @@ class ChatPane(ChatTurns, QWidget):
             return settings, messages
 
         run_in_background(read, on_done=lambda found: self._show_conversation(conv_id, *found),
-                          on_failed=lambda message: self._open_failed(conv_id, message))
+                          on_failed=lambda message: self._open_failed(conv_id, message), context=self)
 
     @property
     def opening(self) -> bool:
@@ -324,7 +324,7 @@ class ChatPane(ChatTurns, QWidget):
         from a worker; the status bar says where it went or why it could not be written."""
         store = self.store
         run_in_background(lambda: store.get(conv_id).title, on_failed=self._export_failed,
-                          on_done=lambda title: self._ask_export_path(conv_id, fmt, title))
+                          on_done=lambda title: self._ask_export_path(conv_id, fmt, title), context=self)
 
     def _ask_export_path(self, conv_id: int, fmt: str, title: str | None) -> None:
         safe = "".join(c if c.isalnum() or c in " -_" else "_" for c in title or "chat").strip() or "chat"
@@ -342,7 +342,7 @@ class ChatPane(ChatTurns, QWidget):
                 raise UserError(f"{path}: {exc.strerror or exc}") from exc
             return path
 
-        run_in_background(write, on_failed=self._export_failed,
+        run_in_background(write, on_failed=self._export_failed, context=self,
                           on_done=lambda written: self.sig_status.emit(
                               self.tr("Exported to {path}").format(path=written)))
 

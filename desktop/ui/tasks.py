@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import isValid
 
 from desktop.core.errors import UserError
 from desktop.core.jobs import Progress
@@ -56,8 +57,12 @@ def run_in_background(
     on_done: Callable[[Any], None] | None = None,
     on_failed: Callable[[str], None] | None = None,
     pool: QThreadPool | None = None,
+    context: QObject | None = None,
 ) -> None:
-    """Run `fn()` on the pool; `on_done(result)` or `on_failed(message)` run on the UI thread."""
+    """Run `fn()` on the pool; `on_done(result)` or `on_failed(message)` run on the UI thread.
+
+    With `context`, neither runs once that object has been deleted (a window closed while its
+    read was still out would otherwise be drawn into after its widgets are gone)."""
     relay = _Relay()
     _live_relays.add(relay)  # keep the relay alive until the job ends
 
@@ -65,8 +70,11 @@ def run_in_background(
         _live_relays.discard(relay)
         relay.deleteLater()
 
-    relay.sig_done.connect(lambda result: (on_done(result) if on_done else None, finish()))
-    relay.sig_failed.connect(lambda message: (on_failed(message) if on_failed else None, finish()))
+    def wanted(callback: Callable[[Any], None] | None) -> bool:
+        return callback is not None and (context is None or isValid(context))
+
+    relay.sig_done.connect(lambda result: (on_done(result) if wanted(on_done) else None, finish()))
+    relay.sig_failed.connect(lambda message: (on_failed(message) if wanted(on_failed) else None, finish()))
     (pool or QThreadPool.globalInstance()).start(_Job(fn, relay))
 
 

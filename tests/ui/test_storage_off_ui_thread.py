@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 
 from desktop.context import AppContext
@@ -152,3 +153,17 @@ def test_opening_and_exporting_chats_read_the_store_only_from_workers_and_the_la
     for name in READS:
         assert seen[name] == {"worker"}, name
     win.close()
+
+
+def test_a_chat_read_that_comes_back_after_its_window_is_gone_is_left_alone(qtbot) -> None:
+    ctx = AppContext.load()
+    with ConversationStore(ctx.paths.conversations_db) as store:
+        conv_id = _chat(store, "a long chat", "many words " * 200, turns=200)
+    win = MainWindow(SettingsHub(ctx))
+    qtbot.wait(300)  # what the window reads as it starts is back
+    win.chat.open_conversation(conv_id)
+    win.chat.export_conversation(conv_id, "md")
+    store = win.store
+    shiboken6.delete(win)  # the window is gone while both reads are still out
+    qtbot.wait(500)  # they come back: nothing is drawn into deleted widgets, nothing raises
+    store.close()
