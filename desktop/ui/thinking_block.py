@@ -50,6 +50,7 @@ class ThinkingBlock(QFrame):
         self.text = ""
         self._started: float | None = None  # while live: when the first token of this block came
         self._seconds: float | None = None  # once done
+        self.step_count = 0  # a tools block: how many calls it lists (0: not counted)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(SPACE_XS)
@@ -157,7 +158,8 @@ class ThinkingBlock(QFrame):
             title = (self.tr("Thought") if seconds is None else self.tr("Thought for <1 s") if seconds < 1
                      else self.tr("Thought for {n} s").format(n=f"{seconds:.0f}"))
         else:
-            title = self.tr("Tool steps")
+            title = (self.tr("Tool steps ({n})").format(n=self.step_count) if self.step_count
+                     else self.tr("Tool steps"))
         if title != self.header.text():
             self.header.setText(title)
         if self.header.property("live") != self.live:  # re-styling costs: only when it changes
