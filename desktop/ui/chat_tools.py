@@ -67,6 +67,7 @@ def steps_text(steps: list[dict[str, Any]]) -> str:
 def show_steps(message: AssistantMessage, steps: list[dict[str, Any]]) -> None:
     """List `steps` in the answer's "Tool steps" block (a saved answer, or one being written)."""
     if steps:
+        message.tool_steps.step_count = len(steps)
         message.tool_steps.set_text(steps_text(steps))
 
 

@@ -97,6 +97,7 @@ def test_allow_once_runs_the_call_and_the_step_stays_with_the_answer(qtbot, wind
     shown = _shown(window)
     assert shown.answer_text == AFTER_TOOL.answer
     assert shown.tool_steps.isVisibleTo(shown) and f"1. {TOOL}: ran" in shown.tool_steps.text
+    assert shown.tool_steps.header.text() == "Tool steps (1)"
     assert '"timezone": "Europe/Paris"' in shown.tool_steps.text and step["result"] in shown.tool_steps.text
     assert not window.chat.findChildren(ApprovalCard)  # answered questions leave the answer
 
