@@ -168,8 +168,9 @@ class ThinkingBlock(QFrame):
             self.header.style().polish(self.header)
         what = self.tr("reasoning") if self.kind == "reasoning" else self.tr("tool steps")
         name = (self.tr("Hide the {what}") if self.expanded else self.tr("Show the {what}")).format(what=what)
-        if self.header.accessibleName() != f"{name}: {title}":
-            self.header.setAccessibleName(f"{name}: {title}")
+        accessible = self.tr("{action}: {title}").format(action=name, title=title)
+        if self.header.accessibleName() != accessible:
+            self.header.setAccessibleName(accessible)
         self.preview.setVisible(self.live and not self.expanded and bool(self.preview.text()))
 
     def _fit_body(self) -> None:

@@ -5,23 +5,23 @@
     <name>AddServerDialog</name>
     <message>
       <source>Add an MCP server</source>
-      <translation type="unfinished" />
+      <translation>إضافة خادم MCP</translation>
     </message>
     <message>
       <source>e.g. time</source>
-      <translation type="unfinished" />
+      <translation>مثل time</translation>
     </message>
     <message>
       <source>Server name</source>
-      <translation type="unfinished" />
+      <translation>اسم الخادم</translation>
     </message>
     <message>
       <source>e.g. uvx mcp-server-time, or http://127.0.0.1:8000/mcp</source>
-      <translation type="unfinished" />
+      <translation>مثل uvx mcp-server-time، أو http://127.0.0.1:8000/mcp</translation>
     </message>
     <message>
       <source>Command or URL</source>
-      <translation type="unfinished" />
+      <translation>الأمر أو العنوان</translation>
     </message>
     <message>
       <source>Name</source>
@@ -29,11 +29,11 @@
     </message>
     <message>
       <source>Give the command that starts the server, or its URL.</source>
-      <translation type="unfinished" />
+      <translation>اكتب الأمر الذي يشغّل الخادم، أو عنوانه.</translation>
     </message>
     <message>
       <source>this server</source>
-      <translation type="unfinished" />
+      <translation>هذا الخادم</translation>
     </message>
   </context>
   <context>
@@ -44,34 +44,109 @@
     </message>
     <message>
       <source>Settings → Local API</source>
-      <translation type="unfinished" />
+      <translation>الإعدادات ← الواجهة البرمجية المحلية</translation>
     </message>
     <message>
       <source>API on :{port}</source>
-      <translation type="unfinished" />
+      <translation>الواجهة البرمجية على :{port}</translation>
     </message>
     <message>
       <source> · answering</source>
-      <translation type="unfinished" />
+      <translation> · تجيب</translation>
     </message>
     <message>
       <source> · {n} waiting</source>
-      <translation type="unfinished" />
+      <translation> · {n} في الانتظار</translation>
     </message>
     <message>
       <source>Serving on {url} (Settings → Local API)</source>
-      <translation type="unfinished" />
+      <translation>تُقدَّم على {url} (الإعدادات ← الواجهة البرمجية المحلية)</translation>
     </message>
     <message>
       <source>API not serving</source>
-      <translation type="unfinished" />
+      <translation>الواجهة البرمجية لا تعمل</translation>
+    </message>
+  </context>
+  <context>
+    <name>ApprovalCard</name>
+    <message>
+      <source>Tool call waiting for your approval</source>
+      <translation>استدعاء أداة ينتظر موافقتك</translation>
+    </message>
+    <message>
+      <source>gpt-oss wants to use the tool {name}</source>
+      <translation>يريد gpt-oss استخدام الأداة {name}</translation>
+    </message>
+    <message>
+      <source>Arguments of the call</source>
+      <translation>وسائط الاستدعاء</translation>
+    </message>
+    <message>
+      <source>Allow once</source>
+      <translation>السماح مرة واحدة</translation>
+    </message>
+    <message>
+      <source>Always allow this tool</source>
+      <translation>السماح دائمًا لهذه الأداة</translation>
+    </message>
+    <message>
+      <source>Deny</source>
+      <translation>رفض</translation>
+    </message>
+    <message>
+      <source>Allow this call once</source>
+      <translation>اسمح بهذا الاستدعاء مرة واحدة</translation>
+    </message>
+    <message>
+      <source>Always allow {name}</source>
+      <translation>اسمح دائمًا لـ{name}</translation>
+    </message>
+    <message>
+      <source>Deny this call</source>
+      <translation>ارفض هذا الاستدعاء</translation>
+    </message>
+    <message>
+      <source>Stopped: the call was not run.</source>
+      <translation>أُوقف: لم يُنفَّذ الاستدعاء.</translation>
+    </message>
+    <message>
+      <source>Allowed once.</source>
+      <translation>سُمح به مرة واحدة.</translation>
+    </message>
+    <message>
+      <source>Always allowed: later calls of this tool run without asking.</source>
+      <translation>مسموح دائمًا: تُنفَّذ الاستدعاءات اللاحقة لهذه الأداة دون سؤال.</translation>
+    </message>
+    <message>
+      <source>Denied: the model was told so.</source>
+      <translation>رُفض: وأُبلغ النموذج بذلك.</translation>
+    </message>
+    <message>
+      <source>Tool call: {outcome}</source>
+      <translation>استدعاء الأداة: {outcome}</translation>
     </message>
   </context>
   <context>
     <name>AssistantMessage</name>
     <message>
       <source>Answer</source>
-      <translation type="unfinished" />
+      <translation>الإجابة</translation>
+    </message>
+    <message>
+      <source>Copy</source>
+      <translation>نسخ</translation>
+    </message>
+    <message>
+      <source>Copy the answer</source>
+      <translation>انسخ الإجابة</translation>
+    </message>
+    <message>
+      <source>Regenerate</source>
+      <translation>إعادة التوليد</translation>
+    </message>
+    <message>
+      <source>Regenerate this answer</source>
+      <translation>أعد توليد هذه الإجابة</translation>
     </message>
     <message>
       <source>Sources</source>
@@ -83,31 +158,15 @@
     </message>
     <message>
       <source>Message statistics</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <source>Copy</source>
-      <translation>نسخ</translation>
-    </message>
-    <message>
-      <source>Copy the answer</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <source>Regenerate</source>
-      <translation type="unfinished" />
-    </message>
-    <message>
-      <source>Regenerate this answer</source>
-      <translation type="unfinished" />
+      <translation>إحصاءات الرسالة</translation>
     </message>
     <message>
       <source>Answer finished: {start}</source>
-      <translation type="unfinished" />
+      <translation>اكتملت الإجابة: {start}</translation>
     </message>
     <message>
       <source>Answer finished.</source>
-      <translation type="unfinished" />
+      <translation>اكتملت الإجابة.</translation>
     </message>
     <message>
       <source> p. {page}</source>
@@ -146,11 +205,15 @@
     </message>
     <message>
       <source>The library server cannot be used ({reason}): answers are written without your documents until it can.</source>
-      <translation type="unfinished" />
+      <translation>لا يمكن استخدام خادم المكتبة ({reason}): تُكتب الإجابات دون مستنداتك حتى يصبح متاحًا.</translation>
     </message>
     <message>
       <source>Stop the answer being written before switching chats.</source>
       <translation>أوقف الإجابة الجارية قبل الانتقال إلى محادثة أخرى.</translation>
+    </message>
+    <message>
+      <source>Could not open the chat: {reason}</source>
+      <translation>تعذّر فتح المحادثة: {reason}</translation>
     </message>
     <message>
       <source>Show earlier messages ({n} more)</source>
@@ -169,6 +232,10 @@
       <translation>صُدّرت إلى {path}</translation>
     </message>
     <message>
+      <source>Could not export the chat: {reason}</source>
+      <translation>تعذّر تصدير المحادثة: {reason}</translation>
+    </message>
+    <message>
       <source>Stop</source>
       <translation>إيقاف</translation>
     </message>
@@ -183,6 +250,61 @@
     <message>
       <source>Send message</source>
       <translation>إرسال الرسالة</translation>
+    </message>
+  </context>
+  <context>
+    <name>ChatTools</name>
+    <message>
+      <source>ran</source>
+      <translation>نُفِّذ</translation>
+    </message>
+    <message>
+      <source>failed</source>
+      <translation>فشل</translation>
+    </message>
+    <message>
+      <source>denied</source>
+      <translation>رُفض</translation>
+    </message>
+    <message>
+      <source>stopped</source>
+      <translation>أُوقفت</translation>
+    </message>
+    <message>
+      <source>… ({n} characters in all)</source>
+      <translation>… ({n} حرفًا إجمالًا)</translation>
+    </message>
+    <message>
+      <source>Arguments:</source>
+      <translation>الوسائط:</translation>
+    </message>
+    <message>
+      <source>Result:</source>
+      <translation>النتيجة:</translation>
+    </message>
+    <message>
+      <source>The MCP server {name} is not available ({status}); its tools are left out.</source>
+      <translation>خادم MCP ‏{name} غير متاح ({status})؛ استُبعدت أدواته.</translation>
+    </message>
+    <message>
+      <source>The MCP servers could not be started: {reason}</source>
+      <translation>تعذّر تشغيل خوادم MCP: {reason}</translation>
+    </message>
+    <message>
+      <source>Tools and library browsing work with the model on this computer for now: this answer is written without them.</source>
+      <translation>الأدوات وتصفح المكتبة تعمل حاليًا مع النموذج على هذا الحاسوب فقط: كُتبت هذه الإجابة دونها.</translation>
+    </message>
+    <message>
+      <source>Waiting for you to allow or deny {name}</source>
+      <translation>في انتظار سماحك أو رفضك لـ{name}</translation>
+    </message>
+    <message>
+      <source>gpt-oss wants to use the tool {name}. Allow once, always allow, or deny.</source>
+      <translation>يريد gpt-oss استخدام الأداة {name}. اسمح مرة، أو اسمح دائمًا، أو ارفض.</translation>
+    </message>
+    <message>
+      <source>Every tool call will be put to you again.</source>
+      <translation>سيُعرض عليك كل استدعاء أداة من جديد.</translation>
     </message>
   </context>
   <context>
@@ -248,7 +370,7 @@
     </message>
     <message>
       <source>+ Attach</source>
-      <translation type="unfinished" />
+      <translation>+ إرفاق</translation>
     </message>
     <message>
       <source>Attach files to this chat (or drop them on the message box)</source>
@@ -280,7 +402,7 @@
     </message>
     <message>
       <source>Send (Enter); while an answer is written, Stop (Esc)</source>
-      <translation type="unfinished" />
+      <translation>إرسال (Enter)؛ وأثناء كتابة الإجابة، إيقاف (Esc)</translation>
     </message>
     <message>
       <source>Generation speed</source>
@@ -297,6 +419,22 @@
     <message>
       <source>Answer from your indexed documents, with cited sources</source>
       <translation>أجب من مستنداتك المفهرسة مع ذكر المصادر</translation>
+    </message>
+    <message>
+      <source>Search once</source>
+      <translation>البحث مرة واحدة</translation>
+    </message>
+    <message>
+      <source>Let the model browse</source>
+      <translation>دع النموذج يتصفح</translation>
+    </message>
+    <message>
+      <source>How the library is used</source>
+      <translation>كيفية استخدام المكتبة</translation>
+    </message>
+    <message>
+      <source>Search once sends the best passages with each question; browsing lets the model search and read your documents itself (slower)</source>
+      <translation>«البحث مرة واحدة» يرسل أفضل المقاطع مع كل سؤال؛ و«التصفح» يدع النموذج يبحث في مستنداتك ويقرؤها بنفسه (أبطأ)</translation>
     </message>
     <message>
       <source>{n} dropped item(s) are not files and were not attached (folders belong in the Library).</source>
@@ -327,19 +465,51 @@
     <name>ContextMeter</name>
     <message>
       <source>Context used</source>
-      <translation type="unfinished" />
+      <translation>السياق المستخدم</translation>
     </message>
     <message>
       <source>{used} / {total}</source>
-      <translation type="unfinished" />
+      <translation>{used} / {total}</translation>
     </message>
     <message>
       <source>Context: {used} of {total} tokens used ({percent} %). When it is full, the oldest messages are left out of what the model sees.</source>
-      <translation type="unfinished" />
+      <translation>السياق: استُخدم {used} من {total} رمز ({percent} ٪). عند امتلائه تُستبعد أقدم الرسائل مما يراه النموذج.</translation>
     </message>
   </context>
   <context>
     <name>ConversationList</name>
+    <message>
+      <source>Today</source>
+      <translation>اليوم</translation>
+    </message>
+    <message>
+      <source>Yesterday</source>
+      <translation>أمس</translation>
+    </message>
+    <message>
+      <source>+ New chat</source>
+      <translation>+ محادثة جديدة</translation>
+    </message>
+    <message>
+      <source>New chat (Ctrl+N)</source>
+      <translation>محادثة جديدة (Ctrl+N)</translation>
+    </message>
+    <message>
+      <source>New chat</source>
+      <translation>محادثة جديدة</translation>
+    </message>
+    <message>
+      <source>Search chats… (Ctrl+K)</source>
+      <translation>البحث في المحادثات… (Ctrl+K)</translation>
+    </message>
+    <message>
+      <source>Search chats</source>
+      <translation>البحث في المحادثات</translation>
+    </message>
+    <message>
+      <source>Conversations</source>
+      <translation>المحادثات</translation>
+    </message>
     <message>
       <source>No chats</source>
       <translation>لا محادثات</translation>
@@ -347,10 +517,6 @@
     <message>
       <source>The chats could not be read: {reason}</source>
       <translation>تعذّرت قراءة المحادثات: {reason}</translation>
-    </message>
-    <message>
-      <source>New chat</source>
-      <translation>محادثة جديدة</translation>
     </message>
     <message>
       <source>{title}
@@ -377,6 +543,22 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <message>
       <source>Title:</source>
       <translation>العنوان:</translation>
+    </message>
+    <message>
+      <source>Rename…</source>
+      <translation>إعادة تسمية…</translation>
+    </message>
+    <message>
+      <source>Export as Markdown…</source>
+      <translation>تصدير بصيغة Markdown…</translation>
+    </message>
+    <message>
+      <source>Export as JSON…</source>
+      <translation>تصدير بصيغة JSON…</translation>
+    </message>
+    <message>
+      <source>Delete</source>
+      <translation>حذف</translation>
     </message>
   </context>
   <context>
@@ -433,8 +615,16 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
       <translation>منطقة الإفلات</translation>
     </message>
     <message>
-      <source>&lt;b&gt;Drop files or folders here&lt;/b&gt;&lt;br&gt;PDF, Word, EPUB, Markdown, HTML, text and source code</source>
-      <translation>&lt;b&gt;أفلت الملفات أو المجلدات هنا&lt;/b&gt;&lt;br&gt;PDF وWord وEPUB وMarkdown وHTML والنصوص والشيفرة المصدرية</translation>
+      <source>Drop files or folders here</source>
+      <translation>أفلت الملفات أو المجلدات هنا</translation>
+    </message>
+    <message>
+      <source>PDF, Word, EPUB, Markdown, HTML, text and source code</source>
+      <translation>PDF وWord وEPUB وMarkdown وHTML والنصوص والشيفرة المصدرية</translation>
+    </message>
+    <message>
+      <source>Folders are read with everything inside them. The files stay where they are: the library keeps a searchable index of them on this computer.</source>
+      <translation>تُقرأ المجلدات بكل ما فيها. تبقى الملفات في أماكنها: تحتفظ المكتبة بفهرس قابل للبحث لها على هذا الحاسوب.</translation>
     </message>
   </context>
   <context>
@@ -480,7 +670,7 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     </message>
     <message>
       <source>How long the model thinks before it answers; the arrow keys change it</source>
-      <translation type="unfinished" />
+      <translation>كم يفكر النموذج قبل أن يجيب؛ ومفاتيح الأسهم تغيّره</translation>
     </message>
     <message>
       <source>Reasoning</source>
@@ -504,7 +694,7 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     </message>
     <message>
       <source>Reasoning effort: {effort} (applies to the next message; the arrow keys change it)</source>
-      <translation type="unfinished" />
+      <translation>جهد التفكير: {effort} (يسري على الرسالة التالية؛ ومفاتيح الأسهم تغيّره)</translation>
     </message>
   </context>
   <context>
@@ -515,15 +705,15 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     </message>
     <message>
       <source>Type a key to keep it (leave empty if the server needs none)</source>
-      <translation type="unfinished" />
+      <translation>اكتب مفتاحًا لحفظه (اتركه فارغًا إن لم يحتج الخادم إلى مفتاح)</translation>
     </message>
     <message>
       <source>Test connection lists the server's models</source>
-      <translation type="unfinished" />
+      <translation>«اختبار الاتصال» يسرد نماذج الخادم</translation>
     </message>
     <message>
       <source>Type the engine URL first: the key is kept for that server.</source>
-      <translation type="unfinished" />
+      <translation>اكتب عنوان المحرك أولًا: يُحفظ المفتاح لذلك الخادم.</translation>
     </message>
   </context>
   <context>
@@ -650,6 +840,18 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
       <translation>مُراقَب</translation>
     </message>
     <message>
+      <source>indexed</source>
+      <translation>مفهرس</translation>
+    </message>
+    <message>
+      <source>error</source>
+      <translation>خطأ</translation>
+    </message>
+    <message>
+      <source>skipped</source>
+      <translation>متخطّى</translation>
+    </message>
+    <message>
       <source>waiting</source>
       <translation>في الانتظار</translation>
     </message>
@@ -670,15 +872,15 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <name>LibraryBox</name>
     <message>
       <source>Token</source>
-      <translation type="unfinished" />
+      <translation>الرمز المميز</translation>
     </message>
     <message>
       <source>user:password or an API key (leave empty if none)</source>
-      <translation type="unfinished" />
+      <translation>user:password أو مفتاح API (اتركه فارغًا إن لم يوجد)</translation>
     </message>
     <message>
       <source>Type the Milvus URI first: the token is kept for that server.</source>
-      <translation type="unfinished" />
+      <translation>اكتب عنوان Milvus أولًا: يُحفظ الرمز المميز لذلك الخادم.</translation>
     </message>
   </context>
   <context>
@@ -688,12 +890,24 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
       <translation>جارٍ فتح المكتبة...</translation>
     </message>
     <message>
+      <source>Documents the chat can search and cite. They are read and indexed on this computer; the files stay where they are.</source>
+      <translation>مستندات يمكن للمحادثة البحث فيها والاستشهاد بها. تُقرأ وتُفهرس على هذا الحاسوب؛ وتبقى الملفات في أماكنها.</translation>
+    </message>
+    <message>
       <source>Add files...</source>
       <translation>إضافة ملفات...</translation>
     </message>
     <message>
+      <source>Add files to the library</source>
+      <translation>أضف ملفات إلى المكتبة</translation>
+    </message>
+    <message>
       <source>Add folder...</source>
       <translation>إضافة مجلد...</translation>
+    </message>
+    <message>
+      <source>Add a folder to the library</source>
+      <translation>أضف مجلدًا إلى المكتبة</translation>
     </message>
     <message>
       <source>Remove...</source>
@@ -706,6 +920,10 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <message>
       <source>Watch added folders for changes</source>
       <translation>راقب المجلدات المضافة بحثًا عن تغييرات</translation>
+    </message>
+    <message>
+      <source>Folders added while this is on are checked for new and changed files every minute</source>
+      <translation>المجلدات المضافة أثناء تفعيل هذا يُتحقق منها كل دقيقة بحثًا عن ملفات جديدة أو معدّلة</translation>
     </message>
     <message>
       <source>Filter by name or folder</source>
@@ -722,6 +940,10 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <message>
       <source>Documents</source>
       <translation>المستندات</translation>
+    </message>
+    <message>
+      <source>Indexing progress</source>
+      <translation>تقدّم الفهرسة</translation>
     </message>
     <message>
       <source>Cancel</source>
@@ -754,14 +976,6 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <message>
       <source>Removed {0}.</source>
       <translation>أُزيل {0}.</translation>
-    </message>
-    <message>
-      <source>Add files to the library</source>
-      <translation>أضف ملفات إلى المكتبة</translation>
-    </message>
-    <message>
-      <source>Add a folder to the library</source>
-      <translation>أضف مجلدًا إلى المكتبة</translation>
     </message>
     <message>
       <source>Remove</source>
@@ -894,30 +1108,30 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <name>LocalApiController</name>
     <message>
       <source>The API key could not be saved: {reason}</source>
-      <translation type="unfinished" />
+      <translation>تعذّر حفظ مفتاح الواجهة البرمجية: {reason}</translation>
     </message>
     <message>
       <source>Port {port} is in use by another program: choose another port, or Any free port.</source>
-      <translation type="unfinished" />
+      <translation>المنفذ {port} يستخدمه برنامج آخر: اختر منفذًا آخر، أو «أي منفذ حر».</translation>
     </message>
     <message>
       <source>The local API could not start: {reason}</source>
-      <translation type="unfinished" />
+      <translation>تعذّر تشغيل الواجهة البرمجية المحلية: {reason}</translation>
     </message>
   </context>
   <context>
     <name>LocalApiPanel</name>
     <message>
       <source>Local API status</source>
-      <translation type="unfinished" />
+      <translation>حالة الواجهة البرمجية المحلية</translation>
     </message>
     <message>
       <source>Copy address</source>
-      <translation type="unfinished" />
+      <translation>نسخ العنوان</translation>
     </message>
     <message>
       <source>Copy the API address</source>
-      <translation type="unfinished" />
+      <translation>انسخ عنوان الواجهة البرمجية</translation>
     </message>
     <message>
       <source>API key</source>
@@ -925,78 +1139,82 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     </message>
     <message>
       <source>Copy key</source>
-      <translation type="unfinished" />
+      <translation>نسخ المفتاح</translation>
     </message>
     <message>
       <source>Copy the API key</source>
-      <translation type="unfinished" />
+      <translation>انسخ مفتاح الواجهة البرمجية</translation>
     </message>
     <message>
       <source>Regenerate</source>
-      <translation type="unfinished" />
+      <translation>إعادة التوليد</translation>
     </message>
     <message>
       <source>Make a new API key</source>
-      <translation type="unfinished" />
+      <translation>أنشئ مفتاح API جديدًا</translation>
     </message>
     <message>
       <source>Make a new key; clients using the old one are refused</source>
-      <translation type="unfinished" />
+      <translation>أنشئ مفتاحًا جديدًا؛ وتُرفض العملاء التي تستخدم القديم</translation>
     </message>
     <message>
       <source>Key</source>
-      <translation type="unfinished" />
+      <translation>المفتاح</translation>
     </message>
     <message>
       <source>The local API is off. Choose who may use it above to serve the loaded model.</source>
-      <translation type="unfinished" />
+      <translation>الواجهة البرمجية المحلية متوقفة. اختر في الأعلى من يمكنه استخدامها لتقديم النموذج المحمّل.</translation>
     </message>
     <message>
       <source>Starting the local API…</source>
-      <translation type="unfinished" />
+      <translation>جارٍ تشغيل الواجهة البرمجية المحلية…</translation>
     </message>
     <message>
       <source>Serving on {url}</source>
-      <translation type="unfinished" />
+      <translation>تُقدَّم على {url}</translation>
     </message>
     <message>
       <source>The local API is not part of this window.</source>
-      <translation type="unfinished" />
+      <translation>الواجهة البرمجية المحلية ليست جزءًا من هذه النافذة.</translation>
     </message>
     <message>
       <source>It is kept in the system keychain.</source>
-      <translation type="unfinished" />
+      <translation>يُحفظ في سلسلة مفاتيح النظام.</translation>
     </message>
     <message>
       <source>It is kept in {file}, readable only by you.</source>
-      <translation type="unfinished" />
+      <translation>يُحفظ في {file}، ولا يقرؤه أحد سواك.</translation>
     </message>
     <message>
       <source>Clients send it as 'Authorization: Bearer KEY'. {where}</source>
-      <translation type="unfinished" />
+      <translation>يرسله العملاء بصيغة 'Authorization: Bearer KEY'. {where}</translation>
     </message>
     <message>
       <source>No key is asked for: any program on this computer may use the API.</source>
-      <translation type="unfinished" />
+      <translation>لا يُطلب مفتاح: يمكن لأي برنامج على هذا الحاسوب استخدام الواجهة البرمجية.</translation>
+    </message>
+    <message>
+      <source>Other computers use this computer's network address in place of 127.0.0.1.</source>
+      <translation>تستخدم الحواسيب الأخرى عنوان هذا الحاسوب على الشبكة بدلًا من 127.0.0.1.</translation>
     </message>
     <message>
       <source>Make a new API key?</source>
-      <translation type="unfinished" />
+      <translation>إنشاء مفتاح API جديد؟</translation>
     </message>
     <message>
       <source>Programs using the current key will be refused until they are given the new one.</source>
-      <translation type="unfinished" />
+      <translation>ستُرفض البرامج التي تستخدم المفتاح الحالي حتى تُعطى المفتاح الجديد.</translation>
     </message>
   </context>
   <context>
     <name>MainWindow</name>
     <message>
-      <source>Chat</source>
-      <translation>المحادثة</translation>
-    </message>
-    <message>
       <source>Library</source>
       <translation>المكتبة</translation>
+    </message>
+    <message>
+      <source>Chat</source>
+      <translation>المحادثة</translation>
     </message>
     <message>
       <source>Settings</source>
@@ -1007,6 +1225,14 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
       <translation>النماذج</translation>
     </message>
     <message>
+      <source>Undo</source>
+      <translation>تراجع</translation>
+    </message>
+    <message>
+      <source>Undo delete</source>
+      <translation>التراجع عن الحذف</translation>
+    </message>
+    <message>
       <source>gpt-oss-desktop: everything runs on this computer</source>
       <translation>gpt-oss-desktop: كل شيء يعمل على هذا الحاسوب</translation>
     </message>
@@ -1014,12 +1240,24 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
       <source>gpt-oss-desktop {version}: everything runs on this computer</source>
       <translation>gpt-oss-desktop {version}: كل شيء يعمل على هذا الحاسوب</translation>
     </message>
+    <message>
+      <source>chat</source>
+      <translation>محادثة</translation>
+    </message>
+    <message>
+      <source>Deleted “{title}”</source>
+      <translation>حُذفت «{title}»</translation>
+    </message>
+    <message>
+      <source>Restored</source>
+      <translation>استُعيدت</translation>
+    </message>
   </context>
   <context>
     <name>ModelBar</name>
     <message>
       <source>Where questions go</source>
-      <translation type="unfinished" />
+      <translation>وجهة الأسئلة</translation>
     </message>
     <message>
       <source>Chat model</source>
@@ -1027,7 +1265,7 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     </message>
     <message>
       <source>Chat models on this computer and on the remote engine</source>
-      <translation type="unfinished" />
+      <translation>نماذج المحادثة على هذا الحاسوب وعلى المحرك البعيد</translation>
     </message>
     <message>
       <source>Open model…</source>
@@ -1047,11 +1285,11 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     </message>
     <message>
       <source>{model} · {host}</source>
-      <translation type="unfinished" />
+      <translation>{model} · {host}</translation>
     </message>
     <message>
       <source>Connecting to {host}…</source>
-      <translation type="unfinished" />
+      <translation>جارٍ الاتصال بـ{host}…</translation>
     </message>
     <message>
       <source>Loading {name}…</source>
@@ -1068,15 +1306,16 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <message>
       <source>{reason}
 Still using {name}.</source>
-      <translation type="unfinished" />
+      <translation>{reason}
+ما زال {name} قيد الاستخدام.</translation>
     </message>
     <message>
       <source>Model: {name} · remote engine · context {n_ctx} tokens</source>
-      <translation type="unfinished" />
+      <translation>النموذج: {name} · محرك بعيد · سياق {n_ctx} رمز</translation>
     </message>
     <message>
       <source>{name} on {host} ready</source>
-      <translation type="unfinished" />
+      <translation>{name} على {host} جاهز</translation>
     </message>
     <message>
       <source>Model: {name} · {placement} · context {n_ctx} tokens · loaded in {s} s</source>
@@ -1094,15 +1333,15 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Could not switch models; still using {name}.</source>
-      <translation type="unfinished" />
+      <translation>تعذّر تبديل النموذج؛ ما زال {name} قيد الاستخدام.</translation>
     </message>
     <message>
       <source>Questions go to {host}</source>
-      <translation type="unfinished" />
+      <translation>تُرسل الأسئلة إلى {host}</translation>
     </message>
     <message>
       <source>Your questions, the chat so far and the library passages found for them are sent to {url}</source>
-      <translation type="unfinished" />
+      <translation>تُرسل أسئلتك والمحادثة حتى الآن ومقاطع المكتبة الموجودة لها إلى {url}</translation>
     </message>
     <message>
       <source>No model yet. Choose a gpt-oss .gguf file with “Open model…” (for example gpt-oss-20b-mxfp4.gguf); the app remembers it.</source>
@@ -1196,6 +1435,10 @@ Still using {name}: you can keep chatting.</source>
       <translation>قائمة النماذج</translation>
     </message>
     <message>
+      <source>What this computer can run, and getting it here. Once downloaded, everything runs without a network.</source>
+      <translation>ما يستطيع هذا الحاسوب تشغيله، وكيفية الحصول عليه. بعد التنزيل يعمل كل شيء دون شبكة.</translation>
+    </message>
+    <message>
       <source>Asking the model hub…</source>
       <translation>جارٍ سؤال مستودع النماذج…</translation>
     </message>
@@ -1264,15 +1507,15 @@ Still using {name}: you can keep chatting.</source>
     <name>NavRail</name>
     <message>
       <source>Navigation</source>
-      <translation type="unfinished" />
+      <translation>التنقل</translation>
     </message>
     <message>
       <source>{pane} ({keys})</source>
-      <translation type="unfinished" />
+      <translation>{pane} ({keys})</translation>
     </message>
     <message>
       <source>Shows the {pane} pane ({keys})</source>
-      <translation type="unfinished" />
+      <translation>يعرض قسم {pane} ({keys})</translation>
     </message>
   </context>
   <context>
@@ -1571,19 +1814,19 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Library use</source>
-      <translation type="unfinished" />
+      <translation>استخدام المكتبة</translation>
     </message>
     <message>
       <source>Search once sends the best passages with each question; browsing lets the model search and read your documents itself, which takes longer.</source>
-      <translation type="unfinished" />
+      <translation>«البحث مرة واحدة» يرسل أفضل المقاطع مع كل سؤال؛ و«التصفح» يدع النموذج يبحث في مستنداتك ويقرؤها بنفسه، وهذا يستغرق وقتًا أطول.</translation>
     </message>
     <message>
       <source>Search once</source>
-      <translation type="unfinished" />
+      <translation>البحث مرة واحدة</translation>
     </message>
     <message>
       <source>Let the model browse</source>
-      <translation type="unfinished" />
+      <translation>دع النموذج يتصفح</translation>
     </message>
     <message>
       <source>Passage size</source>
@@ -1792,10 +2035,6 @@ Still using {name}: you can keep chatting.</source>
       <source>Open data folder</source>
       <translation>فتح مجلد البيانات</translation>
     </message>
-    <message>
-      <source>Everything stays on this computer: no telemetry, no network except model downloads you start.</source>
-      <translation>كل شيء يبقى على هذا الحاسوب: لا قياس عن بُعد، ولا شبكة إلا لتنزيلات النماذج التي تبدؤها أنت.</translation>
-    </message>
   </context>
   <context>
     <name>SourceViewer</name>
@@ -1828,58 +2067,66 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Tool steps</source>
-      <translation type="unfinished" />
+      <translation>خطوات الأدوات</translation>
     </message>
     <message>
       <source>Thinking… {n} s</source>
-      <translation type="unfinished" />
+      <translation>يفكر… {n} ث</translation>
     </message>
     <message>
       <source>Using a tool… {n} s</source>
-      <translation type="unfinished" />
+      <translation>يستخدم أداة… {n} ث</translation>
     </message>
     <message>
       <source>Thought</source>
-      <translation type="unfinished" />
+      <translation>فكّر</translation>
     </message>
     <message>
       <source>Thought for &lt;1 s</source>
-      <translation type="unfinished" />
+      <translation>فكّر أقل من ثانية</translation>
     </message>
     <message>
       <source>Thought for {n} s</source>
-      <translation type="unfinished" />
+      <translation>فكّر {n} ث</translation>
+    </message>
+    <message>
+      <source>Tool steps ({n})</source>
+      <translation>خطوات الأدوات ({n})</translation>
     </message>
     <message>
       <source>reasoning</source>
-      <translation type="unfinished" />
+      <translation>التفكير</translation>
     </message>
     <message>
       <source>tool steps</source>
-      <translation type="unfinished" />
+      <translation>خطوات الأدوات</translation>
     </message>
     <message>
       <source>Hide the {what}</source>
-      <translation type="unfinished" />
+      <translation>إخفاء {what}</translation>
     </message>
     <message>
       <source>Show the {what}</source>
-      <translation type="unfinished" />
+      <translation>إظهار {what}</translation>
+    </message>
+    <message>
+      <source>{action}: {title}</source>
+      <translation>{action}: {title}</translation>
     </message>
   </context>
   <context>
     <name>ToolsCard</name>
     <message>
       <source>Tools</source>
-      <translation type="unfinished" />
+      <translation>الأدوات</translation>
     </message>
     <message>
       <source>Tools (MCP servers)</source>
-      <translation type="unfinished" />
+      <translation>الأدوات (خوادم MCP)</translation>
     </message>
     <message>
       <source>MCP servers give gpt-oss tools: a clock, your files, git, and more. Every call is shown to you first and runs only if you allow it. The list is kept in mcp.json, the file other desktop apps use.</source>
-      <translation type="unfinished" />
+      <translation>تمنح خوادم MCP نموذج gpt-oss أدوات: ساعة، وملفاتك، وgit، وغيرها. يُعرض عليك كل استدعاء أولًا ولا يُنفَّذ إلا إن سمحت به. تُحفظ القائمة في mcp.json، الملف الذي تستخدمه تطبيقات سطح المكتب الأخرى.</translation>
     </message>
     <message>
       <source>Name</source>
@@ -1887,7 +2134,7 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Command or URL</source>
-      <translation type="unfinished" />
+      <translation>الأمر أو العنوان</translation>
     </message>
     <message>
       <source>Status</source>
@@ -1895,15 +2142,15 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>MCP servers</source>
-      <translation type="unfinished" />
+      <translation>خوادم MCP</translation>
     </message>
     <message>
       <source>Add…</source>
-      <translation type="unfinished" />
+      <translation>إضافة…</translation>
     </message>
     <message>
       <source>Add an MCP server</source>
-      <translation type="unfinished" />
+      <translation>إضافة خادم MCP</translation>
     </message>
     <message>
       <source>Remove</source>
@@ -1911,78 +2158,117 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Remove the selected MCP server</source>
-      <translation type="unfinished" />
+      <translation>أزل خادم MCP المحدد</translation>
     </message>
     <message>
       <source>Import mcp.json…</source>
-      <translation type="unfinished" />
+      <translation>استيراد mcp.json…</translation>
     </message>
     <message>
       <source>Import the servers of another app's mcp.json</source>
-      <translation type="unfinished" />
+      <translation>استورد خوادم ملف mcp.json لتطبيق آخر</translation>
     </message>
     <message>
       <source>Check servers</source>
-      <translation type="unfinished" />
+      <translation>فحص الخوادم</translation>
     </message>
     <message>
       <source>Start each server once and list its tools</source>
-      <translation type="unfinished" />
+      <translation>شغّل كل خادم مرة واحدة واسرد أدواته</translation>
     </message>
     <message>
       <source>not checked</source>
-      <translation type="unfinished" />
+      <translation>لم يُفحص</translation>
     </message>
     <message>
       <source>ready</source>
-      <translation type="unfinished" />
+      <translation>جاهز</translation>
     </message>
     <message>
       <source>{status}: {tools}</source>
-      <translation type="unfinished" />
+      <translation>{status}: {tools}</translation>
     </message>
     <message>
       <source>Added {name}. Check servers to see its tools.</source>
-      <translation type="unfinished" />
+      <translation>أُضيف {name}. افحص الخوادم لترى أدواته.</translation>
     </message>
     <message>
       <source>Select a server to remove.</source>
-      <translation type="unfinished" />
+      <translation>حدّد خادمًا لإزالته.</translation>
     </message>
     <message>
       <source>Removed {names}.</source>
-      <translation type="unfinished" />
+      <translation>أُزيل {names}.</translation>
     </message>
     <message>
       <source>{path} does not exist.</source>
-      <translation type="unfinished" />
+      <translation>{path} غير موجود.</translation>
     </message>
     <message>
       <source>Imported {n} server(s): {names}.</source>
-      <translation type="unfinished" />
+      <translation>استُورد {n} من الخوادم: {names}.</translation>
     </message>
     <message>
       <source>Import an mcp.json</source>
-      <translation type="unfinished" />
+      <translation>استيراد ملف mcp.json</translation>
     </message>
     <message>
       <source>MCP configuration (*.json);;All files (*)</source>
-      <translation type="unfinished" />
+      <translation>إعدادات MCP ‏(*.json);;كل الملفات (*)</translation>
     </message>
     <message>
       <source>Starting {n} server(s)…</source>
-      <translation type="unfinished" />
+      <translation>جارٍ تشغيل {n} من الخوادم…</translation>
     </message>
     <message>
       <source>{ready} of {n} server(s) started.</source>
-      <translation type="unfinished" />
+      <translation>بدأ {ready} من {n} خوادم.</translation>
+    </message>
+  </context>
+  <context>
+    <name>ToolsToggle</name>
+    <message>
+      <source>Let gpt-oss use tools in this chat</source>
+      <translation>دع gpt-oss يستخدم الأدوات في هذه المحادثة</translation>
+    </message>
+    <message>
+      <source>Ask again before every tool call</source>
+      <translation>اسأل من جديد قبل كل استدعاء أداة</translation>
+    </message>
+    <message>
+      <source>Tools (unavailable)</source>
+      <translation>الأدوات (غير متاحة)</translation>
+    </message>
+    <message>
+      <source>Tools cannot be used: {reason}</source>
+      <translation>لا يمكن استخدام الأدوات: {reason}</translation>
+    </message>
+    <message>
+      <source>Tools ({n})</source>
+      <translation>الأدوات ({n})</translation>
+    </message>
+    <message>
+      <source>Tools</source>
+      <translation>الأدوات</translation>
+    </message>
+    <message>
+      <source>{n} tools from your MCP servers (Settings → Tools); each call is shown to you first and runs only if you allow it</source>
+      <translation>{n} أدوات من خوادم MCP لديك (الإعدادات ← الأدوات)؛ يُعرض عليك كل استدعاء أولًا ولا يُنفَّذ إلا إن سمحت به</translation>
+    </message>
+    <message>
+      <source>Your MCP servers are starting (Settings → Tools)</source>
+      <translation>خوادم MCP لديك قيد التشغيل (الإعدادات ← الأدوات)</translation>
+    </message>
+    <message>
+      <source>Always allowed: {names} (right-click to be asked again)</source>
+      <translation>مسموح دائمًا: {names} (انقر بالزر الأيمن ليُطلب رأيك من جديد)</translation>
     </message>
   </context>
   <context>
     <name>UserMessage</name>
     <message>
       <source>Your message</source>
-      <translation type="unfinished" />
+      <translation>رسالتك</translation>
     </message>
     <message>
       <source>Copy</source>
@@ -1990,15 +2276,15 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Copy your message</source>
-      <translation type="unfinished" />
+      <translation>انسخ رسالتك</translation>
     </message>
     <message>
       <source>Edit</source>
-      <translation type="unfinished" />
+      <translation>تحرير</translation>
     </message>
     <message>
       <source>Edit and resend this message</source>
-      <translation type="unfinished" />
+      <translation>حرّر هذه الرسالة وأعد إرسالها</translation>
     </message>
   </context>
   <context>
@@ -2029,7 +2315,7 @@ Still using {name}: you can keep chatting.</source>
     </message>
     <message>
       <source>Summarise the key points of a file I attach</source>
-      <translation type="unfinished" />
+      <translation>لخّص النقاط الرئيسية لملف أرفقه</translation>
     </message>
     <message>
       <source>Suggestion: {text}</source>
@@ -2067,16 +2353,16 @@ Still using {name}: you can keep chatting.</source>
       <translation>معالج الرسوميات</translation>
     </message>
     <message>
-      <source>Unified memory</source>
-      <translation>الذاكرة الموحدة</translation>
+      <source>Disk</source>
+      <translation>القرص</translation>
     </message>
     <message>
       <source>Backend</source>
       <translation>الواجهة الخلفية</translation>
     </message>
     <message>
-      <source>Disk</source>
-      <translation>القرص</translation>
+      <source>Unified memory</source>
+      <translation>الذاكرة الموحدة</translation>
     </message>
     <message>
       <source>{total} ({free} free now)</source>
@@ -2166,31 +2452,35 @@ Still using {name}: you can keep chatting.</source>
     <name>_ServerBox</name>
     <message>
       <source>Forget</source>
-      <translation type="unfinished" />
+      <translation>نسيان</translation>
+    </message>
+    <message>
+      <source>Forget the kept secret</source>
+      <translation>انسَ السر المحفوظ</translation>
     </message>
     <message>
       <source>Test connection</source>
-      <translation type="unfinished" />
+      <translation>اختبار الاتصال</translation>
     </message>
     <message>
       <source>Connection test result</source>
-      <translation type="unfinished" />
+      <translation>نتيجة اختبار الاتصال</translation>
     </message>
     <message>
       <source>None kept for this address.</source>
-      <translation type="unfinished" />
+      <translation>لا شيء محفوظ لهذا العنوان.</translation>
     </message>
     <message>
       <source>Kept in the system keychain, not in the settings file.</source>
-      <translation type="unfinished" />
+      <translation>محفوظ في سلسلة مفاتيح النظام، لا في ملف الإعدادات.</translation>
     </message>
     <message>
       <source>Kept in {file}, readable by you only (no keychain here).</source>
-      <translation type="unfinished" />
+      <translation>محفوظ في {file}، ولا يقرؤه أحد سواك (لا سلسلة مفاتيح هنا).</translation>
     </message>
     <message>
       <source>Testing…</source>
-      <translation type="unfinished" />
+      <translation>جارٍ الاختبار…</translation>
     </message>
   </context>
   <context>
