@@ -38,10 +38,11 @@ def _literal(node: ast.AST, constants: dict[str, str]) -> str | None:
 
 
 def _helper_contexts(tree: ast.Module, constants: dict[str, str]) -> dict[str, str]:
-    """Module-level `def _tr(text): return QCoreApplication.translate(CONTEXT, text)` -> {"_tr": CONTEXT}."""
+    """`def _tr(text): return QCoreApplication.translate(CONTEXT, text)` -> {"_tr": CONTEXT}, at
+    module level or nested in a function."""
     helpers: dict[str, str] = {}
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef):
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef) or len(node.args.args) != 1:
             continue
         for inner in ast.walk(node):
             if (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)

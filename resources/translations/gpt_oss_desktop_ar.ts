@@ -251,6 +251,26 @@
       <source>Send message</source>
       <translation>إرسال الرسالة</translation>
     </message>
+    <message>
+      <source>interrupted: partial answer</source>
+      <translation>انقطعت: إجابة جزئية</translation>
+    </message>
+    <message>
+      <source>stopped</source>
+      <translation>أُوقفت</translation>
+    </message>
+    <message>
+      <source>error: {error}</source>
+      <translation>خطأ: {error}</translation>
+    </message>
+    <message>
+      <source>{speed} tok/s</source>
+      <translation>{speed} رمز/ث</translation>
+    </message>
+    <message>
+      <source>{s} s to first token</source>
+      <translation>{s} ث حتى أول رمز</translation>
+    </message>
   </context>
   <context>
     <name>ChatTools</name>
