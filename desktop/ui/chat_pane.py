@@ -32,6 +32,7 @@ from desktop.ui.chat_tools import ChatTools, show_steps
 from desktop.ui.chat_turns import ChatTurns
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.engine_bridge import EngineBridge, TurnRelay
+from desktop.ui.first_paint import after_first_paint
 from desktop.ui.markdown import markdown_to_html
 from desktop.ui.message_widgets import AssistantMessage, UserMessage, status_line
 from desktop.ui.model_bar import ModelBar
@@ -183,16 +184,30 @@ class ChatPane(ChatTurns, QWidget):
 
     # -- first run and the model ------------------------------------------------------------
     def _show_first_run(self) -> None:
+        # The greeting first; the screen's card (catalog, downloads, the machine survey: ~30 ms of
+        # imports) once it is painted, so the window's first frame does not wait for them.
+        from desktop.ui.first_run_greeting import FirstRunPlaceholder
+
+        self.first_run = FirstRunPlaceholder()
+        self._first_run_slot.addWidget(self.first_run)
+        after_first_paint(self.first_run, self._build_first_run)
+        self.scroll.hide()
+        self.earlier_button.hide()
+        self._update_empty_state()
+
+    def _build_first_run(self) -> None:
+        from desktop.ui.first_run_greeting import FirstRunPlaceholder
         from desktop.ui.models_view import FirstRunView
 
+        if not isinstance(self.first_run, FirstRunPlaceholder):  # a model came first
+            return
+        placeholder = self.first_run
         self.first_run = FirstRunView(self._hub.ctx, jobs=self._downloads)
         self.first_run.sig_model_chosen.connect(self.open_model)
         self.first_run.sig_open_file_requested.connect(self.choose_model_file)
         self.first_run.sig_show_models_requested.connect(self.sig_models_requested)
-        self._first_run_slot.addWidget(self.first_run)
-        self.scroll.hide()
-        self.earlier_button.hide()
-        self._update_empty_state()
+        self._first_run_slot.replaceWidget(placeholder, self.first_run)
+        placeholder.deleteLater()
 
     def _hide_first_run(self) -> None:
         if self.first_run is not None:

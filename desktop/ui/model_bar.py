@@ -304,8 +304,12 @@ class ModelBar(QWidget):
     def set_banner(self, text: str, error: bool, recoverable: bool = False) -> None:
         """Red when the chat cannot go on; amber (theme.py) when it can, as after a refused model."""
         self.banner.setText(text)
-        self.banner.setProperty("state", "warning" if error and recoverable else "error" if error else "")
-        self.banner.setStyleSheet("color: white; background: #b3261e;" if error and not recoverable else "")
+        state = "warning" if error and recoverable else "error" if error else ""
+        sheet = "color: white; background: #b3261e;" if error and not recoverable else ""
+        if (self.banner.property("state") or "") == state and self.banner.styleSheet() == sheet:
+            return  # re-polishing under the app's style sheet costs ~10 ms: only when the look changes
+        self.banner.setProperty("state", state)
+        self.banner.setStyleSheet(sheet)
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
 

@@ -49,6 +49,7 @@ from desktop.core.jobs import Progress
 from desktop.core.planner import ModelShape, Plan, estimate_tokens_per_s, plan_for_shape
 from desktop.ui.download_jobs import DownloadJob, DownloadJobs
 from desktop.ui.first_paint import after_first_paint
+from desktop.ui.first_run_greeting import greeting_column
 from desktop.ui.gpu_notice import GpuBuildNotice
 from desktop.ui.tasks import run_in_background
 from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, is_dark
@@ -752,25 +753,7 @@ class FirstRunView(QWidget):
         self._probe = probe or (lambda: hardware.probe(ctx.paths.models_dir))
         self.setAccessibleName(self.tr("Choose a model"))
         # The chat's welcome look: a centred column, a large greeting, the recommended model as a card.
-        column = QWidget()
-        column.setMaximumWidth(READING_WIDTH)
-        layout = QVBoxLayout(column)
-        layout.setContentsMargins(0, SPACE_XL + SPACE_S, 0, SPACE_XL)
-        layout.setSpacing(SPACE_M)
-        centre = QHBoxLayout(self)
-        centre.setContentsMargins(SPACE_XL, 0, SPACE_XL, 0)
-        centre.addStretch(1)
-        centre.addWidget(column, 100)
-        centre.addStretch(1)
-        title = QLabel(self.tr("Choose a model to chat with"))
-        title.setObjectName("welcomeTitle")
-        title.setWordWrap(True)
-        layout.addWidget(title)
-        intro = QLabel(self.tr("Everything runs on this computer. The model is downloaded once; after that no "
-                               "network is needed."))
-        intro.setObjectName("welcomeHint")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
+        layout = greeting_column(self)
         self.notice = Notice(self)
         layout.addWidget(self.notice)
         if self.catalog.problem:

@@ -129,7 +129,7 @@ def test_a_model_that_cannot_be_opened_leaves_the_loaded_one_in_use(qtbot, windo
         assert reason in chat.banner.text() and "tiny-gpt-oss" in chat.banner.text()
         assert window.engine.model is not None and window.engine.model.path == str(tiny_gpt_oss)
         assert chat.send_button.isEnabled()
-        assert chat.model_picker.currentData() == str(tiny_gpt_oss)
+        assert chat.model_picker.currentData() == ("local", str(tiny_gpt_oss))  # (where it runs, path)
         assert window.hub.settings.model.chat_model_path == str(tiny_gpt_oss)
     _ask(qtbot, window, "still there?")
     assert _widgets(window, AssistantMessage)[-1].status.text().count("tok/s") == 1

@@ -254,7 +254,9 @@ def test_the_window_gives_both_views_its_one_set_of_downloads(qtbot) -> None:
 
     window = MainWindow(SettingsHub(AppContext.load()))  # no chat model yet: the first-run screen shows
     qtbot.addWidget(window)
-    assert window.chat.first_run is not None and window.chat.first_run.jobs is window.downloads
+    window.show()  # its card comes once its greeting is painted
+    qtbot.waitUntil(lambda: isinstance(window.chat.first_run, FirstRunView), timeout=10_000)
+    assert window.chat.first_run.jobs is window.downloads
     window.open_models()
     assert window.models_view.jobs is window.downloads
     entry = window.chat.first_run.entry
