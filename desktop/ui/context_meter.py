@@ -85,11 +85,13 @@ class ContextMeter(QWidget):
         self.setToolTip(exact if self.total else "")
         self.setAccessibleDescription(exact if self.total else "")
         self.label.setAccessibleDescription(exact if self.total else "")
-        self.setProperty("level", "full" if share >= FULL_SHARE else "")
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.label.style().unpolish(self.label)
-        self.label.style().polish(self.label)
+        level = "full" if share >= FULL_SHARE else ""
+        if (self.property("level") or "") != level:  # re-polishing costs ~5 ms: only when the look changes
+            self.setProperty("level", level)
+            self.style().unpolish(self)
+            self.style().polish(self)
+            self.label.style().unpolish(self.label)
+            self.label.style().polish(self.label)
         self.setVisible(bool(self.total))
 
     def clear(self, total: int = 0) -> None:
