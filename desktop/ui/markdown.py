@@ -90,6 +90,12 @@ def _highlighted(code: str, language: str, dark: bool) -> str:
     return highlight(code, lexer, formatter).rstrip("\n")
 
 
+def _copy_label() -> str:
+    from PySide6.QtCore import QCoreApplication  # loaded already; this module keeps Qt out of its import
+
+    return html.escape(QCoreApplication.translate("Markdown", "Copy"))
+
+
 def _render_code(self: Any, tokens: list[Token], idx: int, options: Any, env: dict[str, Any]) -> str:
     token = tokens[idx]
     theme: _Theme = env["theme"]
@@ -105,8 +111,10 @@ def _render_code(self: Any, tokens: list[Token], idx: int, options: Any, env: di
         f'<tr bgcolor="{theme.code_header_bg}">'
         f'<td width="100%"><span style="color: {theme.muted}; font-size: small;">{label}</span></td>'
         f'<td align="right"><a href="{COPY_SCHEME}{index}" style="color: {theme.link}; font-size: small;'
-        f' white-space: nowrap;">Copy</a></td></tr>'
-        f'<tr><td colspan="2"><pre style="margin: 0; color: {theme.code_fg};">{body}</pre></td></tr>'
+        f' white-space: nowrap;">{_copy_label()}</a></td></tr>'
+        # pre-wrap: a long line wraps inside the card instead of being cut off in a narrow window.
+        f'<tr><td colspan="2"><pre style="margin: 0; white-space: pre-wrap; color: {theme.code_fg};">'
+        f'{body}</pre></td></tr>'
         "</table>\n"
     )
 

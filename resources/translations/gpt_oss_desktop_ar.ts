@@ -746,16 +746,16 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
   <context>
     <name>FirstRunView</name>
     <message>
-      <source>Choose a model</source>
-      <translation>اختر نموذجًا</translation>
-    </message>
-    <message>
       <source>Choose a model to chat with</source>
       <translation>اختر نموذجًا للمحادثة</translation>
     </message>
     <message>
       <source>Everything runs on this computer. The model is downloaded once; after that no network is needed.</source>
       <translation>كل شيء يعمل على هذا الحاسوب. يُنزَّل النموذج مرة واحدة، وبعدها لا حاجة إلى الشبكة.</translation>
+    </message>
+    <message>
+      <source>Choose a model</source>
+      <translation>اختر نموذجًا</translation>
     </message>
     <message>
       <source>Checking what this machine can run…</source>
@@ -1271,6 +1271,13 @@ Ask a question on the right: every chat is kept here, on this computer, to searc
     <message>
       <source>Restored</source>
       <translation>استُعيدت</translation>
+    </message>
+  </context>
+  <context>
+    <name>Markdown</name>
+    <message>
+      <source>Copy</source>
+      <translation>نسخ</translation>
     </message>
   </context>
   <context>

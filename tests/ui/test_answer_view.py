@@ -121,3 +121,17 @@ def test_a_source_deleted_since_indexing_says_so(qtbot, tmp_path: Path) -> None:
     message.sources_label.linkActivated.emit("cite:1")
     assert said and "moved or deleted" in said[0] and "router-notes.md" in said[0]
     assert message.viewer is None
+
+
+def test_a_long_code_line_wraps_inside_a_narrow_answer_instead_of_being_cut_off(qtbot) -> None:
+    view = AnswerView(dark=False)
+    qtbot.addWidget(view)
+    long_line = "result = " + " + ".join(f"value_{i}" for i in range(40))  # ~480 characters, no break
+    view.set_text(f"Here:\n\n```python\n{long_line}\n```\n", final=True)
+    view.resize(420, 600)
+    view.show()
+    qtbot.wait(50)
+    code = next(label for label in [*(label for label, _ in view._frozen), view._tail] if "value_39" in label.text())
+    one_line = code.fontMetrics().height()
+    assert code.width() <= 420 and code.sizeHint().width() <= 420  # nothing sticks out of the card
+    assert code.heightForWidth(code.width()) > 4 * one_line  # the line wrapped onto several
