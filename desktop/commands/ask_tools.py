@@ -10,6 +10,10 @@ result, how it went).
 Each MCP call is approved: `--approve-tools` allows them all; otherwise the person is asked on the
 terminal, and without a terminal the call is refused (the model hears so and answers anyway). The
 browser only reads the library on this computer, so its calls are not put to the person.
+
+With `--engine-url` (or a remote engine chosen in Settings) the loop runs on that server: MCP tools
+go to it as OpenAI `tools` and each result comes back to it as a `tool` message; the library is
+searched once instead of browsed, as a server renders its own prompt, without the browser's section.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from desktop.core.runtime import Sampling
 from desktop.engine.agent import AgentResult, ToolStep, describe_arguments
 from desktop.engine.backend import LlamaCppBackend
 from desktop.engine.events import Cancelled, DeltaEvent, Event
+from desktop.engine.remote import RemoteBackend, RemoteConfig
 from desktop.engine.service import EngineService
 from desktop.engine.tool_turn import StepEvent, ToolTurnSession
 from desktop.tools import mcp_config
@@ -44,15 +49,16 @@ from desktop.tools.runner import LocalFunctions
 
 NO_LIBRARY = ("--tools browser reads the document library, and there is no library with indexed documents "
               "here; add some first: gpt-oss-desktop library add PATH")
+NO_REMOTE_BROWSING = ("warning: browsing the library is not available with a remote engine; "
+                      "searching it once instead")
 
 
-def wants_browser(args: argparse.Namespace, ctx: AppContext, remote: object | None) -> bool:
+def wants_browser(args: argparse.Namespace, ctx: AppContext, remote: RemoteConfig | None) -> bool:
     """Whether a plain `ask` browses the library (`library.mode` = "browse"), where it can."""
     if args.no_library or ctx.settings.library.mode != "browse":
         return False
     if remote is not None:
-        print("warning: browsing the library is not available with --engine-url yet; searching it once instead",
-              file=sys.stderr)
+        print(NO_REMOTE_BROWSING, file=sys.stderr)
         return False
     return True
 
@@ -136,18 +142,18 @@ def approval(approve_all: bool, on_terminal: MainThreadAsk | None = None) -> Too
 
 
 def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str, sampling: Sampling,
-        remote: object | None = None, *, browse: bool = False) -> int:
+        remote: RemoteConfig | None = None, *, browse: bool = False) -> int:
     """`browse`: use the browser though `--tools` does not name it (library.mode = "browse")."""
     from desktop.commands.ask import _conversation, _open_library, _Printer
 
-    if remote is not None:
-        raise UserError("--tools runs with the model on this computer for now, not with --engine-url.")
     named_browser, servers = chosen_tools(ctx, args.tools) if args.tools else (False, [])
     if named_browser and args.no_library:
         raise UserError("--tools browser reads the document library; it cannot be combined with --no-library.")
-    load_plan = plan_load(model_path, ctx.settings, ctx.paths)
+    if named_browser and remote is not None:
+        print(NO_REMOTE_BROWSING, file=sys.stderr)
+    load_plan = plan_load(model_path, ctx.settings, ctx.paths) if remote is None else None
     tools = McpTools(servers, log_dir=ctx.paths.log_dir) if servers else LocalFunctions({})
-    backend = LlamaCppBackend()
+    backend = LlamaCppBackend() if remote is None else RemoteBackend(remote)
     engine = EngineService(backend)
     library = None
     store: ConversationStore | None = None
@@ -160,12 +166,14 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
             library = _open_library(ctx, *remote_options.library_location(args, ctx), args.embedding_model)
         if named_browser and library is None:
             raise UserError(NO_LIBRARY)
-        browser = LibraryBrowser(library) if library is not None and (named_browser or browse) else None
+        browser = (LibraryBrowser(library) if library is not None and (named_browser or browse) and remote is None
+                   else None)
         for name, status in (tools.start().items() if isinstance(tools, McpTools) else ()):
             if status != "running":
                 print(f"warning: MCP server {name!r} is not available ({status}); going on without it",
                       file=sys.stderr)
-        model = backend.load(model_path, lambda: load_plan).result()
+        model = (remote_options.connect(backend) if isinstance(backend, RemoteBackend)
+                 else backend.load(model_path, lambda: load_plan).result())
         retrieve = None
         if library is not None and browser is None:  # the browser searches for itself
             top_k = ctx.settings.library.top_k

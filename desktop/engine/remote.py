@@ -8,6 +8,10 @@ the channels come out as the in-process backend gives them:
 - raw harmony text (`<|channel|>analysis<|message|>...`, as llama-cpp-python's server passes
   gpt-oss output through) is parsed with `harmony.StreamParser`;
 - function calls from `delta.tool_calls`.
+Within a turn with tools, each step's request carries the calls and results so far as OpenAI
+messages (the assistant's `tool_calls`, then one `tool` message per result with the call's id),
+and the function tools as `tools`; the server renders them for its model. The library's browser
+is not sent: a server renders its own system message, without the browser's section.
 Effort goes as `reasoning_effort`. Stop closes the HTTP stream (the server stops generating).
 
 Failure is one sentence, never a hang: every wait has a limit the person sets (`timeout_s`,
@@ -39,7 +43,7 @@ from desktop.core.chat import (
     ground_request,
 )
 from desktop.core.errors import UserError
-from desktop.core.harmony import Delta, StreamParser, ToolCall
+from desktop.core.harmony import CallMessage, ChainMessage, Delta, StreamParser, ToolCall, neutralise_markers
 from desktop.core.runtime import GenerationStats, Sampling
 from desktop.engine.backend import Job
 
@@ -239,20 +243,17 @@ class RemoteBackend:
         if not isinstance(request, ChatRequest):  # a raw harmony prompt (the local API server's)
             raise RemoteError(f"The engine at {self.config.host} takes chat messages; a request with "
                               f"a prompt rendered here cannot be sent to it.")
-        if request.chain:  # tool results within a turn: not mapped to OpenAI messages yet
-            raise RemoteError(f"Tool results cannot be sent to the engine at {self.config.host} yet; "
-                              f"use tools with the model on this computer.")
         n_ctx = self.model.n_ctx if self.model else self.config.context_length
         sources, warnings, request = ground_request(request, approx_tokens, n_ctx)
         reserve = min(sampling.max_tokens, n_ctx // 2)
         plan = build_prompt(request, approx_tokens, n_ctx, reserve)
-        messages = _messages(request, plan.dropped_turns)
+        messages = _messages(request, plan.dropped_turns) + _chain_messages(request.chain)
         result = TurnResult(prompt=plan.prompt, dropped_turns=plan.dropped_turns, sources=sources,
                             source_warnings=warnings)
         _Stream(self, job, result).run(self.request_body(request, sampling, messages))
         return result
 
-    def request_body(self, request: ChatRequest, sampling: Sampling, messages: list[dict[str, str]]) -> dict[str, Any]:
+    def request_body(self, request: ChatRequest, sampling: Sampling, messages: list[dict[str, Any]]) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.config.model, "messages": messages, "stream": True,
             "stream_options": {"include_usage": True}, "reasoning_effort": request.effort,
@@ -486,12 +487,41 @@ class _Stream:
                     self._flush()
 
 
-def _messages(request: ChatRequest, first_turn: int) -> list[dict[str, str]]:
+def _messages(request: ChatRequest, first_turn: int) -> list[dict[str, Any]]:
     """OpenAI messages: the instructions as the system message (gpt-oss servers render it as the
     harmony developer message), then the turns that fit."""
     messages = [{"role": "system", "content": request.instructions}] if request.instructions else []
     messages += [{"role": t.role, "content": t.text} for t in request.turns[first_turn:]]
     return messages
+
+
+def _chain_messages(chain: tuple[ChainMessage, ...]) -> list[dict[str, Any]]:
+    """This turn's calls and tool results as OpenAI messages: each call an assistant message with
+    its `tool_calls` (and the reasoning that led to it, as `reasoning_content`, which gpt-oss
+    servers put back in the chain), each result a `tool` message answering the call before it.
+
+    Call ids are numbered along the chain, so every step's request names a call the same way."""
+    messages: list[dict[str, Any]] = []
+    call_id = ""
+    for message in chain:
+        if isinstance(message, CallMessage):
+            call_id = f"call_{sum(1 for m in messages if m['role'] == 'assistant') + 1}"
+            entry: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": call_id, "type": "function",
+                "function": {"name": _function_name(message.recipient), "arguments": message.arguments}}]}
+            if message.reasoning:
+                entry["reasoning_content"] = message.reasoning
+            messages.append(entry)
+        else:
+            # Untrusted text: a server that renders harmony must not read markers in it.
+            messages.append({"role": "tool", "tool_call_id": call_id, "name": _function_name(message.author),
+                             "content": neutralise_markers(message.text)})
+    return messages
+
+
+def _function_name(recipient: str) -> str:
+    """`functions.NAME` as OpenAI names the function: NAME."""
+    return recipient.strip().removeprefix("functions.")
 
 
 def _finish_reason(reason: str) -> str:

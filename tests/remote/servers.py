@@ -11,7 +11,9 @@
   than `default`, and no consistency levels (every read sees every write).
 - `ScriptedEngine`: an OpenAI-style server written here that misbehaves on purpose: hangs before
   answering, stalls mid-stream, answers 404 or 500, sends reasoning in `reasoning_content` or
-  `reasoning`, and records the request bodies it got.
+  `reasoning`, and records the request bodies it got. In "tool_call" mode it calls a function
+  (`tool_call`: name and JSON arguments) and, once a request ends with a `tool` message, answers
+  with text that quotes that result (`AFTER_TOOL` + the result), as a model reading it would.
 """
 
 from __future__ import annotations
@@ -124,16 +126,23 @@ def finish(reason: str = "stop") -> dict:
     return {"object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}
 
 
+AFTER_TOOL = "The tool says: "  # the "tool_call" mode's answer once it has read a result, before the result
+AFTER_TOOL_REASONING = "The tool answered."
+TOOL_REASONING = "A tool knows this."  # the "tool_call" mode's reasoning before its call
+
+
 class ScriptedEngine:
     """`mode`: "reasoning_content" | "reasoning" | "tool_call" | "hang" | "stall" | "404" | "500" | "cut".
 
     `models` is what /v1/models lists (with `max_model_len` where given)."""
 
     def __init__(self, mode: str = "reasoning_content", *, model: str = "gpt-oss-120b",
-                 max_model_len: int | None = None) -> None:
+                 max_model_len: int | None = None,
+                 tool_call: tuple[str, str] = ("get_weather", '{"city":"Paris"}')) -> None:
         self.mode = mode
         self.model = model
         self.max_model_len = max_model_len
+        self.tool_call = tool_call
         self.bodies: list[dict] = []
         self.disconnected = threading.Event()  # a client closed a stream before its end
         self.release = threading.Event()  # ends a hang or stall (at teardown)
@@ -166,12 +175,23 @@ class ScriptedEngine:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
                 self.end_headers()
+                last = (engine.bodies[-1].get("messages") or [{}])[-1]
+                if mode == "tool_call" and last.get("role") == "tool":  # the result read: the answer quotes it
+                    self.wfile.write(sse([delta(role="assistant"), delta(reasoning_content=AFTER_TOOL_REASONING),
+                                          delta(content=AFTER_TOOL), delta(content=str(last.get("content"))),
+                                          finish()]))
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                    return
                 if mode == "tool_call":  # OpenAI-style streamed function call, arguments in pieces
+                    name, arguments = engine.tool_call
+                    half = len(arguments) // 2
                     pieces = [{"index": 0, "id": "call_1", "type": "function",
-                               "function": {"name": "get_weather", "arguments": ""}},
-                              {"index": 0, "function": {"arguments": '{"city":'}},
-                              {"index": 0, "function": {"arguments": '"Paris"}'}}]
-                    self.wfile.write(sse([delta(tool_calls=[p]) for p in pieces] + [finish("tool_calls")]))
+                               "function": {"name": name, "arguments": ""}},
+                              {"index": 0, "function": {"arguments": arguments[:half]}},
+                              {"index": 0, "function": {"arguments": arguments[half:]}}]
+                    self.wfile.write(sse([delta(reasoning_content=TOOL_REASONING)]
+                                         + [delta(tool_calls=[p]) for p in pieces] + [finish("tool_calls")]))
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
                     return
@@ -231,5 +251,6 @@ def cli(*args: str, home: Path, timeout: float = 180) -> subprocess.CompletedPro
     env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(home),
            # No keychain: keys go to the 0600 file, the same on every test machine.
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    # No terminal to read from (a test's own may be one): what `ask` does without a person at it.
     return subprocess.run([sys.executable, "-m", "desktop", *args], capture_output=True, text=True, env=env,
-                          timeout=timeout)
+                          timeout=timeout, stdin=subprocess.DEVNULL)
