@@ -2,8 +2,10 @@
 
 A turn has tools when its chat has "Tools" on and MCP servers are set up (Settings → Tools), or
 when the library is used and Settings → Library says "Let the model browse" (the browser only
-reads the library, so its calls run without asking); with the model on this computer only, as a
-remote engine cannot be sent tool results yet. Such a turn runs as a ToolTurnSession; each
+reads the library, so its calls run without asking). With a remote engine the MCP tools work the
+same (the calls go to the server as OpenAI `tools`, the results back as `tool` messages), but the
+library is searched once instead of browsed: a server renders its own prompt, without the browser's
+section. Such a turn runs as a ToolTurnSession; each
 MCP call waits for the person's answer in a card inside the answer (tool_approval.py), and each
 step done is listed, as plain text, in the answer's collapsible "Tool steps" block, between the
 reasoning and the answer, live and when the chat is opened again.
@@ -278,14 +280,13 @@ class ChatTools(QObject):
         retrieve = self._composer.retriever()
         library = self._composer.library() if retrieve is not None else None
         browse = library is not None and self._hub.settings.library.mode == "browse"
+        if browse and self._hub.settings.model.engine == "remote":
+            # The browser's section goes in the system message, which a remote server renders itself.
+            self.sig_status.emit(self.tr("Browsing the library works with the model on this computer: with the "
+                                         "remote engine the library is searched once for this answer."))
+            browse = False
         use_servers = self._composer.use_tools.usable
         if not browse and not use_servers:
-            return {"retrieve": retrieve}
-        if self._hub.settings.model.engine == "remote":
-            # A remote engine cannot read tool results back yet (desktop.engine.remote): the person
-            # would allow a call whose answer the model never sees. Said, and answered without tools.
-            self.sig_status.emit(self.tr("Tools and library browsing work with the model on this computer for "
-                                         "now: this answer is written without them."))
             return {"retrieve": retrieve}
         window_tools, approve, status = self.window_tools, self.broker.approve, self.sig_status
 

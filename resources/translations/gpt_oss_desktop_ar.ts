@@ -311,8 +311,8 @@
       <translation>تعذّر تشغيل خوادم MCP: {reason}</translation>
     </message>
     <message>
-      <source>Tools and library browsing work with the model on this computer for now: this answer is written without them.</source>
-      <translation>الأدوات وتصفح المكتبة تعمل حاليًا مع النموذج على هذا الحاسوب فقط: كُتبت هذه الإجابة دونها.</translation>
+      <source>Browsing the library works with the model on this computer: with the remote engine the library is searched once for this answer.</source>
+      <translation>تصفح المكتبة يعمل مع النموذج على هذا الحاسوب: مع المحرك البعيد يُبحث في المكتبة مرة واحدة لهذه الإجابة.</translation>
     </message>
     <message>
       <source>Waiting for you to allow or deny {name}</source>

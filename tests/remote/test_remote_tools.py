@@ -128,3 +128,41 @@ def test_browsing_the_library_falls_back_to_searching_it_once(app_home: Path, tm
     assert "every 90 minutes" in question  # the passage went with the question
     assert "browser" not in {t["function"]["name"] for t in engine.bodies[0]["tools"]}
     assert data["sources"] and data["sources"][0]["path"].endswith("heat-pump.md")
+
+
+def test_the_window_with_a_remote_engine_searches_the_library_once_and_says_so(
+        qtbot, tmp_path: Path, tiny_bert_gguf: Path) -> None:  # noqa: F811
+    """Settings say "Let the model browse", but the chosen engine is a remote server: the window
+    says the library is searched once, and the passage goes with the question."""
+    from desktop.context import AppContext
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.settings_hub import SettingsHub
+
+    doc = tmp_path / "heat-pump.md"
+    doc.write_text("# Heat pump\n\nThe defrost cycle runs every 90 minutes in winter.\n", encoding="utf-8")
+    with scripted_engine("reasoning_content") as engine:
+        ctx = AppContext.load()
+        ctx.update_settings(ctx.settings.with_section("model", engine="remote", remote_url=engine.url,
+                                                      remote_model=engine.model)
+                            .with_section("library", embedding_model_path=str(tiny_bert_gguf), mode="browse"))
+        window = MainWindow(SettingsHub(ctx))
+        qtbot.addWidget(window)
+        window.show()
+        try:
+            qtbot.waitUntil(lambda: window.engine.remote is not None and window.engine.model is not None
+                            and window.library_service.library is not None, timeout=30_000)
+            window.library.add_paths([str(doc)])
+            qtbot.waitUntil(lambda: "1 documents" in window.chat.use_library.text(), timeout=60_000)
+            window.chat.input.setPlainText("How often does the defrost cycle run?")
+            window.chat.send_button.click()
+            qtbot.waitUntil(lambda: len(engine.bodies) == 1 and not window.engine.busy, timeout=30_000)
+            assert ("with the remote engine the library is searched once for this answer"
+                    in window.statusBar().currentMessage())
+            assert "every 90 minutes" in engine.bodies[0]["messages"][-1]["content"]
+            assert "tools" not in engine.bodies[0]  # no MCP server set up, and the browser is not sent
+            qtbot.waitUntil(lambda: window.store.messages(window.chat.conversation_id)[-1].status == "complete",
+                            timeout=10_000)
+            saved = window.store.messages(window.chat.conversation_id)[-1]
+            assert saved.text == "Heat pumps move heat." and saved.sources[0]["path"] == str(doc)
+        finally:
+            window.close()

@@ -263,10 +263,13 @@ def test_a_broken_mcp_file_is_said_and_the_chat_answers_without_tools(qtbot, scr
         window.close()
 
 
-def test_with_a_remote_engine_the_turn_is_written_without_tools_and_says_so(qtbot) -> None:
-    from tests.remote.servers import scripted_engine
+def test_with_a_remote_engine_allow_once_runs_the_call_and_the_server_reads_its_result(qtbot) -> None:
+    """The tool loop on an OpenAI-compatible server (scripted, on 127.0.0.1): the call is put to the
+    person in the answer, runs on the real time server, and goes back to the engine as a `tool`
+    message; the engine's answer quotes it."""
+    from tests.remote.servers import AFTER_TOOL, scripted_engine
 
-    with scripted_engine("reasoning_content", model="gpt-oss-120b") as engine:
+    with scripted_engine("tool_call", model="gpt-oss-120b", tool_call=(TOOL, '{"timezone": "Europe/Paris"}')) as engine:
         ctx = AppContext.load()
         mcp_config.save(ctx.paths.config_dir / mcp_config.FILE_NAME, {"time": mcp_config.ServerConfig(
             "time", str(BIN / "mcp-server-time"), ("--local-timezone", "UTC"))})
@@ -279,12 +282,25 @@ def test_with_a_remote_engine_the_turn_is_written_without_tools_and_says_so(qtbo
             qtbot.waitUntil(lambda: window.engine.remote is not None and window.engine.model is not None,
                             timeout=30_000)
             _ask(qtbot, window)
+            card = _card(qtbot, window)
+            assert TOOL in card.title.text() and card.arguments.toPlainText() == '{\n  "timezone": "Europe/Paris"\n}'
+            card.allow_once.click()
             _wait_done(qtbot, window)
-            assert "work with the model on this computer for now" in window.statusBar().currentMessage()
-            assert not window.chat.findChildren(ApprovalCard)
             saved = window.store.messages(window.chat.conversation_id)[-1]
-            assert (saved.status, saved.text, saved.tool_steps) == ("complete", "Heat pumps move heat.", [])
-            assert "tools" not in engine.bodies[-1]  # no tool was offered to the model
+            [step] = saved.tool_steps
+            assert (step["name"], step["status"]) == (TOOL, "ok")
+            assert json.loads(step["result"])["timezone"] == "Europe/Paris"
+            assert (saved.status, saved.text) == ("complete", AFTER_TOOL + step["result"])
+            shown = _shown(window)
+            assert shown.answer_text == saved.text
+            assert f"1. {TOOL}: ran" in shown.tool_steps.text and shown.tool_steps.header.text() == "Tool steps (1)"
+            assert not window.chat.findChildren(ApprovalCard)
+            # What the engine got: the tools, then the call and its result, paired by id.
+            first, second = engine.bodies[-2:]
+            assert TOOL in {t["function"]["name"] for t in first["tools"]}
+            call, result = second["messages"][-2:]
+            assert result == {"role": "tool", "tool_call_id": call["tool_calls"][0]["id"], "name": TOOL,
+                              "content": step["result"]}
         finally:
             window.close()
 
