@@ -6,6 +6,8 @@ The prompt of each step is the previous one plus the call (with the reasoning th
 the tool's answer, as the harmony format guide shows: it only grows, so llama.cpp reuses the KV
 cache of everything it has read (`step_reused_tokens`). The reasoning stays within the chain of
 calls; the turn keeps only its answer, so the next question's prompt drops it, as the model expects.
+On a remote engine (desktop.engine.remote) the same chain goes as OpenAI messages: each call an
+assistant message with its `tool_calls`, each result a `tool` message with the call's id.
 
 Two kinds of tools: functions (`to=functions.NAME`: MCP servers, the API's tools), each call
 approved by the person, and the library as gpt-oss's built-in browser (`to=browser.search|open|
