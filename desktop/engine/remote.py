@@ -506,7 +506,8 @@ def _chain_messages(chain: tuple[ChainMessage, ...]) -> list[dict[str, Any]]:
     for message in chain:
         if isinstance(message, CallMessage):
             call_id = f"call_{sum(1 for m in messages if m['role'] == 'assistant') + 1}"
-            entry: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [{
+            # Content "" rather than null: llama-cpp-python's server refuses null (500), others take both.
+            entry: dict[str, Any] = {"role": "assistant", "content": "", "tool_calls": [{
                 "id": call_id, "type": "function",
                 "function": {"name": _function_name(message.recipient), "arguments": message.arguments}}]}
             if message.reasoning:

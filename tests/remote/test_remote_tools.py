@@ -20,7 +20,16 @@ from desktop.tools import mcp_config
 from desktop.tools.functions import FunctionTool
 from desktop.tools.runner import LocalFunctions
 from tests.fixtures.embedding_models import tiny_bert_gguf  # noqa: F401  (session fixture)
-from tests.remote.servers import AFTER_TOOL, AFTER_TOOL_REASONING, TOOL_REASONING, cli, scripted_engine
+from tests.fixtures.scripted_chat_model import AFTER_TOOL as MODEL_AFTER_TOOL
+from tests.fixtures.scripted_chat_model import TOOL_CALL, TOOL_TRIGGER, scripted_gpt_oss  # noqa: F401
+from tests.remote.servers import (
+    AFTER_TOOL,
+    AFTER_TOOL_REASONING,
+    TOOL_REASONING,
+    LlamaCppServer,
+    cli,
+    scripted_engine,
+)
 
 BIN = Path(sys.executable).parent
 TOOL = "time__get_current_time"  # the time server's tool, named for its server
@@ -37,6 +46,30 @@ def _ask(url: str, model: str, *extra: str, home: Path) -> tuple[int, dict | Non
               home=home)
     stdout = out.stdout.strip()
     return out.returncode, json.loads(stdout) if stdout else None, out.stderr
+
+
+def test_a_real_third_party_engine_takes_the_chain_in_its_own_chat_template(
+        scripted_gpt_oss: Path, tmp_path: Path) -> None:  # noqa: F811
+    """llama-cpp-python's own server renders the chain with gpt-oss's chat template (the one the real
+    GGUF carries, which refuses messages it cannot render): the call and its result reach the model."""
+    weather = FunctionTool("get_weather", "The weather in a city.",
+                           {"type": "object", "properties": {"city": {"type": "string"}}})
+    tools = LocalFunctions({"get_weather": (weather, lambda arguments: f"Sunny in {arguments['city']}.")})
+    server = LlamaCppServer(scripted_gpt_oss, tmp_path)
+    engine = EngineService(RemoteBackend(RemoteConfig(server.url, server.alias)))
+    try:
+        out = AgentTurn(engine, tools, lambda _name, _arguments: True, max_steps=2).run(
+            ChatRequest((harmony.Turn("user", f"What is the{TOOL_TRIGGER} in Paris?"),)), Sampling(max_tokens=100))
+    finally:
+        engine.close()
+        server.kill()
+    assert [(s.name, s.arguments, s.result, s.status) for s in out.steps] == [
+        ("get_weather", {"city": "Paris"}, "Sunny in Paris.", "ok")]
+    # The second request was taken and the server's template put the call (ending in `<|call|>`) in
+    # the model's prompt: the scripted model answers once its prompt holds a call.
+    assert out.status == "complete" and len(out.step_prompt_tokens) == 2, out.error
+    assert out.result is not None and out.result.answer == MODEL_AFTER_TOOL.answer
+    assert out.reasoning == TOOL_CALL.reasoning
 
 
 def test_ask_with_tools_runs_the_call_on_a_remote_engine_and_sends_the_result_back(app_home: Path) -> None:
@@ -58,7 +91,7 @@ def test_ask_with_tools_runs_the_call_on_a_remote_engine_and_sends_the_result_ba
     assert first["messages"][-1] == {"role": "user", "content": "What time is it in Paris?"}
     call, result = second["messages"][-2:]
     assert second["messages"][:-2] == first["messages"]  # the chain follows the question
-    assert call["role"] == "assistant" and call["content"] is None
+    assert call["role"] == "assistant" and call["content"] == ""
     assert call["reasoning_content"] == TOOL_REASONING  # gpt-oss keeps its reasoning within the chain of calls
     [sent] = call["tool_calls"]
     assert sent["type"] == "function" and sent["function"] == {"name": TOOL, "arguments": PARIS}
