@@ -149,7 +149,7 @@ def run(args: argparse.Namespace, ctx: AppContext, model_path: str, effort: str,
     named_browser, servers = chosen_tools(ctx, args.tools) if args.tools else (False, [])
     if named_browser and args.no_library:
         raise UserError("--tools browser reads the document library; it cannot be combined with --no-library.")
-    if named_browser and remote is not None:
+    if named_browser and remote is not None and ctx.settings.library.mode != "browse":  # else said already
         print(NO_REMOTE_BROWSING, file=sys.stderr)
     load_plan = plan_load(model_path, ctx.settings, ctx.paths) if remote is None else None
     tools = McpTools(servers, log_dir=ctx.paths.log_dir) if servers else LocalFunctions({})
