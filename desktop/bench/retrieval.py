@@ -25,12 +25,12 @@ import json
 import shutil
 import statistics
 import tempfile
-import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.bench.documents import write_docx, write_pdf
 from desktop.bench.progress import BenchProgress
 from desktop.context import AppContext
 from desktop.core.errors import UserError
@@ -73,9 +73,9 @@ def build_corpus(source: Path, target: Path) -> list[Path]:
         if path.name == "questions.json":
             continue
         if path.name.endswith(".docx.json"):
-            files.append(_write_docx(target / path.name.removesuffix(".json"), json.loads(path.read_text("utf-8"))))
+            files.append(write_docx(target / path.name.removesuffix(".json"), json.loads(path.read_text("utf-8"))))
         elif path.name.endswith(".pdf.json"):
-            files.append(_write_pdf(target / path.name.removesuffix(".json"), json.loads(path.read_text("utf-8"))))
+            files.append(write_pdf(target / path.name.removesuffix(".json"), json.loads(path.read_text("utf-8"))))
         elif path.suffix in (".md", ".txt", ".html"):
             files.append(Path(shutil.copy(path, target / path.name)))
     return files
@@ -226,55 +226,3 @@ def _spread(values: Sequence[float]) -> dict[str, float] | None:
     ordered = sorted(values)
     return {"min": round(ordered[0], 3), "median": round(statistics.median(ordered), 3),
             "max": round(ordered[-1], 3)}
-
-
-def _write_docx(path: Path, blocks: list[list[str]]) -> Path:
-    """blocks: ["h1".."h3", text], ["p", text] or ["table", "cell|cell;cell|cell"]."""
-    import docx
-
-    document = docx.Document()
-    for kind, text in blocks:
-        if kind.startswith("h"):
-            document.add_heading(text, level=int(kind[1:]))
-        elif kind == "table":
-            rows = [row.split("|") for row in text.split(";")]
-            table = document.add_table(rows=len(rows), cols=len(rows[0]))
-            for r, row in enumerate(rows):
-                for c, cell in enumerate(row):
-                    table.cell(r, c).text = cell
-        else:
-            document.add_paragraph(text)
-    document.save(str(path))
-    return path
-
-
-def _write_pdf(path: Path, pages: list[str]) -> Path:
-    """A plain PDF, one page per string, Helvetica 10 pt, lines wrapped at 90 characters."""
-    page_ids = [4 + 2 * i for i in range(len(pages))]
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % p for p in page_ids) + b"] /Count %d >>" % len(pages),
-        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    }
-    for page_id, text in zip(page_ids, pages, strict=True):
-        objects[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] "
-                            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_id + 1))
-        lines = [line for paragraph in text.split("\n") for line in (textwrap.wrap(paragraph, 90) or [""])]
-        body = b"BT /F1 10 Tf 13 TL 50 800 Td " + b" ".join(
-            b"(" + _pdf_escape(line) + b") Tj T*" for line in lines) + b" ET"
-        objects[page_id + 1] = b"<< /Length %d >>\nstream\n" % len(body) + body + b"\nendstream"
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offsets[n] for n in sorted(objects))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
-
-
-def _pdf_escape(line: str) -> bytes:
-    return line.encode("cp1252", errors="replace").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
