@@ -10,20 +10,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL
+from desktop.ui.theme import READING_WIDTH, SPACE_M, SPACE_S, SPACE_XL, centred
 
 SUGGESTIONS_WIDTH = 560  # px: the suggestion cards' column, narrower than the reading column
-
-
-def _centre(outer: QWidget, inner: QWidget, width: int) -> QHBoxLayout:
-    """Put `inner` in the middle of `outer`, at most `width` wide."""
-    inner.setMaximumWidth(width)
-    layout = QHBoxLayout(outer)
-    layout.setContentsMargins(SPACE_L, 0, SPACE_L, 0)
-    layout.addStretch(1)
-    layout.addWidget(inner, 100)
-    layout.addStretch(1)
-    return layout
 
 
 class EditBar(QWidget):
@@ -36,7 +25,7 @@ class EditBar(QWidget):
         self.setAccessibleName(self.tr("Editing an earlier question"))
         self.frame = QFrame()
         self.frame.setObjectName("editBar")
-        _centre(self, self.frame, READING_WIDTH)
+        centred(self, self.frame, READING_WIDTH)
         layout = QHBoxLayout(self.frame)
         layout.setContentsMargins(SPACE_M, SPACE_S, SPACE_S, SPACE_S)
         self.label = QLabel()
@@ -74,7 +63,7 @@ class Welcome(QFrame):
         self.setObjectName("welcome")
         self.setAccessibleName(self.tr("New chat"))
         column = QWidget()
-        _centre(self, column, SUGGESTIONS_WIDTH)
+        centred(self, column, SUGGESTIONS_WIDTH)
         layout = QVBoxLayout(column)
         layout.setSpacing(SPACE_S)
         layout.addStretch(1)

@@ -31,7 +31,7 @@ from desktop.ui.context_meter import ContextMeter
 from desktop.ui.effort_control import EffortControl
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.tasks import run_in_background
-from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_S, SPACE_XS
+from desktop.ui.theme import READING_WIDTH, SPACE_S, SPACE_XS, centred
 from desktop.ui.thinking_block import remember_in
 
 WIDE_COMPOSER = 640  # px: narrower than this, the box's bar drops the effort's caption
@@ -140,18 +140,13 @@ class Composer(QWidget):
         below.addWidget(self.live_stats)
         self.column = column = QFrame()
         column.setObjectName("composerColumn")
-        column.setMaximumWidth(READING_WIDTH)
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, SPACE_S, 0, SPACE_S)
         column_layout.setSpacing(SPACE_XS)
         column_layout.addLayout(attachments_row)
         column_layout.addWidget(self.input)
         column_layout.addLayout(below)
-        layout = QHBoxLayout(self)  # the column, centred however wide the pane
-        layout.setContentsMargins(SPACE_L, 0, SPACE_L, 0)  # as the messages above it
-        layout.addStretch(1)
-        layout.addWidget(column, 100)
-        layout.addStretch(1)
+        centred(self, column, READING_WIDTH)  # as the messages above it, however wide the pane
         self._show_attachments()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name

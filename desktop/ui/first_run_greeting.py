@@ -6,9 +6,9 @@ painted, and the greeting stays in place when the card arrives under it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from desktop.ui.theme import READING_WIDTH, SPACE_M, SPACE_S, SPACE_XL
+from desktop.ui.theme import READING_WIDTH, SPACE_M, SPACE_S, SPACE_XL, centred
 
 _CONTEXT = "FirstRunView"  # the screen's own strings, translated once for both
 
@@ -17,15 +17,10 @@ def greeting_column(screen: QWidget) -> QVBoxLayout:
     """Lay `screen` out as a centred reading column holding the greeting; returns the column's
     layout for what comes under it."""
     column = QWidget()
-    column.setMaximumWidth(READING_WIDTH)
     layout = QVBoxLayout(column)
     layout.setContentsMargins(0, SPACE_XL + SPACE_S, 0, SPACE_XL)
     layout.setSpacing(SPACE_M)
-    centre = QHBoxLayout(screen)
-    centre.setContentsMargins(SPACE_XL, 0, SPACE_XL, 0)
-    centre.addStretch(1)
-    centre.addWidget(column, 100)
-    centre.addStretch(1)
+    centred(screen, column, READING_WIDTH, side=SPACE_XL)
     title = QLabel(QCoreApplication.translate(_CONTEXT, "Choose a model to chat with"))
     title.setObjectName("welcomeTitle")
     title.setWordWrap(True)

@@ -44,7 +44,7 @@ from desktop.ui.library_setup import LibrarySetup
 from desktop.ui.library_table import NAME, STATUS, DocumentFilter, DocumentTable, DropZone
 from desktop.ui.library_worker import DocumentList, LibraryService
 from desktop.ui.settings_hub import SettingsHub
-from desktop.ui.theme import LIST_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL
+from desktop.ui.theme import LIST_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL, centred
 
 __all__ = ["DocumentTable", "DropZone", "LibraryPane"]
 
@@ -91,7 +91,6 @@ class LibraryPane(QWidget):
 
         column = QWidget()
         column.setObjectName("libraryColumn")
-        column.setMaximumWidth(LIST_WIDTH)
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, SPACE_XL, 0, SPACE_L)
         layout.setSpacing(SPACE_L)
@@ -107,11 +106,7 @@ class LibraryPane(QWidget):
         layout.addWidget(self.status)
         self._column_layout = layout
 
-        outer = QHBoxLayout(self)  # the column centred, with room at its sides on a small window
-        outer.setContentsMargins(SPACE_L, 0, SPACE_L, 0)
-        outer.addStretch(1)
-        outer.addWidget(column, 100)
-        outer.addStretch(1)
+        centred(self, column, LIST_WIDTH)
         self._set_running(False)
         self._filter_changed()
 

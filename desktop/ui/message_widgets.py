@@ -26,7 +26,7 @@ from desktop.core.harmony import Delta
 from desktop.ui.answer_view import AnswerView
 from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, plain_text
 from desktop.ui.source_viewer import SourceViewer, open_source
-from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, is_dark
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, centred, is_dark
 from desktop.ui.thinking_block import ThinkingBlock
 
 BUBBLE_WIDTH = READING_WIDTH * 4 // 5  # the user's bubble leaves room on its left, as chat apps do
@@ -66,13 +66,7 @@ def _action(text: str, tip: str) -> QToolButton:
 
 def _centred(row: QWidget, content: QWidget) -> None:
     """Lay `content` out in the reading column: at most READING_WIDTH wide, centred in `row`."""
-    content.setMaximumWidth(READING_WIDTH)
-    layout = QHBoxLayout(row)
-    layout.setContentsMargins(SPACE_L, SPACE_S, SPACE_L, SPACE_S)
-    layout.setSpacing(0)
-    layout.addStretch(1)
-    layout.addWidget(content, 100)
-    layout.addStretch(1)
+    centred(row, content, READING_WIDTH, vertical=SPACE_S, spacing=0)
 
 
 def announce(widget: QWidget, text: str) -> None:

@@ -52,7 +52,7 @@ from desktop.ui.first_paint import after_first_paint
 from desktop.ui.first_run_greeting import greeting_column
 from desktop.ui.gpu_notice import GpuBuildNotice
 from desktop.ui.tasks import run_in_background
-from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, is_dark
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XL, SPACE_XS, centred, is_dark
 
 # Badge colours per verdict, per theme: at least 4.5:1 against the window in each.
 _BADGE = {"fits on GPU": "#2e7d32", "partly offloaded": "#8a5300", "CPU only": "#1565c0", "won't fit": "#c62828"}
@@ -503,7 +503,6 @@ class ModelsView(QWidget):
         # the machine card scrolls away and leaves the models the room.
         column = QWidget()
         column.setObjectName("modelsColumn")
-        column.setMaximumWidth(READING_WIDTH)
         layout = QVBoxLayout(column)
         layout.setContentsMargins(0, SPACE_XL, 0, SPACE_XL)
         layout.setSpacing(SPACE_L)
@@ -512,11 +511,7 @@ class ModelsView(QWidget):
             layout.addWidget(part)
         layout.addStretch(1)
         content = QWidget()
-        centre = QHBoxLayout(content)
-        centre.setContentsMargins(SPACE_L, 0, SPACE_L, 0)
-        centre.addStretch(1)
-        centre.addWidget(column, 100)
-        centre.addStretch(1)
+        centred(content, column, READING_WIDTH)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -30,6 +30,7 @@ from shiboken6 import isValid
 from desktop.settings import Settings
 from desktop.ui.settings_fields import FieldEditor, editor_for, tr
 from desktop.ui.settings_hub import SettingsHub
+from desktop.ui.theme import centred
 
 READABLE_WIDTH = 720
 # Plain labels show "&" as it is; only titles drawn by buttons or group boxes would eat it.
@@ -114,7 +115,6 @@ class SettingsPane(QWidget):
         self.forms: dict[str, QFormLayout] = {}  # each section's rows, for extras that show or hide some
         self.column = QWidget()
         self.column.setObjectName("settingsColumn")
-        self.column.setMaximumWidth(READABLE_WIDTH)
         column = QVBoxLayout(self.column)
         column.setContentsMargins(0, 20, 0, 24)
         column.setSpacing(16)
@@ -125,11 +125,7 @@ class SettingsPane(QWidget):
         column.addWidget(self._data_card())
         column.addStretch(1)
         content = QWidget()
-        centre = QHBoxLayout(content)
-        centre.setContentsMargins(16, 0, 16, 0)
-        centre.addStretch(1)
-        centre.addWidget(self.column, 100)
-        centre.addStretch(1)
+        centred(content, self.column, READABLE_WIDTH)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QWidget
 
 # The one accent colour. The dark theme uses a lighter tint of the same hue: the light one on a
 # dark window reads at under 3:1.
@@ -41,6 +41,21 @@ RADIUS_L = 16
 READING_WIDTH = 760
 # Panes of lists and tables (the Library, the Models): wider than prose, still centred.
 LIST_WIDTH = 960
+
+
+def centred(outer: QWidget, inner: QWidget, width: int, *, side: int = SPACE_L, vertical: int = 0,
+            spacing: int | None = None) -> QHBoxLayout:
+    """Lay `inner` out in the middle of `outer`, at most `width` wide, with `side` px of room at
+    its sides on a small window (every pane's and message's column is built this way)."""
+    inner.setMaximumWidth(width)
+    layout = QHBoxLayout(outer)
+    layout.setContentsMargins(side, vertical, side, vertical)
+    if spacing is not None:
+        layout.setSpacing(spacing)
+    layout.addStretch(1)
+    layout.addWidget(inner, 100)
+    layout.addStretch(1)
+    return layout
 
 
 def is_dark(app: QApplication | None = None) -> bool:
