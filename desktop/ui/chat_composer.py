@@ -31,7 +31,7 @@ from desktop.ui.context_meter import ContextMeter
 from desktop.ui.effort_control import EffortControl
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.tasks import run_in_background
-from desktop.ui.theme import READING_WIDTH, SPACE_S, SPACE_XS, centred
+from desktop.ui.theme import READING_WIDTH, SPACE_S, SPACE_XS, centred, set_style_property
 from desktop.ui.thinking_block import remember_in
 
 WIDE_COMPOSER = 640  # px: narrower than this, the box's bar drops the effort's caption
@@ -157,9 +157,7 @@ class Composer(QWidget):
 
     def show_busy(self, busy: bool) -> None:
         """While this chat's answer is written, Send is Stop: drawn apart, so it is not sent twice."""
-        self.send_button.setProperty("busy", busy)
-        self.send_button.style().unpolish(self.send_button)
-        self.send_button.style().polish(self.send_button)
+        set_style_property(self.send_button, "busy", busy)
 
     def set_library(self, library: LibraryService) -> None:
         self._library = library

@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from desktop.ui.theme import SPACE_S, colours, is_dark
+from desktop.ui.theme import SPACE_S, colours, is_dark, set_style_property
 
 FULL_SHARE = 0.9  # from here on the meter warns
 
@@ -85,13 +85,7 @@ class ContextMeter(QWidget):
         self.setToolTip(exact if self.total else "")
         self.setAccessibleDescription(exact if self.total else "")
         self.label.setAccessibleDescription(exact if self.total else "")
-        level = "full" if share >= FULL_SHARE else ""
-        if (self.property("level") or "") != level:  # re-polishing costs ~5 ms: only when the look changes
-            self.setProperty("level", level)
-            self.style().unpolish(self)
-            self.style().polish(self)
-            self.label.style().unpolish(self.label)
-            self.label.style().polish(self.label)
+        set_style_property(self, "level", "full" if share >= FULL_SHARE else "", self.label)
         self.setVisible(bool(self.total))
 
     def clear(self, total: int = 0) -> None:

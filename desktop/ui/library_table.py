@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.core.documents import document_kind
 from desktop.core.library import INDEXED, INDEXING, DocumentRecord
-from desktop.ui.theme import RADIUS_M, SPACE_L, SPACE_S, SPACE_XL, colours, is_dark
+from desktop.ui.theme import RADIUS_M, SPACE_L, SPACE_S, SPACE_XL, colours, is_dark, set_style_property
 
 WAITING = "waiting"  # added while no embedding model was set: indexed once there is one
 SKIPPED = "skipped"  # the library's word for a file of a type it does not read
@@ -164,10 +164,7 @@ class DropZone(QFrame):
         return bool(self.property("dragActive"))
 
     def _highlight(self, on: bool) -> None:
-        if self.highlighted != on:
-            self.setProperty("dragActive", on)
-            self.style().unpolish(self)  # a dynamic property only restyles after a re-polish
-            self.style().polish(self)
+        if set_style_property(self, "dragActive", on):
             self.update()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name

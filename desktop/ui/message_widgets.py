@@ -26,7 +26,7 @@ from desktop.core.harmony import Delta
 from desktop.ui.answer_view import AnswerView
 from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, plain_text
 from desktop.ui.source_viewer import SourceViewer, open_source
-from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, centred, is_dark
+from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, centred, is_dark, set_style_property
 from desktop.ui.thinking_block import ThinkingBlock
 
 BUBBLE_WIDTH = READING_WIDTH * 4 // 5  # the user's bubble leaves room on its left, as chat apps do
@@ -127,11 +127,8 @@ class UserMessage(QFrame):
 
     def set_editing(self, editing: bool) -> None:
         """Outline this question while it is the one being edited (theme.py draws it)."""
-        self.setProperty("editing", editing)
-        self.bubble.setProperty("editing", editing)
-        for widget in (self, self.bubble):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        set_style_property(self, "editing", editing)
+        set_style_property(self.bubble, "editing", editing)
 
 
 class AssistantMessage(QFrame):
@@ -248,10 +245,7 @@ class AssistantMessage(QFrame):
 
     def set_failed(self, failed: bool) -> None:
         """An answer that ended in an error: its card and status line say so in the error colour."""
-        self.card.setProperty("failed", failed)
-        for widget in (self.card, self.status):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        set_style_property(self.card, "failed", failed, self.status)
 
     def announce_finished(self) -> None:
         """Tell a screen reader the answer is complete (and its first words)."""

@@ -21,6 +21,7 @@ from shiboken6 import isValid
 from desktop.ui.engine_bridge import EngineBridge
 from desktop.ui.settings_hub import SettingsHub
 from desktop.ui.tasks import run_in_background
+from desktop.ui.theme import set_style_property
 
 if TYPE_CHECKING:
     from desktop.engine.backend import LoadedModel
@@ -304,14 +305,10 @@ class ModelBar(QWidget):
     def set_banner(self, text: str, error: bool, recoverable: bool = False) -> None:
         """Red when the chat cannot go on; amber (theme.py) when it can, as after a refused model."""
         self.banner.setText(text)
-        state = "warning" if error and recoverable else "error" if error else ""
         sheet = "color: white; background: #b3261e;" if error and not recoverable else ""
-        if (self.banner.property("state") or "") == state and self.banner.styleSheet() == sheet:
-            return  # re-polishing under the app's style sheet costs ~10 ms: only when the look changes
-        self.banner.setProperty("state", state)
-        self.banner.setStyleSheet(sheet)
-        self.banner.style().unpolish(self.banner)
-        self.banner.style().polish(self.banner)
+        if self.banner.styleSheet() != sheet:
+            self.banner.setStyleSheet(sheet)
+        set_style_property(self.banner, "state", "warning" if error and recoverable else "error" if error else "")
 
 
 def _hostname(url: str) -> str:

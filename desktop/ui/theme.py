@@ -43,6 +43,23 @@ READING_WIDTH = 760
 LIST_WIDTH = 960
 
 
+def set_style_property(widget: QWidget, name: str, value: object, *restyled: QWidget) -> bool:
+    """Set a dynamic property the style sheet selects on and re-polish `widget` (and `restyled`,
+    whose look follows it) only when it changes: a re-polish under the app's style sheet costs
+    milliseconds, and some of these are set on every streamed update. A property never set counts
+    as an empty or false one. Returns whether the look changed."""
+    current = widget.property(name)
+    if current == value:
+        return False
+    widget.setProperty(name, value)
+    if current is None and not value:
+        return False  # looked like this already: no selector matches an unset or empty property
+    for each in (widget, *restyled):
+        each.style().unpolish(each)
+        each.style().polish(each)
+    return True
+
+
 def centred(outer: QWidget, inner: QWidget, width: int, *, side: int = SPACE_L, vertical: int = 0,
             spacing: int | None = None) -> QHBoxLayout:
     """Lay `inner` out in the middle of `outer`, at most `width` wide, with `side` px of room at

@@ -14,7 +14,7 @@ import time
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from desktop.ui.theme import SPACE_XS
+from desktop.ui.theme import SPACE_XS, set_style_property
 
 _KEY = "chat/reasoning_expanded"
 BODY_LINES = 12  # the open block grows with the working up to this many lines, then scrolls
@@ -162,10 +162,7 @@ class ThinkingBlock(QFrame):
                      else self.tr("Tool steps"))
         if title != self.header.text():
             self.header.setText(title)
-        if self.header.property("live") != self.live:  # re-styling costs: only when it changes
-            self.header.setProperty("live", self.live)
-            self.header.style().unpolish(self.header)
-            self.header.style().polish(self.header)
+        set_style_property(self.header, "live", self.live)
         what = self.tr("reasoning") if self.kind == "reasoning" else self.tr("tool steps")
         name = (self.tr("Hide the {what}") if self.expanded else self.tr("Show the {what}")).format(what=what)
         accessible = self.tr("{action}: {title}").format(action=name, title=title)
