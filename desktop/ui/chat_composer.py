@@ -88,7 +88,6 @@ class Composer(QWidget):
         self.send_button.setToolTip(self.tr("Send (Enter); while an answer is written, Stop (Esc)"))
         self.effort = EffortControl(hub)
         self.context_meter = ContextMeter()
-        self.context_meter.clear(hub.settings.model.context_length)
         self.live_stats = QLabel()
         self.live_stats.setObjectName("liveStats")
         self.live_stats.setAccessibleName(self.tr("Generation speed"))
@@ -124,6 +123,9 @@ class Composer(QWidget):
         bar_row.addWidget(self.attach_button)
         bar_row.addWidget(self.effort)
         bar_row.addWidget(self.context_meter)
+        # Given its figure (which shows it) only once it is inside the bar: shown while it had no
+        # parent, it became a window of its own, mapped on the display and taken back (~50 ms).
+        self.context_meter.clear(hub.settings.model.context_length)
         bar_row.addStretch(1)
         bar_row.addWidget(self.send_button)
         self.input.set_bar(bar)
