@@ -3,17 +3,20 @@
 `display=True` measures on a real X display (Xvfb will do) from launch to the first expose event
 of the app's window, taken through the app's own launcher, side by side with a bare PySide6
 window: runs alternate, medians reported. The time comes from the child's expose event (an event
-filter on the application), not from polling the display.
+filter on the application), not from polling the display. Each run starts from an empty app home (a
+first run) or from a fresh copy of a given one (e.g. a returning user's: a model set, saved chats).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from desktop.bench.progress import BenchProgress
 from desktop.core.errors import UserError
@@ -76,13 +79,17 @@ def _time_to_expose(script: str, env: dict[str, str]) -> tuple[float, float]:
     return exposed - started, cpu
 
 
-def bench_startup_display(runs: int, progress: BenchProgress) -> dict[str, float]:
+def bench_startup_display(runs: int, progress: BenchProgress, home: Path | None = None) -> dict[str, float]:
     if not os.environ.get("DISPLAY"):
         raise UserError("bench startup --display needs an X display, e.g. `Xvfb :99 &` then DISPLAY=:99.")
+    if home is not None and not home.is_dir():
+        raise UserError(f"--home {home} is not a folder.")
     app_s, bare_s, app_cpu, bare_cpu = [], [], [], []
     for run in range(1, runs + 1):
-        with tempfile.TemporaryDirectory() as home:
-            env = {**os.environ, "GPT_OSS_DESKTOP_HOME": home, "QT_QPA_PLATFORM": "xcb"}
+        with tempfile.TemporaryDirectory() as scratch:
+            # A copy per run: the window writes to its home (log, window state, caches).
+            home_copy = shutil.copytree(home, Path(scratch) / "home") if home is not None else Path(scratch)
+            env = {**os.environ, "GPT_OSS_DESKTOP_HOME": str(home_copy), "QT_QPA_PLATFORM": "xcb"}
             for script, walls, cpus in ((_BARE_WINDOW, bare_s, bare_cpu), (_APP_WINDOW, app_s, app_cpu)):
                 wall, cpu = _time_to_expose(script, env)
                 walls.append(wall)
@@ -98,7 +105,8 @@ def bench_startup_display(runs: int, progress: BenchProgress) -> dict[str, float
             "app_cpu_s_median": round(statistics.median(app_cpu), 3),
             "bare_cpu_s_median": round(statistics.median(bare_cpu), 3),
             "app_expose_s": [round(s, 3) for s in app_s], "bare_expose_s": [round(s, 3) for s in bare_s],
-            "runs": runs, "bytecode_cached": not os.environ.get("PYTHONDONTWRITEBYTECODE")}
+            "runs": runs, "bytecode_cached": not os.environ.get("PYTHONDONTWRITEBYTECODE"),
+            "home": str(home) if home is not None else "empty (first run)"}
 
 
 def bench_startup(runs: int) -> dict[str, float]:

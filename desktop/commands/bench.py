@@ -6,6 +6,7 @@ import argparse
 import json
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 from desktop.bench.progress import DEFAULT_LIMIT_S, BenchProgress
 from desktop.context import AppContext
@@ -105,10 +106,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parallel.add_argument("--json", action="store_true")
     parallel.set_defaults(handler=_parallel)
 
-    startup = parts.add_parser("startup", help="cold start of the window (no model)")
+    startup = parts.add_parser("startup", help="cold start of the window (no model, or --home)")
     startup.add_argument("--runs", type=int, default=5)
     startup.add_argument("--display", action="store_true",
                          help="a real X display: launch to the first expose of the app's window vs a bare PySide6 window")
+    startup.add_argument("--home", type=Path, default=None,
+                         help="with --display: start each run from a copy of this app home (default: an empty one)")
     startup.add_argument("--json", action="store_true")
     startup.set_defaults(handler=_startup)
 
@@ -236,7 +239,7 @@ def _ui(args: argparse.Namespace, ctx: AppContext) -> int:
 
     progress = _progress(args)
     progress.note(f"streaming {args.tokens} tokens into the window")
-    _print("ui", bench_ui_stall(args.model, args.tokens, ctx), args.json)
+    _print("ui", bench_ui_stall(args.model, args.tokens), args.json)
     progress.check()
     return 0
 
@@ -300,7 +303,7 @@ def _startup(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.runs < 1:
         raise UserError("--runs must be at least 1.")
     if args.display:
-        _print("startup", bench_startup_display(args.runs, _progress(args)), args.json)
+        _print("startup", bench_startup_display(args.runs, _progress(args), args.home), args.json)
         return 0
     _progress(args).note(f"{args.runs} cold starts of the window (offscreen)")
     result = bench_startup(args.runs)
