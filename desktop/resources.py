@@ -17,6 +17,8 @@ def resource_path(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
 
 
-def icon_paths() -> list[Path]:
-    """The app icon's PNG sizes, smallest first (Qt picks the right one per screen)."""
-    return sorted(resource_path("icons").glob("app-*.png"), key=lambda p: int(p.stem.split("-")[1]))
+def icon_paths(up_to: int | None = None) -> list[Path]:
+    """The app icon's PNG sizes, smallest first (Qt picks the right one per screen); `up_to`: only
+    those of at most that many pixels."""
+    sized = sorted((int(p.stem.split("-")[1]), p) for p in resource_path("icons").glob("app-*.png"))
+    return [path for size, path in sized if up_to is None or size <= up_to]

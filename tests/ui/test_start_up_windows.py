@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from desktop.context import AppContext
+from desktop.ui.launch import WINDOW_ICON_MAX_PX, window_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_hub import SettingsHub
 
@@ -45,3 +46,11 @@ def test_only_the_main_window_is_shown_at_start_up(qtbot, tiny_gpt_oss: Path, re
     assert shown.names == [win.windowHandle().objectName()]
     assert win.chat.composer.context_meter.isVisibleTo(win.chat.composer)  # in place, in the message box
     win.close()
+
+
+def test_the_window_icon_has_the_sizes_title_bars_and_taskbars_draw(qtbot) -> None:
+    # The 512 and 1024 px images stay for the installers; handed to the window system too, they
+    # cost the first frame ~30 ms.
+    sizes = sorted(size.width() for size in window_icon().availableSizes())
+    assert sizes[0] == 16 and sizes[-1] == WINDOW_ICON_MAX_PX == 256
+    assert {32, 48, 128} <= set(sizes)
