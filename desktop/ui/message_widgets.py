@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.core.harmony import Delta
 from desktop.ui.answer_view import AnswerView
 from desktop.ui.markdown import CITE_SCHEME, COPY_SCHEME, code_blocks, plain_text
-from desktop.ui.source_viewer import SourceViewer, open_source
 from desktop.ui.theme import READING_WIDTH, SPACE_L, SPACE_M, SPACE_S, SPACE_XS, centred, is_dark, set_style_property
 from desktop.ui.thinking_block import ThinkingBlock
+
+if TYPE_CHECKING:  # the chat pane imports this module before its first frame, which shows no message
+    from desktop.core.harmony import Delta
+    from desktop.ui.source_viewer import SourceViewer
 
 BUBBLE_WIDTH = READING_WIDTH * 4 // 5  # the user's bubble leaves room on its left, as chat apps do
 
@@ -72,6 +75,8 @@ def _centred(row: QWidget, content: QWidget) -> None:
 def announce(widget: QWidget, text: str) -> None:
     """Tell a screen reader `text` now, politely (after what it is reading), and keep it as the
     widget's accessible description for readers that only look there."""
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent  # their enums: ~2 ms of start-up
+
     widget.setAccessibleDescription(text)
     event = QAccessibleAnnouncementEvent(widget, text)
     event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
@@ -296,6 +301,8 @@ class AssistantMessage(QFrame):
         elif href.startswith(CITE_SCHEME):
             number = int(href[len(CITE_SCHEME):])
             self.sig_cite.emit(number)
+            from desktop.ui.source_viewer import open_source
+
             for source in self.sources:
                 if source["n"] == number:
                     self.viewer = open_source(source, self)
