@@ -12,8 +12,6 @@ import time
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QMessageBox
-
 from desktop.ui.message_widgets import AssistantMessage, UserMessage, status_line
 
 if TYPE_CHECKING:
@@ -259,6 +257,8 @@ class ChatTurns:
 
     def _confirm_replace(self, count: int) -> bool:
         """Ask before `count` stored messages are replaced; anything but a clear yes keeps them."""
+        from PySide6.QtWidgets import QMessageBox  # its class and enums cost the first frame ~2 ms
+
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Replace earlier messages?"),
                           self.tr("This replaces {n} messages of this chat, from the question you edited "
                                   "to the end. They cannot be brought back.").format(n=count),
