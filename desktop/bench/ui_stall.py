@@ -1,19 +1,24 @@
 """Does the UI stall? A 5 ms heartbeat timer on the UI thread while the real window works (streams
-an answer, or indexes a folder dropped on the Library pane); the longest gap between beats is the
-worst stall a user could feel."""
+an answer, opens chats, or indexes a folder dropped on the Library pane); the longest gap between
+beats is the worst stall a user could feel. Each bench runs in a throwaway app home: the user's
+chats are neither read nor written, and every run starts from the same state."""
 
 from __future__ import annotations
 
 import random
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from desktop.bench.library import corpus_home, nearest_rank
 from desktop.context import AppContext
+from desktop.core.conversations import ConversationStore
 from desktop.core.errors import UserError
+from desktop.paths import AppPaths
 
 
 def _window(ctx: AppContext):
@@ -101,9 +106,54 @@ def _time_store_on_ui_thread(store: Any) -> list[float]:
     return spent
 
 
-def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]:
-    """Stream an answer, then use the sidebar as a person would (search, open, rename): one step
-    per click, a short pause between them, each step's work done on the workers the window uses."""
+LONG_CHAT_TURNS = 20  # a page of 40 messages: what opening a long chat shows at once
+
+
+def long_answer(turn: int) -> str:
+    """A long answer in the Markdown gpt-oss writes (~4,000 characters): a heading, paragraphs, a
+    list, a table, a code block."""
+    words = ("the", "heat", "pump", "runs", "a", "defrost", "cycle", "when", "coil", "frost", "builds",
+             "up", "and", "outdoor", "air", "is", "cold", "so", "efficiency", "drops", "for", "minutes")
+    rng = random.Random(turn)
+
+    def sentences(count: int) -> str:
+        return " ".join(" ".join(rng.choice(words) for _ in range(rng.randint(8, 18))).capitalize() + "."
+                        for _ in range(count))
+
+    rows = "\n".join(f"| step {i} | {rng.randint(1, 90)} min | {sentences(1)} |" for i in range(8))
+    code = "\n".join(f"    cycle_{i} = run_defrost(minutes={rng.randint(1, 9)})  # {sentences(1)[:40]}"
+                      for i in range(12))
+    return (f"## Part {turn}: how the cycle works\n\n{sentences(6)}\n\n{sentences(5)}\n\n"
+            + "\n".join(f"- **Point {i}**: {sentences(1)}" for i in range(6))
+            + f"\n\n| step | time | what happens |\n|---|---|---|\n{rows}\n\n"
+            + f"```python\ndef defrost():\n{code}\n```\n\n{sentences(4)}")
+
+
+def _seed_long_chat(store: ConversationStore) -> int:
+    conversation = store.create("Defrost, in depth").id
+    for turn in range(LONG_CHAT_TURNS):
+        store.add_user_message(conversation, f"Tell me more about part {turn} of the defrost cycle.")
+        answer = store.start_assistant_message(conversation, "medium", "bench")
+        store.finish_assistant_message(answer.id, long_answer(turn), "Reasoning about the question. " * 20,
+                                       {"tokens": 900, "tokens_per_s": 20.0})
+    return conversation
+
+
+def bench_ui_stall(model: str, tokens: int) -> dict[str, float]:
+    """Stream an answer, then use the sidebar as a person would (search, open the streamed chat,
+    open a long chat, rename): one step per click, a short pause between them, each step's work
+    done on the workers the window uses. In a throwaway app home."""
+    with tempfile.TemporaryDirectory() as home:
+        ctx = AppContext.load(AppPaths.under(Path(home)))
+        store = ConversationStore(ctx.paths.conversations_db)
+        try:
+            long_chat = _seed_long_chat(store)
+        finally:
+            store.close()
+        return _stream_then_browse(ctx, model, tokens, long_chat)
+
+
+def _stream_then_browse(ctx: AppContext, model: str, tokens: int, long_chat: int) -> dict[str, float]:
     from desktop.ui.tasks import run_in_background
 
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=model, context_length=max(4096, tokens * 2))
@@ -127,20 +177,32 @@ def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]
         _wait_until(lambda: not window.engine.busy)
         phases["browsing"] = time.perf_counter()
         conversation = chat.conversation_id
-        steps: list[tuple[Callable[[], object], Callable[[], bool]]] = [
-            (chat.new_conversation, lambda: True),
-            (lambda: chat.sidebar.search.setText("tables"), lambda: True),
-            (chat.sidebar.refresh, lambda: True),
-            (chat.sidebar.search.clear, lambda: True),
+        # Each click is its own phase too: the figures say which one stalled (its gaps until the next click).
+        steps: list[tuple[str, Callable[[], object], Callable[[], bool]]] = [
+            ("new_chat", chat.new_conversation, lambda: True),
+            ("search", lambda: chat.sidebar.search.setText("tables"), lambda: True),
+            ("refresh", chat.sidebar.refresh, lambda: True),
+            ("clear_search", chat.sidebar.search.clear, lambda: True),
         ]
         if conversation is not None:
-            steps += [(lambda: chat.open_conversation(conversation), lambda: chat.conversation_id == conversation),
-                      (lambda: rename(conversation), lambda: bool(renamed))]
-        for step, done in steps:
+            steps += [("open_chat", lambda: chat.open_conversation(conversation),
+                       lambda: chat.conversation_id == conversation),
+                      ("rename", lambda: rename(conversation), lambda: bool(renamed))]
+        steps.append(("open_long_chat", lambda: chat.open_conversation(long_chat), long_chat_shown))
+        for name, step, done in steps:
             _pause(CLICK_PAUSE_S)
+            phases[name] = time.perf_counter()
             step()
             _wait_until(done)
         _pause(CLICK_PAUSE_S)  # what the last step left to draw is drawn inside the measurement
+
+    shown_at: list[float] = []
+
+    def long_chat_shown() -> bool:  # every message of its page placed (checked every 20 ms)
+        if chat.conversation_id != long_chat or chat.placing:
+            return False
+        shown_at.append(time.perf_counter())
+        return True
 
     browsed: list[bool] = []
     gaps = _beat_while(lambda: (stream_then_browse(), browsed.append(True)), lambda: not browsed, phases)
@@ -150,6 +212,8 @@ def bench_ui_stall(model: str, tokens: int, ctx: AppContext) -> dict[str, float]
         "tokens": result.stats.tokens if result else 0,
         "tokens_per_s": round(result.stats.tokens_per_s, 1) if result else 0.0,
         **gaps,
+        # Click to the long chat's whole page on screen (the newest message shows first).
+        "open_long_chat_shown_ms": round((shown_at[0] - phases["open_long_chat"]) * 1000) if shown_at else None,
         "store_calls_on_ui_thread": len(store_ms),
         "store_ms_on_ui_thread_max": round(max(store_ms, default=0.0), 2),
     }

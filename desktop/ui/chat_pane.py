@@ -33,7 +33,9 @@ from desktop.ui.chat_turns import ChatTurns
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.engine_bridge import EngineBridge, TurnRelay
 from desktop.ui.first_paint import after_first_paint
+from desktop.ui.idle_work import pending
 from desktop.ui.markdown import markdown_to_html
+from desktop.ui.message_fill import NewestFirstFill
 from desktop.ui.message_widgets import AssistantMessage, UserMessage, status_line
 from desktop.ui.model_bar import ModelBar
 from desktop.ui.settings_hub import SettingsHub
@@ -106,6 +108,9 @@ class ChatPane(ChatTurns, QWidget):
         self.earlier_button.clicked.connect(self.show_earlier)
         self.earlier_button.hide()
         self._hidden_messages: list[Message] = []
+        # An opened chat's page of messages is built newest first over a few event-loop turns.
+        self._fill = NewestFirstFill(self._widget_for, lambda widget: self.messages_layout.insertWidget(0, widget),
+                                     self)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.messages)
@@ -239,8 +244,8 @@ class ChatPane(ChatTurns, QWidget):
         self.conversation_id = None
         self.composer.show_conversation(None, {})
         self._today = datetime.date.today()
-        self._end_edit(restore_draft=True)
         self._clear_messages()
+        self._end_edit(restore_draft=True)
         self.notice.hide()
         self.live_stats.clear()  # the figures belong to the chat they were measured in
         self.sidebar.set_current(None)
@@ -276,6 +281,11 @@ class ChatPane(ChatTurns, QWidget):
         """A chat was asked for and is being read."""
         return self._opening is not None
 
+    @property
+    def placing(self) -> bool:
+        """The opened chat's messages (or a long answer's blocks) are still being placed."""
+        return pending()
+
     def _show_conversation(self, conv_id: int, settings: dict, messages: list[Message]) -> None:
         if conv_id != self._opening:
             return  # another chat was clicked since (or New chat)
@@ -286,13 +296,13 @@ class ChatPane(ChatTurns, QWidget):
         self.conversation_id = conv_id
         self.composer.show_conversation(conv_id, settings)
         self._today = datetime.date.today()
+        self._clear_messages()  # (first: the edit's end would finish placing the chat shown before)
         self._end_edit(restore_draft=True)
         self.notice.hide()
         self.live_stats.clear()
-        self._clear_messages()
         self._hidden_messages = messages[:-PAGE_SIZE]
-        for message in messages[-PAGE_SIZE:]:
-            self._add_widget(self._widget_for(message))
+        self._scroll_to_end()
+        self._fill.start(messages[-PAGE_SIZE:])
         self._update_earlier_button()
         self._update_empty_state()
         self.sidebar.set_current(conv_id)
@@ -305,9 +315,9 @@ class ChatPane(ChatTurns, QWidget):
         self.sig_status.emit(self.tr("Could not open the chat: {reason}").format(reason=message))
 
     def show_earlier(self) -> None:
+        self._fill.finish()  # the page being placed goes in below the earlier one
         page, self._hidden_messages = self._hidden_messages[-PAGE_SIZE:], self._hidden_messages[:-PAGE_SIZE]
-        for offset, message in enumerate(page):
-            self.messages_layout.insertWidget(offset, self._widget_for(message))
+        self._fill.start(page)  # above the shown ones, newest first
         self._update_earlier_button()
 
     def _update_earlier_button(self) -> None:
@@ -376,12 +386,13 @@ class ChatPane(ChatTurns, QWidget):
         return widget
 
     def _user_widget(self, text: str, position: int) -> UserMessage:
-        widget = UserMessage(text, position)
+        # Made inside the list of messages: one moved into it re-resolved its whole tree's style.
+        widget = UserMessage(text, position, self.messages)
         widget.sig_edit.connect(self.edit_message)
         return widget
 
     def _answer_widget(self, position: int, effort: str | None) -> AssistantMessage:
-        widget = AssistantMessage(position)
+        widget = AssistantMessage(position, self.messages)  # (made inside the list: see above)
         widget.sig_regenerate.connect(self.regenerate)
         widget.set_effort(effort)
         return widget
@@ -398,6 +409,8 @@ class ChatPane(ChatTurns, QWidget):
         self.send_button.setEnabled(busy or (self._engine.model is not None and not self.model_bar.loading))
 
     def _message_widgets(self) -> list[QWidget]:
+        """The shown messages, in order (an opened chat's page being placed is placed first)."""
+        self._fill.finish()
         return [self.messages_layout.itemAt(i).widget() for i in range(self.messages_layout.count() - 1)]
 
     def _remove_widgets_after(self, position: int) -> None:
@@ -407,6 +420,7 @@ class ChatPane(ChatTurns, QWidget):
                 widget.deleteLater()
 
     def _clear_messages(self) -> None:
+        self._fill.cancel()
         for widget in self._message_widgets():
             widget.setParent(None)
             widget.deleteLater()
@@ -415,6 +429,7 @@ class ChatPane(ChatTurns, QWidget):
         self._update_empty_state()
 
     def _add_widget(self, widget: QWidget) -> None:
+        self._fill.finish()
         self.messages_layout.insertWidget(self.messages_layout.count() - 1, widget)
         self._update_empty_state()
         self._scroll_to_end()

@@ -53,7 +53,7 @@ class _Theme:
 _THEMES = {dark: _Theme(dark) for dark in (False, True)}
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=512)  # a 40-message page of long answers is ~100 blocks of ~1,500 characters
 def markdown_to_html(text: str, *, dark: bool) -> str:
     """HTML for a QTextDocument. Code blocks are numbered in document order; the n-th one's Copy
     link is `copy:n` and `code_blocks(text)[n]` is its code.

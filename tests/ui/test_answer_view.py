@@ -39,6 +39,7 @@ def test_copy_link_copies_the_code_of_its_own_block(qtbot) -> None:
     message = AssistantMessage()
     qtbot.addWidget(message)
     message.set_content("```\nfirst()\n```\n\nbetween\n\n```\nsecond()\n```\n")
+    qtbot.waitUntil(lambda: not message.answer.rendering)
     labels = [label for label, _ in message.answer._frozen] + [message.answer._tail]
     with_second = next(label for label in labels if "second()" in label.text())
     with_second.linkActivated.emit("copy:0")
