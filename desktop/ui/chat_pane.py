@@ -33,6 +33,7 @@ from desktop.ui.chat_turns import ChatTurns
 from desktop.ui.conversation_list import ConversationList
 from desktop.ui.engine_bridge import EngineBridge, TurnRelay
 from desktop.ui.first_paint import after_first_paint
+from desktop.ui.idle_work import cancel as cancel_work
 from desktop.ui.idle_work import pending
 from desktop.ui.markdown import markdown_to_html
 from desktop.ui.message_fill import NewestFirstFill
@@ -421,6 +422,7 @@ class ChatPane(ChatTurns, QWidget):
 
     def _clear_messages(self) -> None:
         self._fill.cancel()
+        cancel_work(self.messages)  # the answers' blocks still being placed
         for widget in self._message_widgets():
             widget.setParent(None)
             widget.deleteLater()

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
 SLICE = 0.008  # seconds of pieces per turn; Qt then lays out and paints what changed
@@ -59,7 +60,11 @@ class _Queue:
             self.timer.start()
 
     def cancel(self, owner: QObject) -> None:
-        for entry in [entry for entry in self.jobs if entry[0] is owner]:
+        def inside(other: QObject) -> bool:
+            return other is owner or (isinstance(owner, QWidget) and isinstance(other, QWidget)
+                                      and isValid(other) and owner.isAncestorOf(other))
+
+        for entry in [entry for entry in self.jobs if inside(entry[0])]:
             self._remove(entry[1])
             try:
                 entry[1].close()
@@ -83,7 +88,7 @@ def run_in_pieces(owner: QObject, job: Iterator[None]) -> None:
 
 
 def cancel(owner: QObject) -> None:
-    """Drop the jobs of `owner` that have not finished."""
+    """Drop the unfinished jobs of `owner` (and, a widget, of the widgets inside it)."""
     _queue.cancel(owner)
 
 

@@ -90,3 +90,19 @@ def test_store_bench_measures_a_server_uri_beside_the_lite_file(app_home: Path) 
     assert 0 < store["lite_file_hybrid_search_ms_p50"] and 0 < store["uri_hybrid_search_ms_p50"]
     assert store["hybrid_p50_uri_vs_file"] == round(store["uri_hybrid_search_ms_p50"]
                                                     / store["lite_file_hybrid_search_ms_p50"], 2)
+
+
+def test_ui_bench_clicks_through_chats_in_a_home_of_its_own(tiny_gpt_oss: Path, app_home: Path) -> None:
+    ui = _bench("ui", "--model", str(tiny_gpt_oss), "--tokens", "200", home=app_home)["ui"]
+    assert ui["tokens"] > 0 and ui["store_calls_on_ui_thread"] == 0
+    for click in ("new_chat", "search", "open_chat", "rename", "open_long_chat"):
+        assert ui[f"{click}_gap_ms_max"] > 0, click  # each click measured on its own
+    assert ui["open_long_chat_shown_ms"] > 0
+    from desktop.paths import AppPaths
+
+    database = AppPaths.under(app_home).conversations_db
+    if database.exists():  # the user's chats are neither read nor written
+        from desktop.core.conversations import ConversationStore
+
+        with ConversationStore(database) as store:
+            assert store.list() == []
