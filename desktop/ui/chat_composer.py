@@ -64,7 +64,12 @@ class Composer(QWidget):
         # (No Qt parent: the blocks keep it, and may outlive this pane.)
         remember_in(QSettings(str(hub.ctx.paths.config_dir / "window.ini"), QSettings.Format.IniFormat))
 
-        self.input = PromptEdit()
+        # The column, the message box and the bar inside it are made first and the parts with many
+        # children (effort, context meter) inside them: a part built apart and then moved into
+        # place has the style of its whole tree resolved again under the app's style sheet.
+        self.column = column = QFrame(self)
+        self.input = PromptEdit(column)
+        bar = QWidget(self.input)  # inside the box, along its bottom edge (set_bar)
         self.input.setPlaceholderText(self.tr("Ask anything… (Enter to send, Shift+Enter for a new line)"))
         self.input.setAccessibleName(self.tr("Message"))
         self.input.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -86,8 +91,8 @@ class Composer(QWidget):
         self.send_button.setObjectName("sendButton")
         self.send_button.setAccessibleName(self.tr("Send message"))
         self.send_button.setToolTip(self.tr("Send (Enter); while an answer is written, Stop (Esc)"))
-        self.effort = EffortControl(hub)
-        self.context_meter = ContextMeter()
+        self.effort = EffortControl(hub, bar)
+        self.context_meter = ContextMeter(bar)
         self.live_stats = QLabel()
         self.live_stats.setObjectName("liveStats")
         self.live_stats.setAccessibleName(self.tr("Generation speed"))
@@ -115,7 +120,6 @@ class Composer(QWidget):
             self.set_library(library)
 
         # Inside the box, along its bottom edge: attach, effort and context, then Send at the end.
-        bar = QWidget()
         bar.setObjectName("composerBar")
         bar_row = QHBoxLayout(bar)
         bar_row.setContentsMargins(SPACE_XS, 0, SPACE_XS, SPACE_XS)
@@ -140,7 +144,6 @@ class Composer(QWidget):
         below.addWidget(self.use_tools)
         below.addStretch(1)
         below.addWidget(self.live_stats)
-        self.column = column = QFrame()
         column.setObjectName("composerColumn")
         column_layout = QVBoxLayout(column)
         column_layout.setContentsMargins(0, SPACE_S, 0, SPACE_S)
