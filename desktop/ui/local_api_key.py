@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -20,6 +19,8 @@ KEY_PREFIX = "sk-local-"
 
 
 def new_key() -> str:
+    import secrets  # with hmac and base64: only when a key is made, not in the window's first frame
+
     return KEY_PREFIX + secrets.token_urlsafe(24)
 
 
