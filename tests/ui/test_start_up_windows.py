@@ -54,3 +54,12 @@ def test_the_window_icon_has_the_sizes_title_bars_and_taskbars_draw(qtbot) -> No
     sizes = sorted(size.width() for size in window_icon().availableSizes())
     assert sizes[0] == 16 and sizes[-1] == WINDOW_ICON_MAX_PX == 256
     assert {32, 48, 128} <= set(sizes)
+
+
+def test_the_chat_search_gets_its_clear_button_once_the_window_is_painted(qtbot) -> None:
+    win = MainWindow(SettingsHub(AppContext.load()))
+    qtbot.addWidget(win)
+    search = win.chat.sidebar.search
+    win.show()
+    qtbot.waitUntil(search.isClearButtonEnabled, timeout=5000)  # shown by Qt as soon as text is typed
+    win.close()
