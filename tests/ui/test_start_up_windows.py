@@ -13,6 +13,8 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 
 from desktop.context import AppContext
+from desktop.core.conversations import ConversationStore
+from desktop.ui.conversation_list import ConversationList
 from desktop.ui.launch import WINDOW_ICON_MAX_PX, window_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_hub import SettingsHub
@@ -56,10 +58,10 @@ def test_the_window_icon_has_the_sizes_title_bars_and_taskbars_draw(qtbot) -> No
     assert {32, 48, 128} <= set(sizes)
 
 
-def test_the_chat_search_gets_its_clear_button_once_the_window_is_painted(qtbot) -> None:
-    win = MainWindow(SettingsHub(AppContext.load()))
-    qtbot.addWidget(win)
-    search = win.chat.sidebar.search
-    win.show()
-    qtbot.waitUntil(search.isClearButtonEnabled, timeout=5000)  # shown by Qt as soon as text is typed
-    win.close()
+def test_the_chat_search_gets_its_clear_button_once_it_is_painted(qtbot, tmp_path: Path) -> None:
+    with ConversationStore(tmp_path / "chats.sqlite3") as store:
+        sidebar = ConversationList(store)
+        qtbot.addWidget(sidebar)
+        sidebar.show()
+        qtbot.waitUntil(sidebar.search.isClearButtonEnabled, timeout=5000)  # Qt shows it once text is typed
+        sidebar.stop()
