@@ -34,8 +34,6 @@ from desktop.ui.tasks import run_in_background
 from desktop.ui.theme import READING_WIDTH, SPACE_S, SPACE_XS, centred, set_style_property
 from desktop.ui.thinking_block import remember_in
 
-WIDE_COMPOSER = 640  # px: narrower than this, the box's bar drops the effort's caption
-
 if TYPE_CHECKING:
     from desktop.core.library import Library
     from desktop.core.rag import Source
@@ -156,9 +154,27 @@ class Composer(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        # A narrow window keeps every control in the box: the effort's caption goes first (its
-        # segments still say Low / Medium / High, and its accessible name stays).
-        self.effort.caption.setVisible(self.column.width() >= WIDE_COMPOSER)
+        self._fit_bar()
+
+    def _fit_bar(self) -> None:
+        """A narrow window keeps every control of the box's bar whole (squeezed, "Low Medium High"
+        was drawn over itself). What goes, in order: the effort's caption (its segments still say
+        Low / Medium / High), Attach's word (the + stays; its name and tip say what it does), the
+        context meter's figure (its bar stays; its tip gives the figure). The box is never
+        narrower than the bar without all three."""
+        words = ((self.effort.caption.setVisible, True, False),
+                 (self.attach_button.setText, self.tr("+ Attach"), "+"),
+                 (self.context_meter.label.setVisible, True, False))
+        for show, _whole, compact in words:
+            show(compact)
+        bar, chrome = self.input.bar, self.input.width() - self.input.contentsRect().width()
+        self.input.setMinimumWidth(bar.sizeHint().width() + chrome)
+        room = self.input.contentsRect().width()
+        for show, whole, compact in reversed(words):  # back in the reverse order, while they fit
+            show(whole)
+            if bar.sizeHint().width() > room:
+                show(compact)
+                break
 
     def show_busy(self, busy: bool) -> None:
         """While this chat's answer is written, Send is Stop: drawn apart, so it is not sent twice."""

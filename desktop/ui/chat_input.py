@@ -7,7 +7,7 @@ the focus ring goes round all of it. It grows with what is typed, up to a few li
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -35,9 +35,18 @@ class PromptEdit(QPlainTextEdit):
         """Put `bar` along the bottom edge, inside the border; the text area ends above it."""
         self.bar = bar
         bar.setParent(self)
+        bar.installEventFilter(self)
         bar.show()
         self._place_bar()
         self._fit_height()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # The bar's height settles once its controls have their style (made inside the window
+        # first, they get it after this box fitted itself: the text line was cut off): refit then.
+        if watched is self.bar and event.type() == QEvent.Type.LayoutRequest:
+            self._place_bar()
+            self._fit_height()
+        return False
 
     def _place_bar(self) -> None:
         if self.bar is None:
