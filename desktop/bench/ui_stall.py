@@ -143,7 +143,8 @@ def bench_ui_stall(model: str, tokens: int) -> dict[str, float]:
     """Stream an answer, then use the sidebar as a person would (search, open the streamed chat,
     open a long chat, rename): one step per click, a short pause between them, each step's work
     done on the workers the window uses. In a throwaway app home."""
-    with tempfile.TemporaryDirectory() as home:
+    # (Its files may still be open when it goes: the window's threads close them as they end.)
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as home:
         ctx = AppContext.load(AppPaths.under(Path(home)))
         store = ConversationStore(ctx.paths.conversations_db)
         try:

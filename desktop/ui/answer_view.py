@@ -1,7 +1,6 @@
 """An answer that renders as Markdown while it streams, at a cost that does not grow with its length.
 
-The text is cut into blocks of about LONG_PARAGRAPH characters at paragraph breaks outside code
-fences. A finished block is rendered once into its own label and never touched again; only the
+The text is cut into blocks of about LONG_PARAGRAPH characters between its Markdown blocks. A finished block is rendered once into its own label and never touched again; only the
 open tail is re-rendered as tokens arrive. A tail that grows long without a break (one huge code
 block) is re-rendered less often, in proportion to what its last render cost, so the UI thread
 stays free for the user. A saved answer shown at once (a chat opened) gets its blocks a few per
@@ -18,81 +17,57 @@ from collections.abc import Iterator
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from desktop.ui.idle_work import cancel, run_in_pieces
-from desktop.ui.markdown import markdown_to_html
+from desktop.ui.idle_work import cancel, has_job, run_in_pieces
+from desktop.ui.markdown import block_starts, markdown_to_html
 from desktop.ui.rich_label import RichLabel
 
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-LONG_PARAGRAPH = 1500  # characters: split a paragraph this long at its last line or sentence end
+_NEWLINE = re.compile(r"\r\n?|\n")
+LONG_PARAGRAPH = 1500  # characters: a block is about this long where the Markdown allows it
+PARAGRAPH_GAP = 12  # px: the margin Qt's rich text keeps between two paragraphs of one label
+_ENDS_WITH_BREAK = re.compile(r"\n[ \t]*\r?\n\s*$")
 RENDER_BUDGET = 0.15  # at most this share of the UI thread goes to re-rendering the tail
-
-
-def _safe_cut(text: str) -> int:
-    """Where the first block of `text` ends (0: all of it is the open tail). At a paragraph break
-    outside a code fence: the last one within LONG_PARAGRAPH characters, else the first one after.
-    A first paragraph longer than that on its own (not code) is cut inside, see `_run_on_cut`."""
-    in_fence = False
-    cut = 0
-    position = 0
-    for line in text.splitlines(keepends=True):
-        position += len(line)
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        elif not in_fence and not line.strip() and position < len(text):
-            if cut and position > LONG_PARAGRAPH:
-                break  # the block ends at the last break within the limit
-            cut = position
-            if cut > LONG_PARAGRAPH:
-                break
-    while cut and text.startswith("\n", cut) and cut + 1 < len(text):
-        cut += 1  # more blank lines after the break belong to this block, not a block of their own
-    first = text[:cut] if cut else text
-    if len(first) > LONG_PARAGRAPH and not in_fence and not any(map(_FENCE.match, first.splitlines())):
-        return _run_on_cut(first) or cut
-    return cut
-
-
-def _run_on_cut(paragraph: str) -> int:
-    """A run-on paragraph is cut within its first LONG_PARAGRAPH characters: at its last line or
-    sentence end, else its last word break, else anywhere. A tail that only grows would cost more
-    on every render (a 3,000-token answer without a full stop froze the window 130 ms per render).
-    Never between two table rows, nor inside one: the second part would lose the table's header.
-    0: nowhere (a table longer than the limit stays one block)."""
-    window = paragraph[:LONG_PARAGRAPH]
-    lines = paragraph.splitlines(keepends=True)
-    position = cut = 0
-    for line, after in zip(lines, lines[1:]):
-        position += len(line)
-        if position > len(window):
-            break
-        if not (_is_table_row(line) and _is_table_row(after)):
-            cut = position
-    start = window.rfind("\n") + 1  # the line in which the limit falls
-    if _is_table_row(paragraph[start:].split("\n", 1)[0]):
-        return cut
-    sentence = window.rfind(". ", start)
-    if sentence >= 0:
-        return max(cut, sentence + 2)
-    if cut:
-        return cut
-    word = window.rfind(" ", start)
-    return word + 1 if word > 0 else len(window)
-
-
-def _is_table_row(line: str) -> bool:
-    return line.lstrip().startswith("|")
 
 
 def split_blocks(text: str) -> list[str]:
     """`text` cut as the view cuts it: its finished blocks, then the open tail (maybe empty).
-    Qt-free, so a worker can render a saved answer's blocks ahead (markdown_to_html keeps them)."""
-    blocks = []
-    cut = _safe_cut(text)
-    while cut:
-        blocks.append(text[:cut])
-        text = text[cut:]
-        cut = _safe_cut(text)
-    return [*blocks, text]
+
+    Cuts fall only between Markdown's top-level blocks or the items of a top-level list, as
+    markdown-it parses them (so a fence, a table, a quote, a nested list or an item's indented
+    lines are never cut, and a numbered list cut between items keeps its numbers), at the last such
+    place within LONG_PARAGRAPH characters, else the first after. The last block (or list item) is
+    the open tail: more may come. A paragraph longer than that on its own is cut inside, see
+    `_inside_paragraph`. Qt-free, so a worker can render a saved answer's blocks ahead."""
+    starts = block_starts(text)
+    kinds = dict(starts)
+    cuts = sorted(offset for offset in kinds if offset > 0)
+    tail = cuts[-1] if cuts else 0
+    blocks: list[str] = []
+    begin = 0
+    while begin < tail:
+        within = [cut for cut in cuts if begin < cut <= min(begin + LONG_PARAGRAPH, tail)]
+        end = within[-1] if within else next(cut for cut in cuts if cut > begin)
+        blocks += _inside_paragraph(text[begin:end]) if kinds.get(begin) == "paragraph_open" else [text[begin:end]]
+        begin = end
+    *finished, rest = _inside_paragraph(text[tail:]) if kinds.get(tail) == "paragraph_open" else [text[tail:]]
+    return [*blocks, *finished, rest]
+
+
+def _inside_paragraph(paragraph: str) -> list[str]:
+    """A paragraph cut into parts of at most LONG_PARAGRAPH characters: at a line end where the
+    next line does not start with a space (an indented line could turn into code), else at a
+    sentence end, else at a word break, else anywhere. A part that only grows (an answer streamed
+    without a paragraph break) would cost more on every render: 130 ms per render, once."""
+    parts = []
+    while len(paragraph) > LONG_PARAGRAPH:
+        window = paragraph[:LONG_PARAGRAPH]
+        cut = max((found.end() for found in _NEWLINE.finditer(window)
+                   if found.end() < len(paragraph) and not paragraph[found.end()].isspace()), default=0)
+        if not cut:
+            sentence = window.rfind(". ")
+            cut = sentence + 2 if sentence > 0 else window.rfind(" ") + 1 or LONG_PARAGRAPH
+        parts.append(paragraph[:cut])
+        paragraph = paragraph[cut:]
+    return [*parts, paragraph]
 
 
 def _label() -> RichLabel:
@@ -129,7 +104,6 @@ class AnswerView(QWidget):
         self._last_render_at = 0.0
         self._pending = QTimer(self, singleShot=True)
         self._pending.timeout.connect(self._render_tail)
-        self._placing = False  # a job of idle_work is placing the queued blocks
 
     @property
     def block_count(self) -> int:
@@ -138,10 +112,14 @@ class AnswerView(QWidget):
     @property
     def rendering(self) -> bool:
         """Blocks (or the tail after them) are still waiting for their turn to be shown."""
-        return self._placing
+        return has_job(self)
 
     def _add_label(self) -> RichLabel:
         label = _label()
+        # A label drops its text's first and last margins: the paragraph break the text had at
+        # this cut (if it was one: not inside a list or a paragraph) goes above the label instead.
+        if self._frozen and _ENDS_WITH_BREAK.search(self._frozen[-1][1]):
+            label.setContentsMargins(0, PARAGRAPH_GAP, 0, 0)
         label.linkActivated.connect(lambda href, lab=label: self.sig_link.emit(href, self._source_of(lab)))
         self._layout.addWidget(label)
         return label
@@ -161,21 +139,17 @@ class AnswerView(QWidget):
         *finished, self._tail_source = split_blocks(text[len(placed):])
         self._queued += finished
         self._tail_due = self._tail_due or final
-        if not self._placing:
-            self._placing = True
+        if not has_job(self):
             run_in_pieces(self, self._place_blocks())
 
     def _place_blocks(self) -> Iterator[None]:
         """The finished blocks, one piece each (in this turn while it has time, else later ones),
         each laid out in its piece at the width the chat's blocks have; then the tail, at once or
         when the throttle allows."""
-        try:
-            while self._queued:
-                self._freeze(self._queued.pop(0))
-                self._frozen[-1][0].measure(RichLabel.shown_width)
-                yield
-        finally:
-            self._placing = False
+        while self._queued:
+            self._freeze(self._queued.pop(0))
+            self._frozen[-1][0].measure(RichLabel.shown_width)
+            yield
         wait = self._last_render_cost / RENDER_BUDGET - (time.perf_counter() - self._last_render_at)
         if self._tail_due or wait <= 0:
             self._pending.stop()
@@ -205,3 +179,4 @@ class AnswerView(QWidget):
         self._frozen.clear()
         self._queued.clear()
         cancel(self)
+        self._tail.setContentsMargins(0, 0, 0, 0)  # the first label again

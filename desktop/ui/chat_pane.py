@@ -419,6 +419,7 @@ class ChatPane(ChatTurns, QWidget):
     def _remove_widgets_after(self, position: int) -> None:
         for widget in self._message_widgets():
             if getattr(widget, "position", -1) > position:
+                cancel_work(widget)  # its answer's blocks still being placed
                 widget.setParent(None)
                 widget.deleteLater()
 

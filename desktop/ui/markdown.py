@@ -226,6 +226,27 @@ def warm_up() -> None:
     from pygments.lexers import get_lexer_by_name  # noqa: F401
 
 
+_NEWLINE = re.compile(r"\r\n?|\n")  # markdown-it's own line breaks
+
+
+def block_starts(markdown: str) -> list[tuple[int, str]]:
+    """Where each top-level block of `markdown` starts (a character offset) and what it is
+    (markdown-it's token type: "paragraph_open", "fence", "table_open", ...), with each item of a
+    top-level list too ("list_item_open"): the places it can be cut without changing how it renders."""
+    lines = [0] + [found.end() for found in _NEWLINE.finditer(markdown)]
+    starts = []
+    depth = 0  # list nesting: 1 inside a top-level list
+    for token in _parsers()[1].parse(markdown):
+        if token.map is not None and token.nesting >= 0 and (token.level == 0 or (
+                token.type == "list_item_open" and token.level == 1 and depth == 1)):
+            starts.append((lines[token.map[0]], token.type))
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+    return starts
+
+
 def plain_text(markdown: str) -> str:
     """The words of a Markdown snippet on one line, without its syntax: no table pipes, no #, *
     or backticks, links as their text. For excerpts shown under an answer."""

@@ -32,7 +32,7 @@ class NewestFirstFill(QObject):
 
     def start(self, messages: list[Message]) -> None:
         """Show `messages` (oldest first) above any already shown: the newest now, the rest later."""
-        self.cancel()
+        self.finish()  # (a page still being placed goes in first, whole)
         self._waiting = list(messages)
         run_in_pieces(self, self._place())
 
@@ -59,7 +59,7 @@ class NewestFirstFill(QObject):
             self._hidden.append(widget)
             yield
         while self._hidden:
-            self._hidden.pop().show()  # newest first, as they were placed
+            self._hidden.pop(0).show()  # newest first, as they were placed: the nearest to the view
             yield
 
     def _show_hidden(self) -> None:

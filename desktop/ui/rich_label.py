@@ -96,7 +96,10 @@ class RichLabel(QLabel):
         """The label has `width` now: if its height there was guessed, measure it and have the
         layout look again when the guess was wrong."""
         guess = self._guessed.pop(width, None)
-        if guess is not None and self._measure(width) != guess:
+        if guess is None:
+            return
+        height = self._heights[width] if width in self._heights else self._measure(width)
+        if height != guess:
             self.updateGeometry()
 
     def _measure(self, width: int) -> int:

@@ -7,16 +7,37 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
-from desktop.ui.answer_view import AnswerView, _safe_cut
+from desktop.ui.answer_view import AnswerView, split_blocks
+from desktop.ui.markdown import markdown_to_html
 from desktop.ui.message_widgets import AssistantMessage
 from tests.ui.qt_helpers import answer_dialog
 
 
 def test_paragraph_breaks_inside_code_fences_are_not_cut_points() -> None:
-    text = "Intro.\n\n```python\nx = 1\n\ny = 2\n```\n\nOutro"
-    cut = _safe_cut(text)
-    assert text[:cut].endswith("```\n\n")  # after the fence closes, never inside it
-    assert _safe_cut("```\nopen fence\n\nstill code") == 0
+    code = "```python\n" + "".join(f"x_{i} = {i}\n\n" for i in range(300)) + "```\n\n"
+    blocks = split_blocks("Intro.\n\n" + code + "Outro")
+    assert code in blocks[0] + blocks[1] and any(block.endswith(code) for block in blocks)  # never inside it
+    assert split_blocks("```\nopen fence\n\nstill code") == ["```\nopen fence\n\nstill code"]
+    tilde = "~~~\n" + "```\n\nnot a fence of its own\n\n" * 80 + "~~~\n\n"  # (a ~~~ fence holding ```)
+    assert any(block.endswith(tilde) for block in split_blocks("Intro.\n\n" + tilde + "Outro"))
+
+
+def test_a_long_numbered_list_keeps_its_numbers_across_blocks() -> None:
+    items = "".join(f"{i}. Step {i}: " + "turn the valve and wait. " * 6 + "\n" for i in range(1, 21))
+    blocks = split_blocks(items + "\nDone.")
+    assert len(blocks) > 2 and "".join(blocks) == items + "\nDone."
+    for block in blocks[1:-1]:
+        first = int(block.split(".", 1)[0])
+        assert f'<ol start="{first}">' in markdown_to_html(block, dark=False)  # 5. stays 5.
+
+
+def test_nested_and_indented_lines_never_start_a_block() -> None:
+    nested = "- Top\n" + "".join(f"    - detail {i} " + "more words here " * 8 + "\n" for i in range(30))
+    run_on = "Start. " + "".join(f"line {i} " + "word " * 30 + "\n    indented {i}\n" for i in range(20))
+    for text in (nested, run_on):
+        blocks = split_blocks(text)
+        assert "".join(blocks) == text
+        assert not any(block[:1].isspace() for block in blocks)  # it would render as code
 
 
 def test_streaming_freezes_finished_blocks(qtbot) -> None:
@@ -136,3 +157,36 @@ def test_a_long_code_line_wraps_inside_a_narrow_answer_instead_of_being_cut_off(
     one_line = code.fontMetrics().height()
     assert code.width() <= 420 and code.sizeHint().width() <= 420  # nothing sticks out of the card
     assert code.heightForWidth(code.width()) > 4 * one_line  # the line wrapped onto several
+
+
+def test_an_answer_replaced_while_other_work_waits_keeps_updating(qtbot) -> None:
+    busy = [AnswerView(dark=False) for _ in range(3)]  # other answers with blocks waiting their turn
+    for view in busy:
+        qtbot.addWidget(view)
+        view.set_text("".join(f"Paragraph {i}. " + "words " * 200 + "\n\n" for i in range(8)), final=True)
+    view = AnswerView(dark=False)
+    qtbot.addWidget(view)
+    view.set_text("Searching 【0†source】 for it\n\nand", final=True)
+    view.set_text("The answer [1], renumbered.", final=True)  # not a continuation: starts over
+    qtbot.waitUntil(lambda: "renumbered" in view._tail.text(), timeout=5000)
+    view.set_text("The answer [1], renumbered. And more.", final=True)
+    qtbot.waitUntil(lambda: "And more" in view._tail.text(), timeout=5000)
+
+
+def test_an_answer_cut_into_blocks_is_spaced_as_if_it_were_one(qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    paragraphs = "\n\n".join(f"Paragraph {i}. " + "word " * 110 for i in range(6))
+    numbered = "".join(f"{i}. item " + "word " * 40 + "\n" for i in range(1, 30))
+    for text in (paragraphs, numbered, "## Title\n\n" + paragraphs):
+        view = AnswerView(dark=False)
+        qtbot.addWidget(view)
+        view.set_text(text, final=True)
+        qtbot.waitUntil(lambda v=view: not v.rendering)
+        labels = [label for label, _ in view._frozen] + [view._tail]
+        assert len([label for label in labels if label.text()]) > 2
+        whole = QLabel()
+        whole.setWordWrap(True)
+        whole.setText(markdown_to_html(text, dark=False))
+        parts = sum(QLabel.heightForWidth(label, 700) for label in labels if label.text())
+        assert parts == QLabel.heightForWidth(whole, 700)  # no paragraph gap lost or doubled at a cut
