@@ -22,6 +22,8 @@ from desktop.ui.markdown import block_starts, markdown_to_html
 from desktop.ui.rich_label import RichLabel
 
 _NEWLINE = re.compile(r"\r\n?|\n")
+_SENTENCE_END = re.compile(r"[.!?] +")
+_WORD_BREAK = re.compile(r" +")
 LONG_PARAGRAPH = 1500  # characters: a block is about this long where the Markdown allows it
 PARAGRAPH_GAP = 12  # px: the margin Qt's rich text keeps between two paragraphs of one label
 _ENDS_WITH_BREAK = re.compile(r"\n[ \t]*\r?\n\s*$")
@@ -55,19 +57,27 @@ def split_blocks(text: str) -> list[str]:
 def _inside_paragraph(paragraph: str) -> list[str]:
     """A paragraph cut into parts of at most LONG_PARAGRAPH characters: at a line end where the
     next line does not start with a space (an indented line could turn into code), else at a
-    sentence end, else at a word break, else anywhere. A part that only grows (an answer streamed
-    without a paragraph break) would cost more on every render: 130 ms per render, once."""
+    sentence end, else at a word break, else anywhere; never inside bold, code or a link's text
+    when another place will do (each part renders alone: "**" would show). A part that only grows
+    (an answer streamed without a paragraph break) would cost more on every render: 130 ms per
+    render, once."""
     parts = []
     while len(paragraph) > LONG_PARAGRAPH:
         window = paragraph[:LONG_PARAGRAPH]
-        cut = max((found.end() for found in _NEWLINE.finditer(window)
-                   if found.end() < len(paragraph) and not paragraph[found.end()].isspace()), default=0)
-        if not cut:
-            sentence = window.rfind(". ")
-            cut = sentence + 2 if sentence > 0 else window.rfind(" ") + 1 or LONG_PARAGRAPH
+        ends = [found.end() for found in _NEWLINE.finditer(window)
+                if found.end() < len(paragraph) and not paragraph[found.end()].isspace()]
+        ends = ends or [found.end() for found in _SENTENCE_END.finditer(window)]
+        ends = ends or [found.end() for found in _WORD_BREAK.finditer(window)]
+        cut = next((end for end in reversed(ends) if _balanced(window[:end])), ends[-1] if ends else len(window))
         parts.append(paragraph[:cut])
         paragraph = paragraph[cut:]
     return [*parts, paragraph]
+
+
+def _balanced(text: str) -> bool:
+    """No bold, italics-by-underscore, inline code or link text left open at the end of `text`."""
+    return (text.count("**") % 2 == 0 and text.count("__") % 2 == 0 and text.count("`") % 2 == 0
+            and text.count("[") == text.count("]"))
 
 
 def _label() -> RichLabel:

@@ -190,3 +190,13 @@ def test_an_answer_cut_into_blocks_is_spaced_as_if_it_were_one(qtbot) -> None:
         whole.setText(markdown_to_html(text, dark=False))
         parts = sum(QLabel.heightForWidth(label, 700) for label in labels if label.text())
         assert parts == QLabel.heightForWidth(whole, 700)  # no paragraph gap lost or doubled at a cut
+
+
+def test_a_run_on_paragraph_is_never_cut_inside_bold_code_or_a_link() -> None:
+    pieces = ["plain words here", "**Watch out. The valve is hot**", "`a. b = c`", "[the manual. Part 2](https://example.org)"]
+    text = " ".join(pieces[i % 4] + ("." if i % 7 == 0 else "") for i in range(600))  # one ~15,000-char paragraph
+    blocks = split_blocks(text)
+    assert len(blocks) > 5 and "".join(blocks) == text
+    for block in blocks:
+        rendered = markdown_to_html(block, dark=False)
+        assert "**" not in rendered and "](" not in rendered and "`" not in rendered  # nothing shown raw
