@@ -132,7 +132,8 @@ def test_opening_and_exporting_chats_read_the_store_only_from_workers_and_the_la
     as_json = tmp_path / "boiler.json"
     monkeypatch.setattr("desktop.ui.chat_pane.QFileDialog.getSaveFileName", lambda *a, **k: (str(as_json), ""))
     chat.export_conversation(boiler, "json")
-    qtbot.waitUntil(lambda: as_json.exists(), timeout=5000)
+    # (Its "Exported to" line comes after the file is written: wait for it, so it is not read as the next one's.)
+    qtbot.waitUntil(lambda: any("boiler.json" in line for line in status), timeout=5000)
     assert "boiler code F28" in as_json.read_text()
 
     # Bad input: a "folder" that is a file, a chat deleted meanwhile. One line each, no crash.
