@@ -10,17 +10,14 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.context import AppContext
 from desktop.ui.main_window import MainWindow
-from desktop.ui.settings_hub import SettingsHub
+from tests.ui.qt_helpers import window_with_model
 
 
 @pytest.fixture
 def window(qtbot, tiny_gpt_oss: Path):
     ctx = AppContext.load()
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(tiny_gpt_oss)))
-    win = MainWindow(SettingsHub(ctx))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine.model is not None, timeout=15_000)
+    win = window_with_model(qtbot, ctx)
     yield win
     win.close()
 

@@ -17,7 +17,7 @@ from desktop.engine.events import Cancelled, DeltaEvent, Event, Finished
 from desktop.engine.service import Priority
 from desktop.ui.main_window import MainWindow
 from desktop.ui.message_widgets import AssistantMessage
-from desktop.ui.settings_hub import SettingsHub
+from tests.ui.qt_helpers import window_with_model
 
 
 @pytest.fixture
@@ -25,10 +25,7 @@ def window(qtbot, tiny_gpt_oss: Path):
     ctx = AppContext.load()
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(tiny_gpt_oss), context_length=32768)
                         .with_section("sampling", max_tokens=20000))
-    win = MainWindow(SettingsHub(ctx))
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.engine.model is not None, timeout=15_000)
+    win = window_with_model(qtbot, ctx)
     yield win
     win.close()
 

@@ -25,6 +25,7 @@ from tests.fixtures.scripted_chat_model import (  # noqa: F401  (scripted_gpt_os
     TIME_TRIGGER,
     scripted_gpt_oss,
 )
+from tests.ui.qt_helpers import window_with_model
 
 BIN = Path(sys.executable).parent
 QUESTION = f"What does the{TIME_TRIGGER} say in Paris?"
@@ -37,10 +38,7 @@ def window(qtbot, scripted_gpt_oss: Path) -> Iterator[MainWindow]:
     mcp_config.save(ctx.paths.config_dir / mcp_config.FILE_NAME, {"time": mcp_config.ServerConfig(
         "time", str(BIN / "mcp-server-time"), ("--local-timezone", "UTC"))})
     ctx.update_settings(ctx.settings.with_section("model", chat_model_path=str(scripted_gpt_oss)))
-    window = MainWindow(SettingsHub(ctx))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.engine.model is not None, timeout=15_000)
+    window = window_with_model(qtbot, ctx)
     yield window
     window.close()
 
