@@ -146,11 +146,8 @@ def bench_ui_stall(model: str, tokens: int) -> dict[str, float]:
     # (Its files may still be open when it goes: the window's threads close them as they end.)
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as home:
         ctx = AppContext.load(AppPaths.under(Path(home)))
-        store = ConversationStore(ctx.paths.conversations_db)
-        try:
+        with ConversationStore(ctx.paths.conversations_db) as store:
             long_chat = _seed_long_chat(store)
-        finally:
-            store.close()
         return _stream_then_browse(ctx, model, tokens, long_chat)
 
 

@@ -1,9 +1,10 @@
 """An answer that renders as Markdown while it streams, at a cost that does not grow with its length.
 
-The text is cut into blocks of about LONG_PARAGRAPH characters between its Markdown blocks. A finished block is rendered once into its own label and never touched again; only the
-open tail is re-rendered as tokens arrive. A tail that grows long without a break (one huge code
-block) is re-rendered less often, in proportion to what its last render cost, so the UI thread
-stays free for the user. A saved answer shown at once (a chat opened) gets its blocks a few per
+The text is cut into blocks of about LONG_PARAGRAPH characters between its Markdown blocks. A
+finished block is rendered once into its own label and never touched again; only the open tail is
+re-rendered as tokens arrive. A tail that grows long without a break (one huge code block) is
+re-rendered less often, in proportion to what its last render cost, so the UI thread stays free
+for the user. A saved answer shown at once (a chat opened) gets its blocks a few per
 event-loop turn: Qt lays a label's text out in one go, ~3 ms per 1,000 characters here, and a
 long answer laid out in one turn froze the window for a tenth of a second and more.
 """
@@ -18,10 +19,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from desktop.ui.idle_work import cancel, has_job, run_in_pieces
-from desktop.ui.markdown import block_starts, markdown_to_html
+from desktop.ui.markdown import NEWLINE, block_starts, markdown_to_html
 from desktop.ui.rich_label import RichLabel
 
-_NEWLINE = re.compile(r"\r\n?|\n")
 _SENTENCE_END = re.compile(r"[.!?] +")
 _WORD_BREAK = re.compile(r" +")
 LONG_PARAGRAPH = 1500  # characters: a block is about this long where the Markdown allows it
@@ -64,7 +64,7 @@ def _inside_paragraph(paragraph: str) -> list[str]:
     parts = []
     while len(paragraph) > LONG_PARAGRAPH:
         window = paragraph[:LONG_PARAGRAPH]
-        ends = [found.end() for found in _NEWLINE.finditer(window)
+        ends = [found.end() for found in NEWLINE.finditer(window)
                 if found.end() < len(paragraph) and not paragraph[found.end()].isspace()]
         ends = ends or [found.end() for found in _SENTENCE_END.finditer(window)]
         ends = ends or [found.end() for found in _WORD_BREAK.finditer(window)]
@@ -158,7 +158,6 @@ class AnswerView(QWidget):
         when the throttle allows."""
         while self._queued:
             self._freeze(self._queued.pop(0))
-            self._frozen[-1][0].measure(RichLabel.shown_width)
             yield
         wait = self._last_render_cost / RENDER_BUDGET - (time.perf_counter() - self._last_render_at)
         if self._tail_due or wait <= 0:
@@ -168,8 +167,10 @@ class AnswerView(QWidget):
             self._pending.start(int(wait * 1000) + 1)
 
     def _freeze(self, source: str) -> None:
-        # The tail label becomes the frozen block; a new tail label goes below it.
+        # The tail label becomes the frozen block, laid out now at the width the chat's blocks
+        # have (so this piece of work pays for it); a new tail label goes below it.
         self._tail.setText(markdown_to_html(source, dark=self._dark))
+        self._tail.measure(RichLabel.shown_width)
         self._frozen.append((self._tail, source))
         self._tail = self._add_label()
 

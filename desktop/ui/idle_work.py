@@ -6,10 +6,12 @@ more. So such work is a job, a generator that yields after each piece, and all j
 queue: each event-loop turn works on them for one SLICE (at least one piece), then Qt lays out and
 paints what was made and handles the user's input before the next turn's slice. A piece lays out
 the text it made itself (setting a label's text is quick, laying it out is not), so the slice
-counts what it costs. One queue, so two jobs never add up to a stall. A job added from inside another job's piece (a message whose answer
-has blocks to place) goes first: the message is finished before the next one is started. A job
-added while others wait goes after them, worked from the next turn: started at once, each of the
-20 answers that "place the rest now" builds ran the whole queue for a slice (a 0.25 s stall).
+counts what it costs. One queue, so two jobs never add up to a stall.
+
+A job added from inside another job's piece (a message whose answer has blocks to place) goes
+first: the message is finished before the next one is started. A job added while others wait goes
+after them, worked from the next turn: started at once, each of the 20 answers that "place the
+rest now" builds ran the whole queue for a slice (a 0.25 s stall).
 """
 
 from __future__ import annotations

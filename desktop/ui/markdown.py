@@ -226,14 +226,14 @@ def warm_up() -> None:
     from pygments.lexers import get_lexer_by_name  # noqa: F401
 
 
-_NEWLINE = re.compile(r"\r\n?|\n")  # markdown-it's own line breaks
+NEWLINE = re.compile(r"\r\n?|\n")  # markdown-it's own line breaks
 
 
 def block_starts(markdown: str) -> list[tuple[int, str]]:
     """Where each top-level block of `markdown` starts (a character offset) and what it is
     (markdown-it's token type: "paragraph_open", "fence", "table_open", ...), with each item of a
     top-level list too ("list_item_open"): the places it can be cut without changing how it renders."""
-    lines = [0] + [found.end() for found in _NEWLINE.finditer(markdown)]
+    lines = [0] + [found.end() for found in NEWLINE.finditer(markdown)]
     starts = []
     depth = 0  # list nesting: 1 inside a top-level list
     for token in _parsers()[1].parse(markdown):
